@@ -1,0 +1,165 @@
+"""Command line: ``python -m bot run | demo | ask | check | report``.
+
+A thin layer over the app objects. Settings problems end with one line on stderr naming
+the variable and exit code 2; content problems with ``file:line: message`` lines and exit 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from typing import TextIO
+
+from bot.config import Settings, SettingsError, load_settings
+from bot.content import load_conversation
+from bot.conversation import Reply
+from bot.db import Database, DatabaseError, from_db
+from bot.yamlfile import ContentError
+
+EXIT_CONTENT = 1
+EXIT_SETTINGS = 2
+
+
+def setup_logging(level: str) -> None:
+    logging.basicConfig(
+        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+    # httpx logs every request URL at INFO, and the URL contains the bot token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+
+
+def reply_json(text: str, reply: Reply) -> str:
+    """One line of the `ask` contract (see shared design.md)."""
+    return json.dumps(
+        {
+            "text": text,
+            "kind": reply.kind,
+            "reply": reply.text,
+            "faq_id": reply.faq_id,
+            "score": round(reply.score, 4) if reply.score is not None else None,
+            "suggestions": [
+                {"id": e.id, "question": e.question, "answer": e.answer} for e in reply.suggestions
+            ],
+            "severity": reply.severity,
+        },
+        ensure_ascii=False,
+    )
+
+
+def cmd_ask(settings: Settings, stdin: TextIO, stdout: TextIO) -> int:
+    conv = load_conversation(settings)
+    for raw in stdin:
+        text = raw.rstrip("\n").rstrip("\r")
+        stdout.write(reply_json(text, conv.respond(text)) + "\n")
+        stdout.flush()
+    return 0
+
+
+def cmd_demo(settings: Settings) -> int:
+    from bot.console import ConsoleDemo
+
+    ConsoleDemo(load_conversation(settings), settings.hotline_is_demo).loop()
+    return 0
+
+
+def cmd_check(settings: Settings, stdout: TextIO) -> int:
+    conv = load_conversation(settings)  # raises ContentError, reported by main()
+    stdout.write(
+        f"OK : {len(conv.faq.entries)} questions dans {settings.faq_dir}, "
+        f"règles d'alerte {settings.triage_rules} valides.\n"
+    )
+    return 0
+
+
+async def _report(settings: Settings, what: str, stdout: TextIO) -> int:
+    if not settings.database_path.exists():
+        stdout.write("Aucune base de données : rien à signaler.\n")
+        return 0
+    db = await Database.open(settings.database_path)
+    try:
+        if what == "unanswered":
+            rows = await db.unanswered_report()
+            stdout.write("nombre\tsans réponse\tclarifiées\tdernière fois\texemple\n")
+            for r in rows:
+                stdout.write(
+                    f"{r['n']}\t{r['fallbacks']}\t{r['clarified']}\t{r['last_seen']}\t"
+                    f"{' '.join(str(r['example']).split())[:120]}\n"
+                )
+        else:
+            rows = await db.alerts_report()
+            stdout.write(
+                "alerte\tgravité\tstatut\treçue (UTC)\tdélai de prise en charge\tpatient\n"
+            )
+            for r in rows:
+                delay = "—"
+                if r["acknowledged_at"] and r["severity"] != "question":
+                    seconds = (
+                        from_db(r["acknowledged_at"]) - from_db(r["created_at"])
+                    ).total_seconds()
+                    delay = f"{int(seconds // 60)} min {int(seconds % 60):02d} s"
+                stdout.write(
+                    f"{r['id']}\t{r['severity']}\t{r['status']}\t{r['created_at']}\t{delay}\t"
+                    f"{r['label'] or 'non inscrit'}\n"
+                )
+    finally:
+        await db.close()
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot",
+        description="Assistant Telegram de suivi : injection de botox, syndrome des releveurs.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMANDE")
+    sub.add_parser("run", help="lancer le bot Telegram (long polling)")
+    sub.add_parser("demo", help="démo dans le terminal, sans Telegram")
+    sub.add_parser("ask", help="une question par ligne sur stdin -> une ligne JSON par réponse")
+    sub.add_parser("check", help="vérifier la FAQ et les règles d'alerte")
+    report = sub.add_parser("report", help="rapports pour les administrateurs")
+    report.add_argument("what", choices=["unanswered", "escalations"])
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"Erreur de configuration : {exc}", file=sys.stderr)
+        return EXIT_SETTINGS
+    setup_logging(settings.log_level)
+    try:
+        if args.command == "ask":
+            return cmd_ask(settings, sys.stdin, sys.stdout)
+        if args.command == "demo":
+            return cmd_demo(settings)
+        if args.command == "check":
+            return cmd_check(settings, sys.stdout)
+        if args.command == "report":
+            return asyncio.run(_report(settings, args.what, sys.stdout))
+        if args.command == "run":
+            from bot.telegram.app import run
+
+            run(settings)
+            return 0
+    except SettingsError as exc:
+        print(f"Erreur de configuration : {exc}", file=sys.stderr)
+        return EXIT_SETTINGS
+    except ContentError as exc:
+        for error in exc.errors:
+            print(error, file=sys.stderr)
+        return EXIT_CONTENT
+    except DatabaseError as exc:
+        print(f"Base de données : {exc}", file=sys.stderr)
+        return EXIT_SETTINGS
+    return EXIT_SETTINGS
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,546 @@
+"""The database: one aiosqlite connection, numbered migrations, and all of the bot's SQL.
+
+Why one connection and one lock: SQLite allows a single writer. Funnelling every statement
+through one connection and an ``asyncio.Lock`` turns "database is locked" races between our
+own tasks into plain queueing, and ``BEGIN IMMEDIATE`` takes the write lock up front so a
+transaction never fails halfway because another process (a backup) holds it; it waits for
+``busy_timeout`` instead.
+
+Times are stored as UTC ISO-8601 strings of fixed width (``2026-12-07T08:30:00Z``) so that
+SQL string comparison is time comparison.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import aiosqlite
+
+BUSY_TIMEOUT_MS = 15_000
+
+# Each entry is one schema version; never edit a shipped one, append a new one.
+MIGRATIONS: list[str] = [
+    # 1: patients, unanswered questions, alerts and the outgoing-message queue.
+    """
+    CREATE TABLE patients (
+        id              INTEGER PRIMARY KEY,
+        label           TEXT NOT NULL,
+        chat_id         INTEGER UNIQUE,
+        appointment_at  TEXT,
+        status          TEXT NOT NULL DEFAULT 'invited',
+        created_at      TEXT NOT NULL,
+        consented_at    TEXT
+    );
+    CREATE TABLE unanswered (
+        id          INTEGER PRIMARY KEY,
+        patient_id  INTEGER REFERENCES patients(id) ON DELETE CASCADE,
+        chat_id     INTEGER,
+        kind        TEXT NOT NULL,
+        normalized  TEXT NOT NULL,
+        text        TEXT NOT NULL,
+        created_at  TEXT NOT NULL
+    );
+    CREATE INDEX unanswered_created ON unanswered(created_at);
+    CREATE TABLE alerts (
+        id                    INTEGER PRIMARY KEY,
+        patient_id            INTEGER REFERENCES patients(id) ON DELETE CASCADE,
+        chat_id               INTEGER NOT NULL,
+        severity              TEXT NOT NULL,
+        categories            TEXT NOT NULL,
+        status                TEXT NOT NULL DEFAULT 'open',
+        created_at            TEXT NOT NULL,
+        acknowledged_at       TEXT,
+        acknowledged_by       INTEGER,
+        acknowledged_by_name  TEXT,
+        closed_at             TEXT,
+        renotify_count        INTEGER NOT NULL DEFAULT 0,
+        next_renotify_at      TEXT
+    );
+    CREATE INDEX alerts_chat_status ON alerts(chat_id, status);
+    CREATE TABLE alert_posts (
+        chat_id     INTEGER NOT NULL,
+        message_id  INTEGER NOT NULL,
+        alert_id    INTEGER NOT NULL REFERENCES alerts(id) ON DELETE CASCADE,
+        PRIMARY KEY (chat_id, message_id)
+    );
+    CREATE TABLE outbox (
+        id          INTEGER PRIMARY KEY,
+        chat_id     INTEGER NOT NULL,
+        text        TEXT NOT NULL,
+        buttons     TEXT,
+        reply_to    INTEGER,
+        purpose     TEXT NOT NULL,
+        alert_id    INTEGER REFERENCES alerts(id) ON DELETE CASCADE,
+        patient_id  INTEGER REFERENCES patients(id) ON DELETE CASCADE,
+        status      TEXT NOT NULL DEFAULT 'pending',
+        attempts    INTEGER NOT NULL DEFAULT 0,
+        not_before  TEXT NOT NULL,
+        created_at  TEXT NOT NULL,
+        sent_at     TEXT,
+        message_id  INTEGER,
+        last_error  TEXT
+    );
+    CREATE INDEX outbox_due ON outbox(status, not_before);
+    """,
+]
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class DatabaseError(Exception):
+    """The database cannot be used as it is (message meant for the operator)."""
+
+
+def to_db(when: datetime) -> str:
+    if when.tzinfo is None:
+        raise ValueError("naive datetime given to the database")
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def from_db(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+
+
+def _create_private(path: Path) -> None:
+    """Create the file readable by its owner only, before SQLite opens it.
+
+    SQLite gives the -wal and -shm files the permissions of the main file, so this is
+    enough to keep all three private.
+    """
+    if path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+    os.close(fd)
+    os.chmod(path, 0o600)
+
+
+class Database:
+    def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
+        self.conn = conn
+        self.path = path
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: Path) -> Database:
+        """Open (creating if needed), configure and migrate the database."""
+        is_memory = str(path) == ":memory:"
+        if not is_memory:
+            await asyncio.to_thread(_create_private, path)
+        try:
+            conn = await aiosqlite.connect(str(path), isolation_level=None)
+        except sqlite3.Error as exc:
+            raise DatabaseError(f"impossible d'ouvrir la base {path} : {exc}") from exc
+        conn.row_factory = aiosqlite.Row
+        db = cls(conn, path)
+        try:
+            await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            await conn.execute("PRAGMA foreign_keys = ON")
+            version = await db._check_version()
+            # Only now, knowing the file is ours, may we write to it (WAL changes the header).
+            if not is_memory:
+                await conn.execute("PRAGMA journal_mode = WAL")
+            await conn.execute("PRAGMA synchronous = NORMAL")
+            await db._migrate(version)
+        except sqlite3.DatabaseError as exc:
+            await conn.close()
+            raise DatabaseError(f"{path} n'est pas une base SQLite utilisable : {exc}") from exc
+        except BaseException:
+            await conn.close()
+            raise
+        return db
+
+    async def close(self) -> None:
+        await self.conn.close()
+
+    async def _check_version(self) -> int:
+        async with self.conn.execute("PRAGMA user_version") as cur:
+            row = await cur.fetchone()
+        version = int(row[0]) if row else 0
+        if version > SCHEMA_VERSION:
+            raise DatabaseError(
+                f"{self.path} a été écrite par une version plus récente du bot "
+                f"(schéma {version}, ce programme connaît {SCHEMA_VERSION}) : "
+                "mettez le bot à jour; la base n'a pas été modifiée."
+            )
+        return version
+
+    async def _migrate(self, version: int) -> None:
+        for number in range(version + 1, SCHEMA_VERSION + 1):
+            # executescript commits on its own, so the version bump rides inside the script.
+            await self.conn.executescript(
+                "BEGIN IMMEDIATE;\n"
+                + MIGRATIONS[number - 1]
+                + f"\nPRAGMA user_version = {number};\nCOMMIT;"
+            )
+
+    @asynccontextmanager
+    async def tx(self) -> AsyncIterator[aiosqlite.Connection]:
+        """One write transaction; everything inside commits together or not at all."""
+        async with self._lock:
+            await self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+            except BaseException:
+                await self.conn.rollback()
+                raise
+            else:
+                await self.conn.commit()
+
+    async def fetchall(self, sql: str, params: tuple[object, ...] = ()) -> list[aiosqlite.Row]:
+        async with self._lock, self.conn.execute(sql, params) as cur:
+            return list(await cur.fetchall())
+
+    async def fetchone(self, sql: str, params: tuple[object, ...] = ()) -> aiosqlite.Row | None:
+        async with self._lock, self.conn.execute(sql, params) as cur:
+            return await cur.fetchone()
+
+    async def schema_version(self) -> int:
+        row = await self.fetchone("PRAGMA user_version")
+        return int(row[0]) if row else 0
+
+    # --- patients ---------------------------------------------------------------------------
+
+    async def patient_by_chat(self, chat_id: int) -> aiosqlite.Row | None:
+        return await self.fetchone("SELECT * FROM patients WHERE chat_id = ?", (chat_id,))
+
+    async def patient(self, patient_id: int) -> aiosqlite.Row | None:
+        return await self.fetchone("SELECT * FROM patients WHERE id = ?", (patient_id,))
+
+    async def set_patient_status(self, patient_id: int, status: str) -> None:
+        async with self.tx() as c:
+            await c.execute("UPDATE patients SET status = ? WHERE id = ?", (status, patient_id))
+
+    # --- unanswered questions ---------------------------------------------------------------
+
+    async def record_unanswered(
+        self,
+        *,
+        chat_id: int | None,
+        patient_id: int | None,
+        kind: str,
+        normalized: str,
+        text: str,
+        now: datetime,
+    ) -> int:
+        async with self.tx() as c:
+            cur = await c.execute(
+                "INSERT INTO unanswered (patient_id, chat_id, kind, normalized, text, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (patient_id, chat_id, kind, normalized, text, to_db(now)),
+            )
+            return int(cur.lastrowid or 0)
+
+    async def unanswered(self, unanswered_id: int) -> aiosqlite.Row | None:
+        return await self.fetchone("SELECT * FROM unanswered WHERE id = ?", (unanswered_id,))
+
+    async def unanswered_report(self, limit: int = 50) -> list[aiosqlite.Row]:
+        """Unanswered questions grouped by normalised text, most frequent first."""
+        return await self.fetchall(
+            "SELECT normalized, COUNT(*) AS n, MAX(text) AS example, "
+            "SUM(kind = 'fallback') AS fallbacks, SUM(kind = 'clarify') AS clarified, "
+            "MAX(created_at) AS last_seen FROM unanswered "
+            "GROUP BY normalized ORDER BY n DESC, last_seen DESC LIMIT ?",
+            (limit,),
+        )
+
+    async def purge_unanswered(self, before: datetime) -> int:
+        async with self.tx() as c:
+            cur = await c.execute("DELETE FROM unanswered WHERE created_at < ?", (to_db(before),))
+            return cur.rowcount
+
+    # --- alerts -----------------------------------------------------------------------------
+
+    async def open_alert_for_chat(self, chat_id: int) -> aiosqlite.Row | None:
+        """The alert still in progress (open or acknowledged) for a patient's chat, if any."""
+        return await self.fetchone(
+            "SELECT * FROM alerts WHERE chat_id = ? AND status IN ('open', 'acknowledged') "
+            "ORDER BY id DESC LIMIT 1",
+            (chat_id,),
+        )
+
+    async def alert(self, alert_id: int) -> aiosqlite.Row | None:
+        return await self.fetchone("SELECT * FROM alerts WHERE id = ?", (alert_id,))
+
+    async def alert_by_post(self, chat_id: int, message_id: int) -> aiosqlite.Row | None:
+        return await self.fetchone(
+            "SELECT a.* FROM alerts a JOIN alert_posts p ON p.alert_id = a.id "
+            "WHERE p.chat_id = ? AND p.message_id = ?",
+            (chat_id, message_id),
+        )
+
+    async def alert_posts(self, alert_id: int) -> list[aiosqlite.Row]:
+        return await self.fetchall(
+            "SELECT * FROM alert_posts WHERE alert_id = ? ORDER BY message_id", (alert_id,)
+        )
+
+    async def first_alert_post(self, alert_id: int) -> int | None:
+        row = await self.fetchone(
+            "SELECT message_id FROM outbox WHERE alert_id = ? AND purpose = 'alert' "
+            "AND status = 'sent' ORDER BY id LIMIT 1",
+            (alert_id,),
+        )
+        return int(row["message_id"]) if row else None
+
+    async def create_alert(
+        self,
+        *,
+        chat_id: int,
+        patient_id: int | None,
+        severity: str,
+        categories: str,
+        now: datetime,
+        renotify_at: datetime,
+        staff_chat_id: int,
+        post_text: str,
+        post_buttons: str,
+    ) -> int:
+        """Insert an alert and its staff post in the outbox, in one transaction."""
+        async with self.tx() as c:
+            cur = await c.execute(
+                "INSERT INTO alerts (patient_id, chat_id, severity, categories, created_at,"
+                " next_renotify_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (patient_id, chat_id, severity, categories, to_db(now), to_db(renotify_at)),
+            )
+            alert_id = int(cur.lastrowid or 0)
+            await self._enqueue(
+                c,
+                chat_id=staff_chat_id,
+                text=post_text.replace("{alert_id}", str(alert_id)),
+                buttons=post_buttons.replace("{alert_id}", str(alert_id)),
+                purpose="alert",
+                alert_id=alert_id,
+                patient_id=patient_id,
+                now=now,
+            )
+            return alert_id
+
+    async def acknowledge_alert(
+        self, alert_id: int, user_id: int, user_name: str, now: datetime
+    ) -> tuple[bool, aiosqlite.Row | None]:
+        """Claim an open alert; (True, row) for the first claimant, (False, row) after."""
+        async with self.tx() as c:
+            cur = await c.execute(
+                "UPDATE alerts SET status = 'acknowledged', acknowledged_at = ?,"
+                " acknowledged_by = ?, acknowledged_by_name = ?, next_renotify_at = NULL"
+                " WHERE id = ? AND status = 'open'",
+                (to_db(now), user_id, user_name, alert_id),
+            )
+            won = cur.rowcount == 1
+            async with c.execute("SELECT * FROM alerts WHERE id = ?", (alert_id,)) as q:
+                row = await q.fetchone()
+        return won, row
+
+    async def close_alert(self, alert_id: int, now: datetime) -> bool:
+        async with self.tx() as c:
+            cur = await c.execute(
+                "UPDATE alerts SET status = 'closed', closed_at = ?, next_renotify_at = NULL"
+                " WHERE id = ? AND status IN ('open', 'acknowledged')",
+                (to_db(now), alert_id),
+            )
+            return cur.rowcount == 1
+
+    async def due_renotifications(self, now: datetime) -> list[aiosqlite.Row]:
+        return await self.fetchall(
+            "SELECT * FROM alerts WHERE status = 'open' AND next_renotify_at IS NOT NULL"
+            " AND next_renotify_at <= ? ORDER BY id",
+            (to_db(now),),
+        )
+
+    async def record_renotification(
+        self,
+        alert_id: int,
+        *,
+        next_at: datetime | None,
+        staff_chat_id: int,
+        text: str,
+        buttons: str,
+        now: datetime,
+    ) -> None:
+        async with self.tx() as c:
+            cur = await c.execute(
+                "UPDATE alerts SET renotify_count = renotify_count + 1, next_renotify_at = ?"
+                " WHERE id = ? AND status = 'open'",
+                (to_db(next_at) if next_at else None, alert_id),
+            )
+            if cur.rowcount == 1:
+                await self._enqueue(
+                    c,
+                    chat_id=staff_chat_id,
+                    text=text,
+                    buttons=buttons,
+                    purpose="renotify",
+                    alert_id=alert_id,
+                    now=now,
+                )
+
+    async def alerts_report(self, limit: int = 200) -> list[aiosqlite.Row]:
+        return await self.fetchall(
+            "SELECT a.*, p.label FROM alerts a LEFT JOIN patients p ON p.id = a.patient_id"
+            " ORDER BY a.id DESC LIMIT ?",
+            (limit,),
+        )
+
+    # --- outbox: every message the bot must deliver, until it is delivered -------------------
+
+    async def _enqueue(
+        self,
+        c: aiosqlite.Connection,
+        *,
+        chat_id: int,
+        text: str,
+        purpose: str,
+        now: datetime,
+        buttons: str | None = None,
+        reply_to: int | None = None,
+        alert_id: int | None = None,
+        patient_id: int | None = None,
+    ) -> int:
+        cur = await c.execute(
+            "INSERT INTO outbox (chat_id, text, buttons, reply_to, purpose, alert_id,"
+            " patient_id, not_before, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                chat_id,
+                text,
+                buttons,
+                reply_to,
+                purpose,
+                alert_id,
+                patient_id,
+                to_db(now),
+                to_db(now),
+            ),
+        )
+        return int(cur.lastrowid or 0)
+
+    async def enqueue(
+        self,
+        *,
+        chat_id: int,
+        text: str,
+        purpose: str,
+        now: datetime,
+        buttons: str | None = None,
+        reply_to: int | None = None,
+        alert_id: int | None = None,
+        patient_id: int | None = None,
+    ) -> int:
+        async with self.tx() as c:
+            return await self._enqueue(
+                c,
+                chat_id=chat_id,
+                text=text,
+                purpose=purpose,
+                now=now,
+                buttons=buttons,
+                reply_to=reply_to,
+                alert_id=alert_id,
+                patient_id=patient_id,
+            )
+
+    async def claim_outbox(self, now: datetime, limit: int) -> list[aiosqlite.Row]:
+        """Mark due rows 'sending' and return them; the caller must settle each one."""
+        async with self.tx() as c:
+            async with c.execute(
+                "SELECT * FROM outbox WHERE status = 'pending' AND not_before <= ?"
+                " ORDER BY not_before, id LIMIT ?",
+                (to_db(now), limit),
+            ) as cur:
+                rows = list(await cur.fetchall())
+            if rows:
+                marks = ",".join("?" * len(rows))
+                ids = tuple(r["id"] for r in rows)
+                await c.execute(
+                    f"UPDATE outbox SET status = 'sending', attempts = attempts + 1"
+                    f" WHERE id IN ({marks})",
+                    ids,
+                )
+                async with c.execute(
+                    f"SELECT * FROM outbox WHERE id IN ({marks}) ORDER BY not_before, id", ids
+                ) as cur:
+                    rows = list(await cur.fetchall())
+        return rows
+
+    async def outbox_sent(self, row_id: int, message_id: int, now: datetime) -> None:
+        async with self.tx() as c:
+            await c.execute(
+                "UPDATE outbox SET status = 'sent', message_id = ?, sent_at = ?, last_error = NULL"
+                " WHERE id = ?",
+                (message_id, to_db(now), row_id),
+            )
+            async with c.execute(
+                "SELECT alert_id, chat_id FROM outbox WHERE id = ?", (row_id,)
+            ) as cur:
+                row = await cur.fetchone()
+            if row is not None and row["alert_id"] is not None:
+                # Staff posts of an alert: replies to any of them reach the patient.
+                await c.execute(
+                    "INSERT OR IGNORE INTO alert_posts (chat_id, message_id, alert_id)"
+                    " SELECT ?, ?, ? WHERE EXISTS (SELECT 1 FROM outbox WHERE id = ?"
+                    " AND purpose IN ('alert', 'renotify', 'followup', 'forward'))",
+                    (row["chat_id"], message_id, row["alert_id"], row_id),
+                )
+
+    async def outbox_retry(
+        self, row_id: int, not_before: datetime, error: str, *, count_attempt: bool = True
+    ) -> None:
+        async with self.tx() as c:
+            await c.execute(
+                "UPDATE outbox SET status = 'pending', not_before = ?, last_error = ?,"
+                " attempts = attempts - ? WHERE id = ?",
+                (to_db(not_before), error, 0 if count_attempt else 1, row_id),
+            )
+
+    async def outbox_failed(self, row_id: int, error: str) -> None:
+        async with self.tx() as c:
+            await c.execute(
+                "UPDATE outbox SET status = 'failed', last_error = ? WHERE id = ?",
+                (error, row_id),
+            )
+
+    async def recover_outbox(self) -> int:
+        """After a crash, rows left 'sending' may or may not have gone out: send them again.
+
+        At-least-once on purpose: a staff alert repeated once is better than one lost.
+        """
+        async with self.tx() as c:
+            cur = await c.execute("UPDATE outbox SET status = 'pending' WHERE status = 'sending'")
+            return cur.rowcount
+
+    async def outbox_counts(self) -> dict[str, int]:
+        rows = await self.fetchall("SELECT status, COUNT(*) AS n FROM outbox GROUP BY status")
+        return {str(r["status"]): int(r["n"]) for r in rows}
+
+    async def stop_patient_chat(self, chat_id: int) -> None:
+        """Telegram says the patient blocked the bot: stop everything queued for them."""
+        async with self.tx() as c:
+            await c.execute(
+                "UPDATE patients SET status = 'stopped' WHERE chat_id = ? AND status = 'active'",
+                (chat_id,),
+            )
+            await c.execute(
+                "UPDATE outbox SET status = 'cancelled', last_error = 'blocked'"
+                " WHERE chat_id = ? AND status = 'pending'",
+                (chat_id,),
+            )
+
+    async def sent_text(self, chat_id: int, message_id: int) -> str | None:
+        """The HTML the bot sent as that message (to edit it without losing formatting)."""
+        row = await self.fetchone(
+            "SELECT text FROM outbox WHERE chat_id = ? AND message_id = ? AND status = 'sent'",
+            (chat_id, message_id),
+        )
+        return str(row["text"]) if row else None
+
+    async def alert_post_text(self, alert_id: int) -> str | None:
+        row = await self.fetchone(
+            "SELECT text FROM outbox WHERE alert_id = ? AND purpose = 'alert' ORDER BY id LIMIT 1",
+            (alert_id,),
+        )
+        return str(row["text"]) if row else None

@@ -1,0 +1,60 @@
+"""Plain data the FAQ package hands to the rest of the bot (no behaviour, no telegram)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+ResultKind = Literal["answer", "clarify", "fallback", "smalltalk"]
+
+
+@dataclass(frozen=True)
+class FaqEntry:
+    """One question/answer card, as written by an admin in ``faq/*.yaml``."""
+
+    id: str
+    theme: str
+    question: str
+    answer: str
+    phrasings: tuple[str, ...]
+    source: tuple[str, ...]
+    related: tuple[str, ...]
+    path: str
+    line: int
+
+
+@dataclass(frozen=True)
+class SmalltalkIntent:
+    """A politeness intent (greeting, thanks...) with the phrasings that trigger it."""
+
+    intent: str
+    phrasings: tuple[str, ...]
+    reply: str
+    path: str
+    line: int
+
+
+@dataclass(frozen=True)
+class OffTopic:
+    """A subject the source page does not cover, with the terms that reveal it."""
+
+    topic: str
+    terms: tuple[str, ...]
+    path: str
+    line: int
+
+
+@dataclass(frozen=True)
+class FaqResult:
+    """What :meth:`Faq.match` decided for one patient message.
+
+    ``score`` is the calibrated confidence (0..1) of the best candidate, whatever the kind.
+    ``candidates`` holds the 2-3 entries to offer for ``clarify``; it is empty otherwise.
+    ``smalltalk_reply`` may contain ``{hotline}``, substituted by the bot like in answers.
+    """
+
+    kind: ResultKind
+    entry: FaqEntry | None
+    score: float
+    candidates: tuple[FaqEntry, ...] = ()
+    smalltalk_reply: str | None = None

@@ -1,0 +1,44 @@
+"""What the running bot holds: settings, clock, content and the open database.
+
+Telegram handlers reach it through ``context.bot_data``; tests build one around a fake
+clock. Keeping it free of ``telegram`` lets the console demo and the command line share it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.content import Content
+from bot.db import Database
+from bot.escalation import Escalation
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    content: Content
+    clock: Clock = field(default_factory=SystemClock)
+    _db: Database | None = None
+    escalation: Escalation | None = None
+
+    @property
+    def db(self) -> Database:
+        if self._db is None:
+            raise RuntimeError("database not open: Runtime.start() was not awaited")
+        return self._db
+
+    async def start(self) -> None:
+        if self._db is None:
+            self._db = await Database.open(self.settings.database_path)
+            await self._db.recover_outbox()
+        if self.settings.staff_chat_id is not None:
+            self.escalation = Escalation(
+                self._db, self.settings, self.clock, self.content.severity_label
+            )
+
+    async def stop(self) -> None:
+        if self._db is not None:
+            db, self._db = self._db, None
+            await db.close()

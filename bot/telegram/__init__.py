@@ -1,0 +1,1 @@
+"""Thin adapters between Telegram updates and the channel-agnostic core."""

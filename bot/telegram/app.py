@@ -1,0 +1,130 @@
+"""All the Telegram wiring in one place: ``build_application``.
+
+Handlers are registered in priority groups so that the order is explicit: staff-group
+handlers, then the patient's private chat. Anything in other chats is ignored.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+
+from telegram import BotCommand, Update
+from telegram.constants import ParseMode
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    Defaults,
+    MessageHandler,
+    filters,
+)
+
+from bot import texts
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.content import Content
+from bot.runtime import Runtime
+from bot.telegram import patient, staff
+from bot.telegram.common import Context, update_id
+from bot.telegram.dispatcher import Dispatcher
+
+log = logging.getLogger("bot.app")
+
+# How often the dispatcher looks for due rows when nothing woke it.
+DISPATCH_INTERVAL_S = 2.0
+RATE_LIMIT_RETRIES = 3
+
+
+async def error_handler(update: object, context: Context) -> None:
+    """Log what failed and where, never what was written (patients' words are health data)."""
+    err = context.error
+    where = "".join(traceback.format_tb(err.__traceback__)) if err is not None else ""
+    log.error("update %s failed with %s\n%s", update_id(update), type(err).__name__, where.rstrip())
+
+
+async def post_init(app: Application) -> None:  # type: ignore[type-arg]
+    rt: Runtime = app.bot_data["runtime"]
+    await rt.start()
+    dispatcher = Dispatcher(rt, app.bot)
+    app.bot_data["dispatcher"] = dispatcher
+
+    async def tick(_context: Context) -> None:
+        await dispatcher.tick()
+
+    if app.job_queue is not None:
+        app.job_queue.run_repeating(tick, interval=DISPATCH_INTERVAL_S, first=0.1, name="dispatch")
+        job_queue = app.job_queue
+        app.bot_data["wake_dispatcher"] = lambda: job_queue.run_once(tick, 0, name="dispatch-now")
+    await app.bot.set_my_commands(
+        [BotCommand(name, description) for name, description in texts.COMMANDS_MENU]
+    )
+
+
+async def post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
+    rt: Runtime = app.bot_data["runtime"]
+    await rt.stop()
+
+
+def build_application(
+    settings: Settings, *, clock: Clock | None = None, content: Content | None = None
+) -> Application:  # type: ignore[type-arg]
+    """Build the bot. Raises ContentError if a content file is broken (refuse to start)."""
+    settings.require_telegram()
+    assert settings.telegram_bot_token is not None and settings.staff_chat_id is not None
+    runtime = Runtime(
+        settings=settings,
+        content=content if content is not None else Content(settings),
+        clock=clock if clock is not None else SystemClock(),
+    )
+    builder = (
+        ApplicationBuilder()
+        .token(settings.telegram_bot_token)
+        .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.timezone))
+        .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
+        .post_init(post_init)
+        .post_shutdown(post_shutdown)
+    )
+    if settings.telegram_api_base_url:
+        builder = builder.base_url(settings.telegram_api_base_url)
+    app = builder.build()
+    app.bot_data["runtime"] = runtime
+
+    staff_chat = filters.Chat(chat_id=settings.staff_chat_id)
+    private = filters.ChatType.PRIVATE
+
+    # Staff group.
+    app.add_handler(CallbackQueryHandler(staff.staff_callback, pattern=r"^(ack|close):"))
+    app.add_handler(CommandHandler("clore", staff.close_command, filters=staff_chat | private))
+    app.add_handler(CommandHandler("recharger", staff.reload_command, filters=staff_chat | private))
+    app.add_handler(
+        MessageHandler(
+            staff_chat & filters.REPLY & filters.TEXT & ~filters.COMMAND, staff.staff_reply
+        )
+    )
+
+    # Patient, private chat. Edits first: an edited "/start" must not be answered twice.
+    app.add_handler(
+        MessageHandler(private & filters.UpdateType.EDITED_MESSAGE, patient.edited_message)
+    )
+    app.add_handler(CommandHandler("start", patient.start, filters=private))
+    app.add_handler(CommandHandler(["aide", "help"], patient.help_command, filters=private))
+    app.add_handler(CommandHandler("questions", patient.questions, filters=private))
+    app.add_handler(CommandHandler("urgence", patient.urgence, filters=private))
+    app.add_handler(MessageHandler(private & filters.COMMAND, patient.unknown_command))
+    app.add_handler(MessageHandler(private & filters.TEXT, patient.text_message))
+    app.add_handler(
+        MessageHandler(private & ~filters.TEXT & filters.UpdateType.MESSAGE, patient.media_message)
+    )
+    app.add_handler(CallbackQueryHandler(patient.callback))
+
+    app.add_error_handler(error_handler)
+    return app
+
+
+def run(settings: Settings) -> None:
+    """Long polling until SIGINT/SIGTERM; ptb then runs post_shutdown (closes the DB)."""
+    app = build_application(settings)
+    app.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)

@@ -1,0 +1,95 @@
+"""Small helpers shared by the Telegram handlers."""
+
+from __future__ import annotations
+
+import html
+import logging
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.error import BadRequest, Forbidden, NetworkError
+from telegram.ext import ContextTypes
+
+from bot.conversation import Button, Reply
+from bot.runtime import Runtime
+
+log = logging.getLogger("bot.telegram")
+
+Context = ContextTypes.DEFAULT_TYPE
+
+
+def runtime(context: Context) -> Runtime:
+    rt = context.bot_data["runtime"]
+    assert isinstance(rt, Runtime)
+    return rt
+
+
+def keyboard(rows: tuple[tuple[Button, ...], ...] | list[list[tuple[str, str]]]) -> Any:
+    """Inline keyboard from core buttons or (label, data) pairs; None when empty."""
+    if not rows:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(b.label, callback_data=b.data)
+                if isinstance(b, Button)
+                else InlineKeyboardButton(b[0], callback_data=b[1])
+                for b in row
+            ]
+            for row in rows
+        ]
+    )
+
+
+def reply_html(reply: Reply) -> str:
+    """Core replies are plain text; Telegram gets them HTML-escaped."""
+    return html.escape(reply.text, quote=False)
+
+
+async def send_reply(
+    context: Context, chat_id: int, reply: Reply, extra_rows: list[list[Button]] | None = None
+) -> Message | None:
+    """Send a core reply to a chat. On a network failure, queue it in the outbox instead.
+
+    Returns the sent message, or None when it was queued or the chat blocked the bot.
+    """
+    rows: tuple[tuple[Button, ...], ...] = reply.buttons
+    if extra_rows:
+        rows = rows + tuple(tuple(r) for r in extra_rows)
+    text = reply_html(reply)
+    markup = keyboard(rows)
+    try:
+        return await context.bot.send_message(chat_id, text, reply_markup=markup)
+    except Forbidden:
+        await runtime(context).db.stop_patient_chat(chat_id)
+        return None
+    except BadRequest:
+        raise
+    except NetworkError as exc:
+        # Telegram is down or slow: the dispatcher will deliver it when it is back.
+        log.warning("reply to chat queued after %s", type(exc).__name__)
+        rt = runtime(context)
+        from bot.escalation import buttons_json
+
+        await rt.db.enqueue(
+            chat_id=chat_id,
+            text=text,
+            buttons=buttons_json([[(b.label, b.data) for b in row] for row in rows])
+            if rows
+            else None,
+            purpose="reply",
+            now=rt.clock.now(),
+        )
+        wake_dispatcher(context)
+        return None
+
+
+def wake_dispatcher(context: Context) -> None:
+    """Ask the dispatcher to run now rather than at its next tick."""
+    waker = context.bot_data.get("wake_dispatcher")
+    if callable(waker):
+        waker()
+
+
+def update_id(update: object) -> int | None:
+    return update.update_id if isinstance(update, Update) else None

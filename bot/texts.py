@@ -1,0 +1,168 @@
+"""Every sentence a patient or a staff member reads, in one place, and date formatting.
+
+Patient texts are plain text: the Telegram layer escapes them for HTML, and
+``python -m bot ask`` prints them as they are. Staff texts that need formatting are HTML
+templates whose placeholders are escaped by the caller (see ``escalation.py``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
+
+LOCALE = "fr_FR"
+
+# --- Patient: welcome and help -------------------------------------------------------------
+
+WELCOME = (
+    "Bonjour et bienvenue 👋\n\n"
+    "Je suis l'assistant de suivi de l'équipe de radiologie interventionnelle de "
+    "l'Hôpital Américain de Paris, pour l'injection de toxine botulique (botox) dans le "
+    "syndrome des releveurs.\n\n"
+    "Vous pouvez m'écrire vos questions sur l'intervention, avec vos mots : comment elle se "
+    "déroule, sa durée, l'anesthésie, le retour à la maison… Je réponds à partir des "
+    "informations de l'hôpital, et quand je ne sais pas, je vous le dis.\n\n"
+    "Pour recevoir des rappels avant et après votre injection, ouvrez le lien personnel que "
+    "l'équipe soignante vous a remis.\n\n"
+    "Un souci, une inquiétude ? Écrivez-le moi simplement, ou appelez l'équipe au "
+    "{hotline}, joignable en permanence."
+)
+
+HELP = (
+    "Voici ce que je peux faire pour vous :\n\n"
+    "• Répondre à vos questions sur l'injection : écrivez-les simplement, par exemple "
+    "« combien de temps ça dure ? » ou « est-ce que je rentre le jour même ? ».\n"
+    "• /questions : parcourir les questions fréquentes par thème.\n"
+    "• /urgence : demander à être recontacté par l'équipe.\n\n"
+    "En cas de symptôme inquiétant, appelez l'équipe au {hotline} (joignable en permanence) "
+    "ou, en cas de danger immédiat, le 15 ou le 112."
+)
+
+COMMANDS_MENU: list[tuple[str, str]] = [
+    ("start", "Commencer"),
+    ("questions", "Questions fréquentes par thème"),
+    ("urgence", "Être recontacté par l'équipe"),
+    ("aide", "Ce que je peux faire"),
+]
+
+# --- Patient: what the bot does not read ---------------------------------------------------
+
+MEDIA_NOT_READ = (
+    "Je ne sais lire que les messages écrits 🙏 Pouvez-vous m'écrire votre question en "
+    "quelques mots ? Pour toute inquiétude, l'équipe est joignable au {hotline}."
+)
+
+VOICE_NOT_READ = (
+    "Je ne peux pas écouter les messages vocaux 🙏 Pouvez-vous m'écrire votre message ? "
+    "Si c'est urgent, appelez tout de suite l'équipe au {hotline} (joignable en permanence), "
+    "ou le 15 en cas de danger immédiat."
+)
+
+EMPTY_MESSAGE = "Je vous écoute : écrivez-moi votre question en quelques mots."
+
+# --- Patient: FAQ outcomes ------------------------------------------------------------------
+
+FALLBACK = (
+    "Je n'ai pas cette information, et je préfère ne pas vous répondre au hasard.\n\n"
+    "L'équipe peut vous répondre : appelez-la au {hotline} (joignable en permanence), "
+    "ou transmettez-lui votre question avec le bouton ci-dessous."
+)
+CLARIFY = "Je veux être sûr de bien vous comprendre. Votre question porte-t-elle sur :"
+CLARIFY_NONE = "Autre question"
+CLARIFY_NONE_REPLY = (
+    "D'accord. Pouvez-vous reformuler votre question en quelques mots ? Vous pouvez aussi "
+    "appeler l'équipe au {hotline}, joignable en permanence."
+)
+RELATED_INTRO = "Vous vous demandez peut-être aussi :"
+FORWARD_BUTTON = "📨 Transmettre à l'équipe"
+STALE_BUTTON = "Ce bouton n'est plus valable. Écrivez-moi votre question."
+
+QUESTIONS_INTRO = "Choisissez un thème :"
+QUESTIONS_THEME = "{theme} — choisissez une question :"
+BACK_TO_THEMES = "« Thèmes"
+
+
+def appointment_words(when: datetime, tz: ZoneInfo) -> str:
+    """'lundi 7 décembre 2026 à 09:30' in the hospital's time zone."""
+    return format_datetime(when.astimezone(tz), "EEEE d MMMM y 'à' HH:mm", locale=LOCALE)
+
+
+def with_hotline(template: str, hotline: str) -> str:
+    return template.replace("{hotline}", hotline)
+
+
+# --- Patient: alerts and the team ----------------------------------------------------------
+
+ALERT_ACKNOWLEDGED = (
+    "Un membre de l'équipe soignante a pris connaissance de votre message et s'en occupe. "
+    "Si votre état s'aggrave, appelez le {hotline} ou, en cas de danger immédiat, le 15."
+)
+STAFF_REPLY_TO_PATIENT = "💬 Message de l'équipe soignante :\n\n{text}"
+FOLLOWUP_FORWARDED = (
+    "Votre message a bien été transmis à l'équipe qui suit votre demande. "
+    "Pour une urgence, appelez le {hotline}."
+)
+QUESTION_FORWARDED = (
+    "C'est transmis : l'équipe a reçu votre question et vous répondra ici. "
+    "Si c'est pressé, appelez le {hotline}, joignable en permanence."
+)
+
+# --- Staff (HTML; every placeholder is escaped by the caller) --------------------------------
+
+STAFF_ALERT = (
+    "{severity} — <b>{categories}</b>\n"
+    "Patient : <b>{label}</b>\n"
+    "Intervention : {appointment}\n"
+    "Reçu : {received}\n\n"
+    "<blockquote>{message}</blockquote>\n"
+    "<i>Alerte n° {alert_id} · répondez à ce message pour écrire au patient.</i>"
+)
+STAFF_RENOTIFY_PREFIX = "🔁 <b>Rappel : alerte non prise en charge depuis {minutes} min</b>\n\n"
+STAFF_FOLLOWUP = (
+    "↪️ Nouveau message de <b>{label}</b> (alerte n° {alert_id}), reçu {received} :\n"
+    "<blockquote>{message}</blockquote>"
+)
+STAFF_QUESTION = (
+    "❔ Question transmise par <b>{label}</b> (non urgente), reçue {received} :\n"
+    "<blockquote>{message}</blockquote>\n"
+    "<i>Répondez à ce message pour écrire au patient.</i>"
+)
+STAFF_ACK_LINE = "\n\n✅ <b>Pris en charge par {name}</b> à {time}"
+STAFF_CLOSED_LINE = "\n\n☑️ <b>Clos</b> à {time}"
+STAFF_ACK_BUTTON = "✅ Pris en charge"
+STAFF_CLOSE_BUTTON = "☑️ Clore"
+STAFF_ACK_DONE = "C'est noté, l'alerte est à vous."
+STAFF_ALREADY_ACK = "Déjà pris en charge par {name}."
+STAFF_ALREADY_CLOSED = "Cette alerte est déjà close."
+STAFF_CLOSED_DONE = "Alerte close."
+STAFF_NOT_ALLOWED = "Cette action est réservée à l'équipe soignante."
+STAFF_UNKNOWN_ALERT = "Alerte introuvable."
+STAFF_RELAYED = "✓ Transmis au patient."
+STAFF_RELAY_NO_PATIENT = "Ce patient n'est plus joignable par le bot (données effacées)."
+STAFF_CLOSE_USAGE = (
+    "Pour clore une alerte : répondez à son message avec /clore, ou /clore <numéro>."
+)
+UNENROLLED_LABEL = "patient non inscrit"
+NO_APPOINTMENT = "date non renseignée"
+TRUNCATED = " […message tronqué]"
+
+
+def relative_day(appointment: datetime, now: datetime, tz: ZoneInfo) -> str:
+    """J-3, J0, J+2: calendar days between today and the appointment, in local time."""
+    delta = (now.astimezone(tz).date() - appointment.astimezone(tz).date()).days
+    return "J0" if delta == 0 else f"J{delta:+d}"
+
+
+def short_time(when: datetime, tz: ZoneInfo) -> str:
+    """'28/11/2026 à 03:12' in local time."""
+    return format_datetime(when.astimezone(tz), "dd/MM/y 'à' HH:mm", locale=LOCALE)
+
+
+def clock_time(when: datetime, tz: ZoneInfo) -> str:
+    return format_datetime(when.astimezone(tz), "HH:mm", locale=LOCALE)
+
+
+RELOAD_OK = "Contenus rechargés : la FAQ et les règles d'alerte à jour sont en service."
+RELOAD_FAILED = "Rechargement refusé : la version précédente reste en service. À corriger :"
