@@ -15,9 +15,10 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from bot.config import Settings, SettingsError, load_settings
-from bot.content import load_conversation
+from bot.content import load_all, load_conversation
 from bot.conversation import Reply
 from bot.db import Database, DatabaseError, from_db
+from bot.logs import quiet_third_party_loggers
 from bot.yamlfile import ContentError
 
 EXIT_CONTENT = 1
@@ -28,9 +29,7 @@ def setup_logging(level: str) -> None:
     logging.basicConfig(
         level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
-    # httpx logs every request URL at INFO, and the URL contains the bot token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("httpcore").setLevel(logging.WARNING)
+    quiet_third_party_loggers()
 
 
 def reply_json(text: str, reply: Reply) -> str:
@@ -68,10 +67,11 @@ def cmd_demo(settings: Settings) -> int:
 
 
 def cmd_check(settings: Settings, stdout: TextIO) -> int:
-    conv = load_conversation(settings)  # raises ContentError, reported by main()
+    conv, plan = load_all(settings)  # raises ContentError, reported by main()
     stdout.write(
         f"OK : {len(conv.faq.entries)} questions dans {settings.faq_dir}, "
-        f"règles d'alerte {settings.triage_rules} valides.\n"
+        f"règles d'alerte {settings.triage_rules}, "
+        f"{len(plan.steps)} étapes dans {settings.reminder_plan}.\n"
     )
     return 0
 
@@ -111,6 +111,53 @@ async def _report(settings: Settings, what: str, stdout: TextIO) -> int:
     return 0
 
 
+async def _enroll(settings: Settings, at: str, label: str, stdout: TextIO) -> int:
+    """Same as /inscrire in the staff group; the running bot reads the new rows."""
+    from telegram import Bot
+    from telegram.error import TelegramError
+
+    from bot.clock import SystemClock
+    from bot.enrollment import INVITE_VALIDITY, Enrollment, link_for, parse_local, valid_label
+    from bot.texts import appointment_words
+
+    if settings.telegram_bot_token is None:
+        raise SettingsError("TELEGRAM_BOT_TOKEN", "requis pour `enroll` (pour former le lien)")
+    parts = at.split()
+    try:
+        when = parse_local(parts[0], parts[1], settings.timezone) if len(parts) == 2 else None
+    except ValueError:
+        when = None
+    if when is None:
+        print('--at : attendu "AAAA-MM-JJ HH:MM", ex. "2026-12-07 09:30"', file=sys.stderr)
+        return EXIT_SETTINGS
+    if not valid_label(label):
+        print("--label : 1 à 40 caractères, sur une ligne (un pseudonyme)", file=sys.stderr)
+        return EXIT_SETTINGS
+    clock = SystemClock()
+    if when <= clock.now():
+        print("--at : cette date est déjà passée", file=sys.stderr)
+        return EXIT_SETTINGS
+    base_url = settings.telegram_api_base_url or "https://api.telegram.org/bot"
+    try:
+        async with Bot(settings.telegram_bot_token, base_url=base_url) as bot:
+            username = bot.username
+    except TelegramError as exc:
+        print(f"Telegram injoignable ({type(exc).__name__}) : aucun patient créé.", file=sys.stderr)
+        return EXIT_SETTINGS
+    db = await Database.open(settings.database_path)
+    try:
+        invitation = await Enrollment(db, settings, clock).enroll(when, label)
+    finally:
+        await db.close()
+    stdout.write(
+        f"Patient n° {invitation.patient_id} ({label.strip()}) inscrit pour le "
+        f"{appointment_words(when, settings.timezone)}.\n"
+        f"Lien personnel (valable {INVITE_VALIDITY.days} jours, une seule fois) :\n"
+        f"{link_for(username, invitation.token)}\n"
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m bot",
@@ -121,6 +168,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("demo", help="démo dans le terminal, sans Telegram")
     sub.add_parser("ask", help="une question par ligne sur stdin -> une ligne JSON par réponse")
     sub.add_parser("check", help="vérifier la FAQ et les règles d'alerte")
+    enroll = sub.add_parser("enroll", help="inscrire un patient et afficher son lien personnel")
+    enroll.add_argument("--at", required=True, help='date et heure locales, "AAAA-MM-JJ HH:MM"')
+    enroll.add_argument("--label", required=True, help="pseudonyme choisi par l'équipe")
     report = sub.add_parser("report", help="rapports pour les administrateurs")
     report.add_argument("what", choices=["unanswered", "escalations"])
     return parser
@@ -143,6 +193,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_check(settings, sys.stdout)
         if args.command == "report":
             return asyncio.run(_report(settings, args.what, sys.stdout))
+        if args.command == "enroll":
+            return asyncio.run(_enroll(settings, args.at, args.label, sys.stdout))
         if args.command == "run":
             from bot.telegram.app import run
 

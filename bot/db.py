@@ -88,6 +88,38 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX outbox_due ON outbox(status, not_before);
     """,
+    # 2: personal links and each patient's plan steps.
+    """
+    CREATE TABLE invites (
+        token_hash      TEXT PRIMARY KEY,
+        patient_id      INTEGER NOT NULL REFERENCES patients(id) ON DELETE CASCADE,
+        created_at      TEXT NOT NULL,
+        expires_at      TEXT NOT NULL,
+        opened_chat_id  INTEGER,
+        used_at         TEXT
+    );
+    CREATE INDEX invites_opened ON invites(opened_chat_id);
+    CREATE TABLE steps (
+        id               INTEGER PRIMARY KEY,
+        patient_id       INTEGER NOT NULL REFERENCES patients(id) ON DELETE CASCADE,
+        step_id          TEXT NOT NULL,
+        kind             TEXT NOT NULL,
+        due_at           TEXT NOT NULL,
+        expires_at       TEXT NOT NULL,
+        status           TEXT NOT NULL DEFAULT 'pending',
+        attempts         INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at  TEXT,
+        sent_at          TEXT,
+        message_id       INTEGER,
+        last_error       TEXT,
+        answer           TEXT,
+        score            INTEGER,
+        answered_at      TEXT,
+        no_answer_noted  INTEGER NOT NULL DEFAULT 0,
+        UNIQUE (patient_id, step_id)
+    );
+    CREATE INDEX steps_due ON steps(status, due_at);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -544,3 +576,307 @@ class Database:
             (alert_id,),
         )
         return str(row["text"]) if row else None
+
+    # --- enrolment --------------------------------------------------------------------------
+
+    async def create_patient_with_invite(
+        self,
+        *,
+        label: str,
+        appointment_at: datetime,
+        token_hash: str,
+        expires_at: datetime,
+        now: datetime,
+    ) -> int:
+        async with self.tx() as c:
+            cur = await c.execute(
+                "INSERT INTO patients (label, appointment_at, status, created_at)"
+                " VALUES (?, ?, 'invited', ?)",
+                (label, to_db(appointment_at), to_db(now)),
+            )
+            patient_id = int(cur.lastrowid or 0)
+            await c.execute(
+                "INSERT INTO invites (token_hash, patient_id, created_at, expires_at)"
+                " VALUES (?, ?, ?, ?)",
+                (token_hash, patient_id, to_db(now), to_db(expires_at)),
+            )
+            return patient_id
+
+    async def invite(self, token_hash: str) -> aiosqlite.Row | None:
+        return await self.fetchone("SELECT * FROM invites WHERE token_hash = ?", (token_hash,))
+
+    async def open_invite(self, token_hash: str, chat_id: int, now: datetime) -> bool:
+        """Bind a valid, unused invite to the chat that opened it (pending consent)."""
+        async with self.tx() as c:
+            await c.execute(
+                "UPDATE invites SET opened_chat_id = NULL WHERE opened_chat_id = ?"
+                " AND used_at IS NULL",
+                (chat_id,),
+            )
+            cur = await c.execute(
+                "UPDATE invites SET opened_chat_id = ? WHERE token_hash = ? AND used_at IS NULL"
+                " AND expires_at > ?",
+                (chat_id, token_hash, to_db(now)),
+            )
+            return cur.rowcount == 1
+
+    async def pending_invite_for_chat(self, chat_id: int, now: datetime) -> aiosqlite.Row | None:
+        return await self.fetchone(
+            "SELECT * FROM invites WHERE opened_chat_id = ? AND used_at IS NULL AND expires_at > ?",
+            (chat_id, to_db(now)),
+        )
+
+    async def decline_invite(self, chat_id: int) -> None:
+        """The patient said no: forget which chat opened the link (nothing kept)."""
+        async with self.tx() as c:
+            await c.execute(
+                "UPDATE invites SET opened_chat_id = NULL WHERE opened_chat_id = ?"
+                " AND used_at IS NULL",
+                (chat_id,),
+            )
+
+    async def accept_invite(
+        self,
+        token_hash: str,
+        chat_id: int,
+        now: datetime,
+        steps: list[tuple[str, str, datetime, datetime, bool]],
+    ) -> int | None:
+        """Consent: link the chat to the patient and lay out the plan, in one transaction.
+
+        ``steps`` are (step_id, kind, due_at, expires_at, missed). Returns the patient id, or
+        None if the invite was used or expired meanwhile.
+        """
+        async with self.tx() as c:
+            cur = await c.execute(
+                "UPDATE invites SET used_at = ? WHERE token_hash = ? AND opened_chat_id = ?"
+                " AND used_at IS NULL AND expires_at > ?",
+                (to_db(now), token_hash, chat_id, to_db(now)),
+            )
+            if cur.rowcount != 1:
+                return None
+            async with c.execute(
+                "SELECT patient_id FROM invites WHERE token_hash = ?", (token_hash,)
+            ) as q:
+                row = await q.fetchone()
+            assert row is not None
+            patient_id = int(row[0])
+            # One chat follows one appointment: a newer link replaces an older enrolment.
+            await c.execute(
+                "UPDATE patients SET chat_id = NULL, status = 'cancelled'"
+                " WHERE chat_id = ? AND id != ?",
+                (chat_id, patient_id),
+            )
+            await c.execute(
+                "UPDATE steps SET status = 'cancelled' WHERE status = 'pending' AND patient_id IN"
+                " (SELECT id FROM patients WHERE status = 'cancelled' AND chat_id IS NULL)",
+            )
+            await c.execute(
+                "UPDATE patients SET chat_id = ?, status = 'active', consented_at = ? WHERE id = ?",
+                (chat_id, to_db(now), patient_id),
+            )
+            await self._insert_steps(c, patient_id, steps)
+            return patient_id
+
+    async def _insert_steps(
+        self,
+        c: aiosqlite.Connection,
+        patient_id: int,
+        steps: list[tuple[str, str, datetime, datetime, bool]],
+    ) -> None:
+        await c.executemany(
+            "INSERT INTO steps (patient_id, step_id, kind, due_at, expires_at, status)"
+            " VALUES (?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (patient_id, step_id) DO UPDATE SET due_at = excluded.due_at,"
+            " expires_at = excluded.expires_at, status = excluded.status, attempts = 0,"
+            " next_attempt_at = NULL WHERE steps.status IN ('pending', 'missed', 'cancelled')",
+            [
+                (
+                    patient_id,
+                    step_id,
+                    kind,
+                    to_db(due),
+                    to_db(end),
+                    "missed" if missed else "pending",
+                )
+                for step_id, kind, due, end, missed in steps
+            ],
+        )
+
+    async def reschedule(
+        self,
+        patient_id: int,
+        appointment_at: datetime,
+        steps: list[tuple[str, str, datetime, datetime, bool]],
+    ) -> None:
+        """New date: steps not yet sent are recomputed; sent ones stay sent."""
+        async with self.tx() as c:
+            await c.execute(
+                "UPDATE patients SET appointment_at = ? WHERE id = ?",
+                (to_db(appointment_at), patient_id),
+            )
+            await self._insert_steps(c, patient_id, steps)
+
+    async def cancel_patient(self, patient_id: int) -> None:
+        async with self.tx() as c:
+            await c.execute("UPDATE patients SET status = 'cancelled' WHERE id = ?", (patient_id,))
+            await c.execute(
+                "UPDATE steps SET status = 'cancelled' WHERE patient_id = ? AND status = 'pending'",
+                (patient_id,),
+            )
+
+    async def erase_patient(self, patient_id: int) -> None:
+        """Everything about this patient, in every table (foreign keys cascade)."""
+        async with self.tx() as c:
+            await c.execute(
+                "DELETE FROM outbox WHERE patient_id = ? OR chat_id ="
+                " (SELECT chat_id FROM patients WHERE id = ?)",
+                (patient_id, patient_id),
+            )
+            await c.execute(
+                "DELETE FROM unanswered WHERE patient_id = ? OR chat_id ="
+                " (SELECT chat_id FROM patients WHERE id = ?)",
+                (patient_id, patient_id),
+            )
+            await c.execute(
+                "DELETE FROM alerts WHERE patient_id = ? OR chat_id ="
+                " (SELECT chat_id FROM patients WHERE id = ?)",
+                (patient_id, patient_id),
+            )
+            await c.execute("DELETE FROM patients WHERE id = ?", (patient_id,))
+
+    async def erase_chat(self, chat_id: int) -> None:
+        """Erase what is kept about a chat that is not (or no longer) a linked patient."""
+        async with self.tx() as c:
+            await c.execute("DELETE FROM outbox WHERE chat_id = ?", (chat_id,))
+            await c.execute("DELETE FROM unanswered WHERE chat_id = ?", (chat_id,))
+            await c.execute("DELETE FROM alerts WHERE chat_id = ?", (chat_id,))
+            await c.execute(
+                "UPDATE invites SET opened_chat_id = NULL WHERE opened_chat_id = ?", (chat_id,)
+            )
+
+    async def patients_overview(self, since: datetime) -> list[aiosqlite.Row]:
+        return await self.fetchall(
+            "SELECT p.*, (SELECT COUNT(*) FROM steps s WHERE s.patient_id = p.id"
+            " AND s.status = 'sent') AS sent_steps,"
+            " (SELECT COUNT(*) FROM steps s WHERE s.patient_id = p.id"
+            " AND s.status = 'pending') AS pending_steps"
+            " FROM patients p WHERE p.appointment_at >= ? ORDER BY p.appointment_at",
+            (to_db(since),),
+        )
+
+    async def patient_steps(self, patient_id: int) -> list[aiosqlite.Row]:
+        return await self.fetchall(
+            "SELECT * FROM steps WHERE patient_id = ? ORDER BY due_at", (patient_id,)
+        )
+
+    # --- plan steps: claimed and settled like the outbox --------------------------------------
+
+    async def claim_steps(self, now: datetime, limit: int) -> list[aiosqlite.Row]:
+        """Due steps of active patients, marked 'sending'; expired ones are marked missed."""
+        stamp = to_db(now)
+        async with self.tx() as c:
+            await c.execute(
+                "UPDATE steps SET status = 'missed' WHERE status = 'pending' AND expires_at <= ?",
+                (stamp,),
+            )
+            async with c.execute(
+                "SELECT s.id FROM steps s JOIN patients p ON p.id = s.patient_id"
+                " WHERE s.status = 'pending' AND s.due_at <= ? AND p.status = 'active'"
+                " AND p.chat_id IS NOT NULL"
+                " AND (s.next_attempt_at IS NULL OR s.next_attempt_at <= ?)"
+                " ORDER BY s.due_at, s.id LIMIT ?",
+                (stamp, stamp, limit),
+            ) as cur:
+                ids = tuple(int(r[0]) for r in await cur.fetchall())
+            if not ids:
+                return []
+            marks = ",".join("?" * len(ids))
+            await c.execute(
+                f"UPDATE steps SET status = 'sending', attempts = attempts + 1"
+                f" WHERE id IN ({marks})",
+                ids,
+            )
+            async with c.execute(
+                f"SELECT s.*, p.chat_id, p.appointment_at FROM steps s"
+                f" JOIN patients p ON p.id = s.patient_id WHERE s.id IN ({marks})"
+                f" ORDER BY s.due_at, s.id",
+                ids,
+            ) as cur:
+                return list(await cur.fetchall())
+
+    async def step_sent(self, row_id: int, message_id: int, now: datetime) -> None:
+        async with self.tx() as c:
+            await c.execute(
+                "UPDATE steps SET status = 'sent', message_id = ?, sent_at = ?, last_error = NULL"
+                " WHERE id = ?",
+                (message_id, to_db(now), row_id),
+            )
+
+    async def step_retry(
+        self, row_id: int, when: datetime, error: str, *, count_attempt: bool = True
+    ) -> None:
+        async with self.tx() as c:
+            await c.execute(
+                "UPDATE steps SET status = 'pending', next_attempt_at = ?, last_error = ?,"
+                " attempts = attempts - ? WHERE id = ?",
+                (to_db(when), error, 0 if count_attempt else 1, row_id),
+            )
+
+    async def step_settle(self, row_id: int, status: str, error: str | None = None) -> None:
+        async with self.tx() as c:
+            await c.execute(
+                "UPDATE steps SET status = ?, last_error = ? WHERE id = ?",
+                (status, error, row_id),
+            )
+
+    async def recover_steps(self) -> int:
+        async with self.tx() as c:
+            cur = await c.execute("UPDATE steps SET status = 'pending' WHERE status = 'sending'")
+            return cur.rowcount
+
+    async def step(self, row_id: int) -> aiosqlite.Row | None:
+        return await self.fetchone(
+            "SELECT s.*, p.chat_id, p.label FROM steps s JOIN patients p ON p.id = s.patient_id"
+            " WHERE s.id = ?",
+            (row_id,),
+        )
+
+    async def record_answer(
+        self, row_id: int, answer: str, score: int | None, now: datetime
+    ) -> bool:
+        """Store a check-in answer; only the first answer counts (a double tap is not two)."""
+        async with self.tx() as c:
+            cur = await c.execute(
+                "UPDATE steps SET answer = ?, score = ?, answered_at = ?"
+                " WHERE id = ? AND status = 'sent' AND answer IS NULL",
+                (answer, score, to_db(now), row_id),
+            )
+            return cur.rowcount == 1
+
+    async def previous_score(self, patient_id: int, before_row: int) -> int | None:
+        row = await self.fetchone(
+            "SELECT score FROM steps WHERE patient_id = ? AND score IS NOT NULL AND id != ?"
+            " ORDER BY answered_at DESC LIMIT 1",
+            (patient_id, before_row),
+        )
+        return int(row["score"]) if row else None
+
+    async def unanswered_checkins(self, sent_before: datetime) -> list[aiosqlite.Row]:
+        return await self.fetchall(
+            "SELECT s.*, p.label, p.chat_id FROM steps s JOIN patients p ON p.id = s.patient_id"
+            " WHERE s.kind = 'checkin' AND s.status = 'sent' AND s.answer IS NULL"
+            " AND s.no_answer_noted = 0 AND s.sent_at <= ? AND p.status = 'active'",
+            (to_db(sent_before),),
+        )
+
+    async def note_no_answer(
+        self, row_id: int, staff_chat_id: int, text: str, now: datetime
+    ) -> None:
+        async with self.tx() as c:
+            cur = await c.execute(
+                "UPDATE steps SET no_answer_noted = 1 WHERE id = ? AND no_answer_noted = 0",
+                (row_id,),
+            )
+            if cur.rowcount == 1:
+                await self._enqueue(c, chat_id=staff_chat_id, text=text, purpose="notice", now=now)

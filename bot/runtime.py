@@ -12,6 +12,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.content import Content
 from bot.db import Database
+from bot.enrollment import Enrollment
 from bot.escalation import Escalation
 
 
@@ -22,6 +23,13 @@ class Runtime:
     clock: Clock = field(default_factory=SystemClock)
     _db: Database | None = None
     escalation: Escalation | None = None
+    _enrollment: Enrollment | None = None
+
+    @property
+    def enrollment(self) -> Enrollment:
+        if self._enrollment is None:
+            self._enrollment = Enrollment(self.db, self.settings, self.clock)
+        return self._enrollment
 
     @property
     def db(self) -> Database:
@@ -33,6 +41,7 @@ class Runtime:
         if self._db is None:
             self._db = await Database.open(self.settings.database_path)
             await self._db.recover_outbox()
+            await self._db.recover_steps()
         if self.settings.staff_chat_id is not None:
             self.escalation = Escalation(
                 self._db, self.settings, self.clock, self.content.severity_label
@@ -41,4 +50,6 @@ class Runtime:
     async def stop(self) -> None:
         if self._db is not None:
             db, self._db = self._db, None
+            self.escalation = None
+            self._enrollment = None
             await db.close()

@@ -7,10 +7,10 @@ templates whose placeholders are escaped by the caller (see ``escalation.py``).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
+from babel.dates import format_datetime, format_timedelta
 
 LOCALE = "fr_FR"
 
@@ -44,6 +44,9 @@ COMMANDS_MENU: list[tuple[str, str]] = [
     ("start", "Commencer"),
     ("questions", "Questions fréquentes par thème"),
     ("urgence", "Être recontacté par l'équipe"),
+    ("rdv", "Mon rendez-vous"),
+    ("stop", "Ne plus recevoir de rappels"),
+    ("supprimer", "Effacer mes données"),
     ("aide", "Ce que je peux faire"),
 ]
 
@@ -166,3 +169,137 @@ def clock_time(when: datetime, tz: ZoneInfo) -> str:
 
 RELOAD_OK = "Contenus rechargés : la FAQ et les règles d'alerte à jour sont en service."
 RELOAD_FAILED = "Rechargement refusé : la version précédente reste en service. À corriger :"
+
+
+# --- Enrolment (patient) --------------------------------------------------------------------
+
+CONSENT_REQUEST = (
+    "Bonjour 👋 Je suis l'assistant de suivi de l'équipe de radiologie interventionnelle de "
+    "l'Hôpital Américain de Paris.\n\n"
+    "Votre injection est prévue le {date}.\n\n"
+    "Si vous êtes d'accord, je vous enverrai ici :\n"
+    "• des rappels avant l'intervention ;\n"
+    "• quelques questions de suivi après (comment vous allez, votre douleur), dont les "
+    "réponses inquiétantes sont transmises à l'équipe.\n\n"
+    "Ce que je conserve : la date de votre rendez-vous, le code choisi par l'équipe pour vous "
+    "identifier (pas votre nom), vos réponses de suivi et vos messages d'alerte, pendant "
+    "{retention} jours après l'intervention au plus. Vous pourrez arrêter à tout moment "
+    "(/stop) ou tout effacer (/supprimer).\n\n"
+    "Acceptez-vous ce suivi ?"
+)
+CONSENT_YES = "✅ J'accepte"
+CONSENT_NO = "Non merci"
+CONSENT_DONE = (
+    "Merci, c'est noté. Votre injection est prévue le {date}. Je vous écrirai avant et "
+    "après. En attendant, posez-moi vos questions quand vous voulez.\n\n"
+    "En cas d'inquiétude, l'équipe est joignable en permanence au {hotline}."
+)
+CONSENT_DECLINED = (
+    "C'est noté : je ne vous enverrai rien et je ne conserve rien de vous. Vous pouvez quand "
+    "même me poser vos questions sur l'intervention. Si vous changez d'avis, rouvrez le lien "
+    "de l'équipe."
+)
+INVITE_INVALID = (
+    "Ce lien n'est pas (ou plus) valable : il a peut-être déjà servi ou expiré. Demandez un "
+    "nouveau lien à l'équipe soignante, au {hotline}. Vous pouvez tout de même me poser vos "
+    "questions sur l'intervention."
+)
+RESUMED = (
+    "Bon retour parmi nous. Les rappels et questions de suivi reprennent. Votre rendez-vous : "
+    "{date}."
+)
+APPOINTMENT_IS = "Votre injection est prévue le {date} ({when})."
+NO_APPOINTMENT_PATIENT = (
+    "Je n'ai pas de rendez-vous enregistré pour vous. Pour recevoir les rappels, ouvrez le "
+    "lien personnel donné par l'équipe soignante ({hotline})."
+)
+STOPPED = (
+    "C'est noté : je ne vous enverrai plus de rappels ni de questions de suivi. Vous pouvez "
+    "toujours m'écrire vos questions, et l'équipe reste joignable au {hotline}. Pour reprendre, "
+    "tapez /start."
+)
+ERASE_CONFIRM = (
+    "Voulez-vous vraiment effacer tout ce que je conserve à votre sujet (rendez-vous, réponses, "
+    "messages) ? Je ne pourrai plus vous envoyer de rappels. C'est définitif."
+)
+ERASE_YES = "Oui, tout effacer"
+ERASE_NO = "Non, garder"
+ERASED = (
+    "C'est fait : tout ce que je conservais à votre sujet est effacé. Si vous avez besoin de "
+    "l'équipe, elle reste joignable au {hotline}."
+)
+ERASE_KEPT = "D'accord, rien n'a été effacé."
+CHECKIN_THANKS = "Merci pour votre réponse 🙏"
+CHECKIN_WORRYING = (
+    "Merci de nous avoir répondu. J'ai prévenu l'équipe soignante, qui va vous recontacter. "
+    "Si vous êtes inquiet ou si cela s'aggrave, appelez le {hotline} (joignable en permanence), "
+    "ou le 15 en cas de danger immédiat."
+)
+CHECKIN_ALREADY = "Votre réponse à cette question est déjà enregistrée, merci."
+RESCHEDULED_PATIENT = (
+    "Votre rendez-vous a été déplacé : il est désormais prévu le {date}. Les rappels suivront "
+    "cette nouvelle date."
+)
+CANCELLED_PATIENT = (
+    "Votre rendez-vous du {date} a été annulé par l'équipe : vous ne recevrez plus de rappels. "
+    "Pour toute question, appelez le {hotline}."
+)
+
+
+def relative_words(when: datetime, now: datetime, tz: ZoneInfo) -> str:
+    """'aujourd'hui', 'demain', 'dans 3 jours', 'il y a 2 jours' by local calendar days."""
+    days = (when.astimezone(tz).date() - now.astimezone(tz).date()).days
+    if days == 0:
+        return "aujourd'hui"
+    if days == 1:
+        return "demain"
+    if days == -1:
+        return "hier"
+    return format_timedelta(
+        timedelta(days=days),
+        granularity="day",
+        threshold=10_000,
+        add_direction=True,
+        locale=LOCALE,
+    )
+
+
+# --- Enrolment (staff) ----------------------------------------------------------------------
+
+ENROLLED = (
+    "Patient <b>{label}</b> (n° {patient_id}) inscrit pour le {date}.\n"
+    "Lien personnel à lui transmettre (valable {days} jours, une seule fois) :\n{link}"
+)
+ENROLL_USAGE = (
+    "Usage : /inscrire AAAA-MM-JJ HH:MM libellé\n"
+    "Ex. : /inscrire 2026-12-07 09:30 M.D. 4471 (un pseudonyme, pas le nom du patient)."
+)
+DATE_INVALID = "Date ou heure invalide : attendu AAAA-MM-JJ HH:MM, par ex. 2026-12-07 09:30."
+DATE_PAST = "Cette date est déjà passée."
+LABEL_INVALID = "Libellé invalide : 1 à 40 caractères, sur une ligne."
+MOVE_USAGE = "Usage : /deplacer n° AAAA-MM-JJ HH:MM (n° : voir /patients)."
+CANCEL_USAGE = "Usage : /annuler n° (voir /patients)."
+FOLLOWUP_USAGE = "Usage : /suivi n° (voir /patients)."
+PATIENT_UNKNOWN = "Patient introuvable (voir /patients)."
+MOVED_STAFF = "Rendez-vous de <b>{label}</b> déplacé au {date} ; rappels recalculés."
+CANCELLED_STAFF = "Rendez-vous de <b>{label}</b> annulé ; rappels arrêtés."
+PATIENTS_EMPTY = "Aucun patient à venir ou récent."
+PATIENTS_HEADER = "<b>Patients</b> (à venir et des 30 derniers jours) :"
+PATIENT_LINE = "n° {id} · <b>{label}</b> · {date} · {status} · rappels {sent}/{total}"
+PATIENT_STATUS = {
+    "invited": "lien non ouvert",
+    "active": "suivi actif",
+    "declined": "a refusé",
+    "stopped": "suivi arrêté",
+    "cancelled": "annulé",
+}
+FOLLOWUP_HEADER = "<b>Suivi de {label}</b> (intervention le {date}) :"
+FOLLOWUP_LINE = "{day} · {step} · {answer}"
+CHART_TITLE = "Douleur déclarée — {label}"
+FOLLOWUP_NONE = "Aucune réponse de suivi pour l'instant."
+NO_ANSWER_NOTE = (
+    "🔕 Pas de réponse de <b>{label}</b> à la question de suivi « {step} » envoyée le {sent} "
+    "(note non urgente)."
+)
+CHECKIN_ALERT_LABEL = "Réponse de suivi inquiétante"
+PATIENT_LEFT = "Le patient <b>{label}</b> a effacé ses données (demande faite dans le bot)."

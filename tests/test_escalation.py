@@ -3,6 +3,7 @@ relay, re-notification, faults and restarts."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from bot import texts
@@ -37,7 +38,7 @@ async def test_urgent_message_end_to_end(bot: RunningBot, fake: FakeBotAPI) -> N
     assert "Saignement" in alert["text"]
     assert "patient non inscrit" in alert["text"]
     assert "je saigne beaucoup depuis ce matin" in alert["text"]
-    assert [d for _, d in fake.buttons(alert)][0].startswith("ack:")
+    assert [d for _, d in fake.buttons(alert)] == ["ack:1", "close:1"]
 
     fake.press_button(NURSE, alert, fake.buttons(alert)[0][1])
     await fake.wait_for(
@@ -202,17 +203,32 @@ async def test_close_with_command_reply(bot: RunningBot, fake: FakeBotAPI) -> No
     assert "30 minutes" in answer["text"]
 
 
-async def test_urgence_command_and_outsider_cannot_close(bot: RunningBot, fake: FakeBotAPI) -> None:
-    fake.send_command(PATIENT, "urgence")
-    [reply] = await fake.wait_for_messages(PATIENT, 1)
-    assert HOTLINE in reply["text"]
-    [alert] = await fake.wait_for_messages(STAFF_CHAT, 1)
-    fake.send_command(OUTSIDER, "clore", chat_id=STAFF_CHAT, reply_to=alert["message_id"])
-    fake.send_command(PATIENT, "clore", args="1")
-    await fake.wait_until_consumed()
-    await bot.dispatch()
-    row = await bot.runtime.db.alert(1)
-    assert row is not None and row["status"] == "open"
+async def test_urgence_command_and_non_staff_cannot_close(
+    settings: Settings, clock: FakeClock, fake: FakeBotAPI
+) -> None:
+    # With an allow-list, a group member who is not on it is not staff.
+    bot = await start_bot(replace(settings, staff_user_ids=frozenset({NURSE})), clock, fake)
+    try:
+        fake.send_command(PATIENT, "urgence")
+        [reply] = await fake.wait_for_messages(PATIENT, 1)
+        assert HOTLINE in reply["text"]
+        [alert] = await fake.wait_for_messages(STAFF_CHAT, 1)
+        fake.send_command(OUTSIDER, "clore", chat_id=STAFF_CHAT, reply_to=alert["message_id"])
+        fake.send_command(PATIENT, "clore", args="1")
+        [_, refusal] = await fake.wait_for_messages(PATIENT, 2)
+        assert refusal["text"] == texts.STAFF_NOT_ALLOWED
+        fake.press_button(OUTSIDER, alert, fake.buttons(alert)[0][1])
+        await fake.wait_for(lambda: len(fake.callback_answers()) == 1, what="refusal")
+        row = await bot.runtime.db.alert(1)
+        assert row is not None and row["status"] == "open"
+        assert len(fake.messages(STAFF_CHAT)) == 1
+        # The nurse on the allow-list can.
+        fake.send_command(NURSE, "clore", chat_id=STAFF_CHAT, reply_to=alert["message_id"])
+        await fake.wait_for(
+            lambda: "Clos" in fake.messages(STAFF_CHAT)[0]["text"], what="alert closed"
+        )
+    finally:
+        await stop_bot(bot)
 
 
 async def test_unanswered_question_can_be_forwarded_and_answered(

@@ -6,6 +6,7 @@ handlers, then the patient's private chat. Anything in other chats is ignored.
 
 from __future__ import annotations
 
+import html
 import logging
 import traceback
 
@@ -35,6 +36,8 @@ log = logging.getLogger("bot.app")
 
 # How often the dispatcher looks for due rows when nothing woke it.
 DISPATCH_INTERVAL_S = 2.0
+# How often content files are checked for changes (reload without restart).
+CONTENT_WATCH_INTERVAL_S = 5.0
 RATE_LIMIT_RETRIES = 3
 
 
@@ -54,13 +57,38 @@ async def post_init(app: Application) -> None:  # type: ignore[type-arg]
     async def tick(_context: Context) -> None:
         await dispatcher.tick()
 
+    async def watch(_context: Context) -> None:
+        await watch_content(rt)
+
     if app.job_queue is not None:
         app.job_queue.run_repeating(tick, interval=DISPATCH_INTERVAL_S, first=0.1, name="dispatch")
+        app.job_queue.run_repeating(
+            watch, interval=CONTENT_WATCH_INTERVAL_S, first=CONTENT_WATCH_INTERVAL_S, name="watch"
+        )
         job_queue = app.job_queue
         app.bot_data["wake_dispatcher"] = lambda: job_queue.run_once(tick, 0, name="dispatch-now")
     await app.bot.set_my_commands(
         [BotCommand(name, description) for name, description in texts.COMMANDS_MENU]
     )
+
+
+async def watch_content(rt: Runtime) -> None:
+    """Reload content files that changed on disk; tell staff when an edit is refused."""
+    errors = rt.content.reload_if_changed()
+    if errors is None:
+        return
+    if not errors:
+        log.info("content reloaded after a file change")
+        return
+    log.warning("content change refused: %d error(s); previous version stays live", len(errors))
+    if rt.settings.staff_chat_id is not None:
+        shown = "\n".join(str(e) for e in errors[:20])
+        await rt.db.enqueue(
+            chat_id=rt.settings.staff_chat_id,
+            text=html.escape(texts.RELOAD_FAILED) + f"\n<pre>{html.escape(shown)}</pre>",
+            purpose="notice",
+            now=rt.clock.now(),
+        )
 
 
 async def post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
@@ -99,6 +127,14 @@ def build_application(
     app.add_handler(CallbackQueryHandler(staff.staff_callback, pattern=r"^(ack|close):"))
     app.add_handler(CommandHandler("clore", staff.close_command, filters=staff_chat | private))
     app.add_handler(CommandHandler("recharger", staff.reload_command, filters=staff_chat | private))
+    for name, callback in (
+        ("inscrire", staff.enroll_command),
+        ("patients", staff.patients_command),
+        ("deplacer", staff.move_command),
+        ("annuler", staff.cancel_command),
+        ("suivi", staff.followup_command),
+    ):
+        app.add_handler(CommandHandler(name, callback, filters=staff_chat | private))
     app.add_handler(
         MessageHandler(
             staff_chat & filters.REPLY & filters.TEXT & ~filters.COMMAND, staff.staff_reply
@@ -113,11 +149,17 @@ def build_application(
     app.add_handler(CommandHandler(["aide", "help"], patient.help_command, filters=private))
     app.add_handler(CommandHandler("questions", patient.questions, filters=private))
     app.add_handler(CommandHandler("urgence", patient.urgence, filters=private))
+    app.add_handler(CommandHandler("rdv", patient.appointment, filters=private))
+    app.add_handler(CommandHandler("stop", patient.stop, filters=private))
+    app.add_handler(CommandHandler("supprimer", patient.erase, filters=private))
     app.add_handler(MessageHandler(private & filters.COMMAND, patient.unknown_command))
     app.add_handler(MessageHandler(private & filters.TEXT, patient.text_message))
     app.add_handler(
         MessageHandler(private & ~filters.TEXT & filters.UpdateType.MESSAGE, patient.media_message)
     )
+    app.add_handler(CallbackQueryHandler(patient.consent_callback, pattern=r"^consent:"))
+    app.add_handler(CallbackQueryHandler(patient.erase_callback, pattern=r"^erase:"))
+    app.add_handler(CallbackQueryHandler(patient.checkin_callback, pattern=r"^ci:"))
     app.add_handler(CallbackQueryHandler(patient.callback))
 
     app.add_error_handler(error_handler)

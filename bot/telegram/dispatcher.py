@@ -1,4 +1,4 @@
-"""The one periodic job: deliver the outbox, re-notify unacknowledged alerts.
+"""The one periodic job: deliver the outbox and the plan's steps, re-notify alerts.
 
 The database is the truth; this job only wakes up (every few seconds, and at once when a
 handler queues something), claims due rows in a transaction, sends them, and records the
@@ -14,6 +14,7 @@ result. Failures are sorted by what Telegram meant:
 from __future__ import annotations
 
 import asyncio
+import html
 import logging
 from datetime import timedelta
 
@@ -21,7 +22,10 @@ import aiosqlite
 from telegram import Bot, ReplyParameters
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
+from bot import texts
+from bot.db import from_db
 from bot.escalation import parse_buttons
+from bot.reminders.plan import checkin_buttons, render_text
 from bot.runtime import Runtime
 from bot.telegram.common import keyboard
 
@@ -30,6 +34,14 @@ log = logging.getLogger("bot.dispatcher")
 BATCH = 50
 MAX_BACKOFF_S = 300
 THREAD_PURPOSES = ("followup", "renotify")
+
+
+def _seconds(wait: float | timedelta) -> float:
+    return wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+
+
+def _chunks(items: list[tuple[str, str]], size: int) -> list[list[tuple[str, str]]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 def backoff(attempts: int) -> timedelta:
@@ -41,28 +53,27 @@ class Dispatcher:
         self.runtime = runtime
         self.bot = bot
         self._lock = asyncio.Lock()
-        self._again = False
 
     async def tick(self) -> None:
-        """Run once; if woken while running, run again right after instead of in parallel."""
-        if self._lock.locked():
-            self._again = True
-            return
+        """Run once. Ticks never overlap: a wake-up during a tick runs right after it."""
         async with self._lock:
-            while True:
-                self._again = False
-                await self._tick_once()
-                if not self._again:
-                    break
+            await self._tick_once()
 
     async def _tick_once(self) -> None:
         rt = self.runtime
         if rt.escalation is not None and rt.settings.staff_chat_id is not None:
             await rt.escalation.renotify_due()
+            await self._note_unanswered_checkins()
+        if await self._outbox():
+            await self._steps()
+
+    async def _outbox(self) -> bool:
+        """Deliver due outbox rows; False when Telegram asked us to slow down."""
+        rt = self.runtime
         while True:
             rows = await rt.db.claim_outbox(rt.clock.now(), BATCH)
             if not rows:
-                return
+                return True
             for i, row in enumerate(rows):
                 if not await self._send(row):
                     # Telegram asked us to slow down: hand the rest back untouched.
@@ -70,9 +81,86 @@ class Dispatcher:
                         await rt.db.outbox_retry(
                             int(rest["id"]), rt.clock.now(), "deferred", count_attempt=False
                         )
+                    return False
+            if len(rows) < BATCH:
+                return True
+
+    async def _steps(self) -> None:
+        """Send the plan's steps that are due, to patients who are following the plan."""
+        rt = self.runtime
+        while True:
+            rows = await rt.db.claim_steps(rt.clock.now(), BATCH)
+            if not rows:
+                return
+            for i, row in enumerate(rows):
+                if not await self._send_step(row):
+                    for rest in rows[i + 1 :]:
+                        await rt.db.step_retry(
+                            int(rest["id"]), rt.clock.now(), "deferred", count_attempt=False
+                        )
                     return
             if len(rows) < BATCH:
                 return
+
+    async def _send_step(self, row: aiosqlite.Row) -> bool:
+        rt = self.runtime
+        row_id = int(row["id"])
+        step = rt.content.plan.get(str(row["step_id"]))
+        if step is None:
+            # The admins removed this step from the plan since it was scheduled.
+            await rt.db.step_settle(row_id, "cancelled", "removed from plan")
+            return True
+        appointment = from_db(str(row["appointment_at"]))
+        text = render_text(step, appointment, rt.settings.timezone, rt.settings.hotline_phone)
+        rows = [
+            [(label, f"ci:{row_id}:{value}") for label, value in chunk]
+            for chunk in _chunks(checkin_buttons(step), 3 if step.scale is None else 6)
+        ]
+        try:
+            sent = await self.bot.send_message(
+                int(row["chat_id"]), html.escape(text, quote=False), reply_markup=keyboard(rows)
+            )
+        except RetryAfter as exc:
+            await rt.db.step_retry(
+                row_id,
+                rt.clock.now() + timedelta(seconds=_seconds(exc.retry_after)),
+                "RetryAfter",
+                count_attempt=False,
+            )
+            return False
+        except Forbidden:
+            log.info("patient chat blocked the bot; patient stopped")
+            await rt.db.step_settle(row_id, "failed", "Forbidden")
+            await rt.db.stop_patient_chat(int(row["chat_id"]))
+            return True
+        except BadRequest as exc:
+            log.error("step %s rejected by Telegram: %s", row_id, type(exc).__name__)
+            await rt.db.step_settle(row_id, "failed", "BadRequest")
+            return True
+        except (NetworkError, TelegramError) as exc:
+            await rt.db.step_retry(
+                row_id, rt.clock.now() + backoff(int(row["attempts"])), type(exc).__name__
+            )
+            return True
+        await rt.db.step_sent(row_id, sent.message_id, rt.clock.now())
+        log.info("step %s sent to patient %s", row["step_id"], row["patient_id"])
+        return True
+
+    async def _note_unanswered_checkins(self) -> None:
+        """A check-in left unanswered too long becomes a low-priority note to staff."""
+        rt = self.runtime
+        staff_chat = rt.settings.staff_chat_id
+        if staff_chat is None:
+            return
+        now = rt.clock.now()
+        for row in await rt.db.unanswered_checkins(now - rt.content.plan.no_answer_alert_after):
+            sent = from_db(str(row["sent_at"]))
+            text = texts.NO_ANSWER_NOTE.format(
+                label=html.escape(str(row["label"])),
+                step=html.escape(str(row["step_id"])),
+                sent=texts.short_time(sent, rt.settings.timezone),
+            )
+            await rt.db.note_no_answer(int(row["id"]), staff_chat, text, now)
 
     async def _send(self, row: aiosqlite.Row) -> bool:
         """Send one row and settle it; False means stop this tick (429)."""
@@ -99,8 +187,7 @@ class Dispatcher:
                 else None,
             )
         except RetryAfter as exc:
-            wait = exc.retry_after
-            seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+            seconds = _seconds(exc.retry_after)
             await rt.db.outbox_retry(
                 row_id,
                 rt.clock.now() + timedelta(seconds=seconds),

@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+import html
 import logging
 
-from telegram import Message, Update
+from telegram import CallbackQuery, Message, Update
+from telegram.error import TelegramError
 
 from bot import texts
 from bot.conversation import CB_FAQ, CB_OTHER, CB_THEME, CB_THEMES, Button, Reply
+from bot.db import from_db
 from bot.normalize import normalize
+from bot.reminders.plan import checkin_buttons, is_worrying, scale_score
 from bot.telegram.common import Context, runtime, send_reply, wake_dispatcher
+from bot.triage import TriageResult
 
 log = logging.getLogger("bot.patient")
 
 CB_FORWARD = "fwd:"
+CB_CONSENT_YES = "consent:yes"
+CB_CONSENT_NO = "consent:no"
+CB_ERASE_YES = "erase:yes"
+CB_ERASE_NO = "erase:no"
+CB_CHECKIN = "ci:"
 
 # What Telegram can carry besides text, by the Message attribute that holds it.
 MEDIA_KINDS = (
@@ -42,11 +52,180 @@ def media_kind(message: Message) -> str:
     return "other"
 
 
+def _info(template: str, hotline: str, **values: str) -> Reply:
+    return Reply("info", texts.with_hotline(template, hotline).format(**values))
+
+
 async def start(update: Update, context: Context) -> None:
+    """/start: with a personal link, ask consent; after /stop, resume; else welcome."""
     chat = update.effective_chat
     if chat is None:
         return
-    await send_reply(context, chat.id, runtime(context).content.conversation.welcome())
+    rt = runtime(context)
+    tz = rt.settings.timezone
+    hotline = rt.settings.hotline_phone
+    token = context.args[0] if context.args else ""
+    if token:
+        patient = await rt.enrollment.open_link(token, chat.id)
+        if patient is None:
+            log.info("invalid or used personal link opened")
+            await send_reply(context, chat.id, _info(texts.INVITE_INVALID, hotline))
+            return
+        when = from_db(str(patient["appointment_at"]))
+        text = texts.CONSENT_REQUEST.format(
+            date=texts.appointment_words(when, tz), retention=str(rt.settings.retention_days)
+        )
+        buttons = (
+            (Button(texts.CONSENT_YES, CB_CONSENT_YES),),
+            (Button(texts.CONSENT_NO, CB_CONSENT_NO),),
+        )
+        await send_reply(context, chat.id, Reply("info", text, buttons=buttons))
+        return
+    resumed = await rt.enrollment.resume(chat.id)
+    if resumed is not None:
+        when = from_db(str(resumed["appointment_at"]))
+        reply = _info(texts.RESUMED, hotline, date=texts.appointment_words(when, tz))
+        await send_reply(context, chat.id, reply)
+        wake_dispatcher(context)
+        return
+    await send_reply(context, chat.id, rt.content.conversation.welcome())
+
+
+async def consent_callback(update: Update, context: Context) -> None:
+    query = update.callback_query
+    chat = update.effective_chat
+    if query is None or chat is None:
+        return
+    rt = runtime(context)
+    hotline = rt.settings.hotline_phone
+    if query.data == CB_CONSENT_NO:
+        await query.answer()
+        await rt.enrollment.decline(chat.id)
+        await _drop_buttons(query)
+        await send_reply(context, chat.id, _info(texts.CONSENT_DECLINED, hotline))
+        return
+    patient = await rt.enrollment.consent(chat.id, rt.content.plan)
+    if patient is None:
+        await query.answer(texts.STALE_BUTTON)
+        await send_reply(context, chat.id, _info(texts.INVITE_INVALID, hotline))
+        return
+    await query.answer()
+    await _drop_buttons(query)
+    when = from_db(str(patient["appointment_at"]))
+    reply = _info(
+        texts.CONSENT_DONE, hotline, date=texts.appointment_words(when, rt.settings.timezone)
+    )
+    await send_reply(context, chat.id, reply)
+    log.info("patient %s consented", patient["id"])
+    wake_dispatcher(context)
+
+
+async def _drop_buttons(query: CallbackQuery) -> None:
+    """Remove the buttons once used, so a second tap cannot act twice. Cosmetic if it fails."""
+    try:
+        await query.edit_message_reply_markup(None)
+    except TelegramError as exc:
+        log.info("could not remove buttons: %s", type(exc).__name__)
+
+
+async def appointment(update: Update, context: Context) -> None:
+    """/rdv: the appointment in words, and how far it is."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    rt = runtime(context)
+    patient = await rt.db.patient_by_chat(chat.id)
+    hotline = rt.settings.hotline_phone
+    if patient is None or patient["appointment_at"] is None or patient["status"] == "cancelled":
+        await send_reply(context, chat.id, _info(texts.NO_APPOINTMENT_PATIENT, hotline))
+        return
+    tz = rt.settings.timezone
+    when = from_db(str(patient["appointment_at"]))
+    reply = _info(
+        texts.APPOINTMENT_IS,
+        hotline,
+        date=texts.appointment_words(when, tz),
+        when=texts.relative_words(when, rt.clock.now(), tz),
+    )
+    await send_reply(context, chat.id, reply)
+
+
+async def stop(update: Update, context: Context) -> None:
+    chat = update.effective_chat
+    if chat is None:
+        return
+    rt = runtime(context)
+    await rt.enrollment.stop(chat.id)
+    await send_reply(context, chat.id, _info(texts.STOPPED, rt.settings.hotline_phone))
+
+
+async def erase(update: Update, context: Context) -> None:
+    """/supprimer asks first: erasure is final."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    buttons = ((Button(texts.ERASE_YES, CB_ERASE_YES), Button(texts.ERASE_NO, CB_ERASE_NO)),)
+    await send_reply(context, chat.id, Reply("info", texts.ERASE_CONFIRM, buttons=buttons))
+
+
+async def erase_callback(update: Update, context: Context) -> None:
+    query = update.callback_query
+    chat = update.effective_chat
+    if query is None or chat is None:
+        return
+    rt = runtime(context)
+    await query.answer()
+    await _drop_buttons(query)
+    if query.data != CB_ERASE_YES:
+        await send_reply(context, chat.id, Reply("info", texts.ERASE_KEPT))
+        return
+    patient = await rt.enrollment.erase(chat.id)
+    log.info("chat data erased on request")
+    if patient is not None and rt.settings.staff_chat_id is not None:
+        await rt.db.enqueue(
+            chat_id=rt.settings.staff_chat_id,
+            text=texts.PATIENT_LEFT.format(label=html.escape(str(patient["label"]))),
+            purpose="notice",
+            now=rt.clock.now(),
+        )
+        wake_dispatcher(context)
+    await send_reply(context, chat.id, _info(texts.ERASED, rt.settings.hotline_phone))
+
+
+async def checkin_callback(update: Update, context: Context) -> None:
+    """An answer button under a check-in: ``ci:<step row>:<value>``, never trusted."""
+    query = update.callback_query
+    chat = update.effective_chat
+    if query is None or chat is None:
+        return
+    rt = runtime(context)
+    parts = (query.data or "").split(":")
+    raw_row, value = (parts[1], parts[2]) if len(parts) == 3 else ("", "")
+    row = await rt.db.step(int(raw_row)) if raw_row.isdigit() else None
+    step = rt.content.plan.get(str(row["step_id"])) if row is not None else None
+    valid = step is not None and value in {v for _, v in checkin_buttons(step)}
+    # The step must belong to the patient of this very chat.
+    if row is None or step is None or not valid or row["chat_id"] != chat.id:
+        await query.answer(texts.STALE_BUTTON)
+        return
+    score = scale_score(step, value)
+    previous = await rt.db.previous_score(int(row["patient_id"]), int(row["id"]))
+    if not await rt.db.record_answer(int(row["id"]), value, score, rt.clock.now()):
+        await query.answer(texts.CHECKIN_ALREADY)
+        return
+    await query.answer()
+    await _drop_buttons(query)
+    hotline = rt.settings.hotline_phone
+    if is_worrying(step, value, previous) and rt.escalation is not None:
+        label = next((lbl for lbl, v in checkin_buttons(step) if v == value), value)
+        await send_reply(context, chat.id, _info(texts.CHECKIN_WORRYING, hotline))
+        found = TriageResult(
+            severity="urgent", categories=("suivi",), labels=(texts.CHECKIN_ALERT_LABEL,)
+        )
+        await rt.escalation.raise_alert(chat.id, f"{step.id} : {label}", found)
+        wake_dispatcher(context)
+        return
+    await send_reply(context, chat.id, Reply("info", texts.CHECKIN_THANKS))
 
 
 async def help_command(update: Update, context: Context) -> None:

@@ -7,15 +7,22 @@ group). Refusals are logged with ids only.
 
 from __future__ import annotations
 
+import asyncio
 import html
 import logging
+from datetime import timedelta
 
-from telegram import Update
+from aiosqlite import Row
+from telegram import Message, Update
 from telegram.constants import ChatMemberStatus
 from telegram.error import TelegramError
 
 from bot import texts
+from bot.chart import pain_chart
+from bot.db import from_db
+from bot.enrollment import INVITE_VALIDITY, link_for, parse_local, valid_label
 from bot.escalation import close_buttons
+from bot.reminders.plan import checkin_buttons
 from bot.telegram.common import Context, keyboard, runtime, wake_dispatcher
 
 log = logging.getLogger("bot.staff")
@@ -223,3 +230,202 @@ async def reload_command(update: Update, context: Context) -> None:
         )
         return
     await message.reply_text(html.escape(texts.RELOAD_OK))
+
+
+# --- Enrolment and follow-up ------------------------------------------------------------------
+
+
+async def _staff_message(update: Update, context: Context, what: str) -> Message | None:
+    """The command's message if its sender is staff in the staff group; else refuse."""
+    if not await is_staff(update, context):
+        await _refuse(update, context, what)
+        return None
+    return update.effective_message
+
+
+async def _reply(message: Message, html_text: str) -> None:
+    await message.reply_text(html_text, do_quote=False)
+
+
+async def enroll_command(update: Update, context: Context) -> None:
+    """/inscrire AAAA-MM-JJ HH:MM libellé -> the patient's personal link."""
+    message = await _staff_message(update, context, "inscrire")
+    if message is None:
+        return
+    rt = runtime(context)
+    args = context.args or []
+    if len(args) < 3:
+        await _reply(message, html.escape(texts.ENROLL_USAGE))
+        return
+    try:
+        when = parse_local(args[0], args[1], rt.settings.timezone)
+    except ValueError:
+        await _reply(message, html.escape(texts.DATE_INVALID))
+        return
+    label = " ".join(args[2:])
+    if not valid_label(label):
+        await _reply(message, html.escape(texts.LABEL_INVALID))
+        return
+    if when <= rt.clock.now():
+        await _reply(message, html.escape(texts.DATE_PAST))
+        return
+    invitation = await rt.enrollment.enroll(when, label)
+    log.info("patient %s enrolled by staff", invitation.patient_id)
+    await _reply(
+        message,
+        texts.ENROLLED.format(
+            label=html.escape(label.strip()),
+            patient_id=invitation.patient_id,
+            date=texts.appointment_words(when, rt.settings.timezone),
+            days=INVITE_VALIDITY.days,
+            link=html.escape(link_for(context.bot.username, invitation.token)),
+        ),
+    )
+
+
+async def _patient_arg(message: Message, context: Context, usage: str) -> Row | None:
+    rt = runtime(context)
+    args = context.args or []
+    if not args or not args[0].lstrip("n°#").isdigit():
+        await _reply(message, html.escape(usage))
+        return None
+    patient = await rt.db.patient(int(args[0].lstrip("n°#")))
+    if patient is None:
+        await _reply(message, html.escape(texts.PATIENT_UNKNOWN))
+    return patient
+
+
+async def patients_command(update: Update, context: Context) -> None:
+    message = await _staff_message(update, context, "patients")
+    if message is None:
+        return
+    rt = runtime(context)
+    tz = rt.settings.timezone
+    rows = await rt.db.patients_overview(rt.clock.now() - timedelta(days=30))
+    if not rows:
+        await _reply(message, html.escape(texts.PATIENTS_EMPTY))
+        return
+    lines = [texts.PATIENTS_HEADER]
+    now = rt.clock.now()
+    for r in rows[:60]:
+        when = from_db(str(r["appointment_at"]))
+        lines.append(
+            texts.PATIENT_LINE.format(
+                id=r["id"],
+                label=html.escape(str(r["label"])),
+                date=f"{texts.short_time(when, tz)} ({texts.relative_day(when, now, tz)})",
+                status=texts.PATIENT_STATUS.get(str(r["status"]), str(r["status"])),
+                sent=r["sent_steps"],
+                total=int(r["sent_steps"]) + int(r["pending_steps"]),
+            )
+        )
+    await _reply(message, "\n".join(lines))
+
+
+async def move_command(update: Update, context: Context) -> None:
+    """/deplacer n° AAAA-MM-JJ HH:MM: pending steps recomputed, patient told."""
+    message = await _staff_message(update, context, "deplacer")
+    if message is None:
+        return
+    rt = runtime(context)
+    args = context.args or []
+    if len(args) != 3:
+        await _reply(message, html.escape(texts.MOVE_USAGE))
+        return
+    patient = await _patient_arg(message, context, texts.MOVE_USAGE)
+    if patient is None:
+        return
+    try:
+        when = parse_local(args[1], args[2], rt.settings.timezone)
+    except ValueError:
+        await _reply(message, html.escape(texts.DATE_INVALID))
+        return
+    if when <= rt.clock.now():
+        await _reply(message, html.escape(texts.DATE_PAST))
+        return
+    await rt.enrollment.reschedule(int(patient["id"]), when, rt.content.plan)
+    words = texts.appointment_words(when, rt.settings.timezone)
+    if patient["chat_id"] is not None and patient["status"] in ("active", "stopped"):
+        await rt.db.enqueue(
+            chat_id=int(patient["chat_id"]),
+            text=html.escape(texts.RESCHEDULED_PATIENT.format(date=words)),
+            purpose="notice",
+            patient_id=int(patient["id"]),
+            now=rt.clock.now(),
+        )
+        wake_dispatcher(context)
+    await _reply(
+        message, texts.MOVED_STAFF.format(label=html.escape(str(patient["label"])), date=words)
+    )
+
+
+async def cancel_command(update: Update, context: Context) -> None:
+    """/annuler n°: pending steps cancelled, patient told."""
+    message = await _staff_message(update, context, "annuler")
+    if message is None:
+        return
+    rt = runtime(context)
+    patient = await _patient_arg(message, context, texts.CANCEL_USAGE)
+    if patient is None:
+        return
+    await rt.enrollment.cancel(int(patient["id"]))
+    if patient["chat_id"] is not None and patient["status"] in ("active", "stopped"):
+        when = from_db(str(patient["appointment_at"]))
+        text = texts.with_hotline(texts.CANCELLED_PATIENT, rt.settings.hotline_phone).format(
+            date=texts.appointment_words(when, rt.settings.timezone)
+        )
+        await rt.db.enqueue(
+            chat_id=int(patient["chat_id"]),
+            text=html.escape(text),
+            purpose="notice",
+            patient_id=int(patient["id"]),
+            now=rt.clock.now(),
+        )
+        wake_dispatcher(context)
+    await _reply(message, texts.CANCELLED_STAFF.format(label=html.escape(str(patient["label"]))))
+
+
+async def followup_command(update: Update, context: Context) -> None:
+    """/suivi n°: the patient's check-in answers over time, by day relative to the injection."""
+    message = await _staff_message(update, context, "suivi")
+    if message is None:
+        return
+    rt = runtime(context)
+    patient = await _patient_arg(message, context, texts.FOLLOWUP_USAGE)
+    if patient is None:
+        return
+    tz = rt.settings.timezone
+    when = from_db(str(patient["appointment_at"]))
+    lines = [
+        texts.FOLLOWUP_HEADER.format(
+            label=html.escape(str(patient["label"])), date=texts.appointment_words(when, tz)
+        )
+    ]
+    plan = rt.content.plan
+    scores: list[tuple[int, int]] = []
+    for row in await rt.db.patient_steps(int(patient["id"])):
+        if row["answer"] is None:
+            continue
+        step = plan.get(str(row["step_id"]))
+        answer = str(row["answer"])
+        if step is not None:
+            answer = next((lbl for lbl, v in checkin_buttons(step) if v == answer), answer)
+        answered = from_db(str(row["answered_at"]))
+        if row["score"] is not None:
+            days = (answered.astimezone(tz).date() - when.astimezone(tz).date()).days
+            scores.append((days, int(row["score"])))
+        lines.append(
+            texts.FOLLOWUP_LINE.format(
+                day=texts.relative_day(when, answered, tz),
+                step=html.escape(str(row["step_id"])),
+                answer=html.escape(answer),
+            )
+        )
+    if len(lines) == 1:
+        lines.append(html.escape(texts.FOLLOWUP_NONE))
+    await _reply(message, "\n".join(lines))
+    if len(scores) >= 1:
+        png = await asyncio.to_thread(
+            pain_chart, scores, texts.CHART_TITLE.format(label=str(patient["label"]))
+        )
+        await message.reply_photo(png, do_quote=False)

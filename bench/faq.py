@@ -1,0 +1,324 @@
+"""FAQ engine benchmark: accuracy on the eval set against two baselines, and latency.
+
+Run with ``python -m bench.faq`` (or ``python -m bench`` for every benchmark). Not part of the
+tests: numbers depend on the machine. ``--sweep`` prints the parameter grid used to choose the
+constants of bot/faq/engine.py.
+
+Metrics, on tests/data/faq_eval.yaml:
+
+* top-1: in-scope messages answered (kind "answer") with the expected entry;
+* top-3: the expected entry is among the 3 best ranked;
+* fallback: out-of-scope messages that got kind "fallback" (a "did you mean" counts as a miss);
+* latency of one ``match`` call, median and p99, over 20 passes of the eval set.
+
+Baselines get the same eval set and their best threshold on it (the one maximising
+in-scope top-1 + out-of-scope fallback, the criterion used for our own thresholds): that is
+generous to them, so a lead over them is not an artefact of a badly chosen threshold.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import random
+import re
+import statistics
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from rapidfuzz import fuzz, process, utils
+
+import bot.faq.engine as engine
+from bot.faq import Faq, FaqEntry, load_faq
+from bot.yamlfile import load_yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+FAQ_DIR = ROOT / "faq"
+SOURCE_DIR = ROOT / "data" / "source"
+EVAL_FILE = ROOT / "tests" / "data" / "faq_eval.yaml"
+
+
+@dataclass(frozen=True)
+class EvalItem:
+    text: str
+    expect: str | None  # entry id, "smalltalk", or None (must fall back)
+    heldout: int  # 0: the set tuned on; 1, 2: held-out rounds, written after each tuning
+
+
+def load_eval(path: Path = EVAL_FILE) -> list[EvalItem]:
+    data = load_yaml(path)
+    return [EvalItem(str(d["text"]), d.get("expect"), int(d.get("heldout", 0))) for d in data]
+
+
+@dataclass
+class Scores:
+    top1: int = 0
+    top3: int = 0
+    n_in: int = 0
+    fallback: int = 0
+    n_out: int = 0
+
+    def line(self) -> tuple[str, str, str]:
+        return (
+            _pct(self.top1, self.n_in),
+            _pct(self.top3, self.n_in),
+            _pct(self.fallback, self.n_out),
+        )
+
+
+def _pct(k: int, n: int) -> str:
+    return f"{100 * k / n:.1f}% ({k}/{n})" if n else "-"
+
+
+# A system under test: message -> (answered entry id or None, ranked ids best first).
+Predictor = Callable[[str], tuple[str | None, list[str]]]
+
+
+def score(predict: Predictor, items: Sequence[EvalItem]) -> Scores:
+    s = Scores()
+    for item in items:
+        if item.expect == "smalltalk":
+            continue
+        answered, ranked = predict(item.text)
+        if item.expect is None:
+            s.n_out += 1
+            s.fallback += int(answered is None)
+        else:
+            s.n_in += 1
+            s.top1 += answered == item.expect
+            s.top3 += item.expect in ranked[:3]
+    return s
+
+
+def ours(faq: Faq) -> Predictor:
+    def predict(text: str) -> tuple[str | None, list[str]]:
+        result = faq.match(text)
+        answered = result.entry.id if result.kind == "answer" and result.entry else None
+        # A "did you mean" is not a fallback: count it as a miss for out-of-scope messages.
+        if result.kind == "clarify":
+            answered = "?clarify"
+        return answered, [e.id for _, e in faq.rank(text)]
+
+    return predict
+
+
+# --- baseline A: nearest phrasing by rapidfuzz WRatio -------------------------------------
+
+
+def baseline_fuzzy(faq: Faq, threshold: float) -> Predictor:
+    choices: list[str] = []
+    owners: list[str] = []
+    for entry in faq.entries:
+        for text in (entry.question, *entry.phrasings):
+            choices.append(text)
+            owners.append(entry.id)
+
+    def predict(text: str) -> tuple[str | None, list[str]]:
+        hits = process.extract(
+            text, choices, scorer=fuzz.WRatio, processor=utils.default_process, limit=30
+        )
+        ranked: list[str] = []
+        for _, _, idx in hits:
+            if owners[idx] not in ranked:
+                ranked.append(owners[idx])
+        best = hits[0][1] if hits else 0.0
+        return (ranked[0] if ranked and best >= threshold else None), ranked
+
+    return predict
+
+
+# --- baseline B: BM25 on raw words (no accent folding, stemming, stopwords, synonyms) ------
+
+_WORD_RE = re.compile(r"\w+")
+
+
+def baseline_bm25(faq: Faq, threshold: float, k1: float = 1.2, b: float = 0.75) -> Predictor:
+    docs: list[dict[str, int]] = []
+    for entry in faq.entries:
+        tf: dict[str, int] = {}
+        for text in (entry.question, *entry.phrasings):
+            for w in _WORD_RE.findall(text.lower()):
+                tf[w] = tf.get(w, 0) + 1
+        docs.append(tf)
+    n = len(docs)
+    lengths = [sum(d.values()) for d in docs]
+    avg = sum(lengths) / n
+    df: dict[str, int] = {}
+    for d in docs:
+        for w in d:
+            df[w] = df.get(w, 0) + 1
+    idf = {w: math.log(1 + (n - f + 0.5) / (f + 0.5)) for w, f in df.items()}
+
+    def predict(text: str) -> tuple[str | None, list[str]]:
+        words = set(_WORD_RE.findall(text.lower()))
+        scored: list[tuple[float, int]] = []
+        for i, d in enumerate(docs):
+            s = 0.0
+            for w in words:
+                f = d.get(w, 0)
+                if f:
+                    s += idf[w] * f * (k1 + 1) / (f + k1 * (1 - b + b * lengths[i] / avg))
+            if s > 0:
+                scored.append((s, i))
+        scored.sort(reverse=True)
+        ranked = [faq.entries[i].id for _, i in scored]
+        best = scored[0][0] if scored else 0.0
+        return (ranked[0] if ranked and best >= threshold else None), ranked
+
+    return predict
+
+
+def best_threshold(
+    make: Callable[[float], Predictor], grid: Sequence[float], items: Sequence[EvalItem]
+) -> float:
+    def value(t: float) -> float:
+        s = score(make(t), items)
+        return s.top1 / max(1, s.n_in) + s.fallback / max(1, s.n_out)
+
+    return max(grid, key=value)
+
+
+# --- latency ---------------------------------------------------------------------------------
+
+
+def latency(faq: Faq, texts: Sequence[str], passes: int = 20) -> tuple[float, float]:
+    """Median and p99 of one match() call, in milliseconds (first pass included: cold caches)."""
+    samples: list[float] = []
+    for _ in range(passes):
+        for text in texts:
+            t0 = time.perf_counter_ns()
+            faq.match(text)
+            samples.append((time.perf_counter_ns() - t0) / 1e6)
+    samples.sort()
+    return statistics.median(samples), samples[min(len(samples) - 1, int(0.99 * len(samples)))]
+
+
+def synthetic_faq(base: Faq, n_entries: int, seed: int = 7) -> Faq:
+    """A FAQ of ``n_entries`` made by recombining the real phrasings' words."""
+    rng = random.Random(seed)
+    words = sorted({w for e in base.entries for p in e.phrasings for w in p.split()})
+    themes: list[tuple[str, list[FaqEntry]]] = []
+    entries: list[FaqEntry] = []
+    for i in range(n_entries):
+        phrasings = tuple(
+            " ".join(rng.choice(words) for _ in range(rng.randint(2, 7)))
+            for _ in range(rng.randint(15, 30))
+        )
+        entries.append(
+            FaqEntry(
+                id=f"synth_{i}",
+                theme="synthetique",
+                question=phrasings[0],
+                answer="Réponse.",
+                phrasings=phrasings[1:],
+                source=(),
+                related=(),
+                path="<synthetique>",
+                line=0,
+            )
+        )
+    themes.append(("synthetique", entries))
+    return Faq(themes, base._synonyms)  # the same synonyms as the real FAQ
+
+
+# --- report ----------------------------------------------------------------------------------
+
+
+def run(items: Sequence[EvalItem], faq: Faq) -> str:
+    parts = {
+        "first set": [i for i in items if not i.heldout],
+        "held-out 1": [i for i in items if i.heldout == 1],
+        "held-out 2": [i for i in items if i.heldout == 2],
+        "all": list(items),
+    }
+    tuning = parts["first set"]
+    fuzzy_t = best_threshold(
+        lambda t: baseline_fuzzy(faq, t), [float(x) for x in range(50, 100, 2)], tuning
+    )
+    bm25_t = best_threshold(lambda t: baseline_bm25(faq, t), [x / 4 for x in range(1, 60)], tuning)
+    systems: list[tuple[str, Predictor]] = [
+        ("ours", ours(faq)),
+        (f"A: rapidfuzz WRatio (threshold {fuzzy_t:.0f})", baseline_fuzzy(faq, fuzzy_t)),
+        (f"B: raw BM25 (threshold {bm25_t:.2f})", baseline_bm25(faq, bm25_t)),
+    ]
+    texts = [i.text for i in items]
+    lat: dict[str, tuple[float, float]] = {"ours": latency(faq, texts)}
+    for name, predict in systems[1:]:
+        samples: list[float] = []
+        for _ in range(5):
+            for text in texts:
+                t0 = time.perf_counter_ns()
+                predict(text)
+                samples.append((time.perf_counter_ns() - t0) / 1e6)
+        samples.sort()
+        lat[name] = (statistics.median(samples), samples[int(0.99 * len(samples))])
+
+    lines = [
+        "| system | eval part | top-1 in-scope | top-3 in-scope | fallback out-of-scope |"
+        " median ms | p99 ms |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, predict in systems:
+        for part_name, part in parts.items():
+            t1, t3, fb = score(predict, part).line()
+            med, p99 = lat[name[:4] if name == "ours" else name]
+            timing = (f"{med:.3f}", f"{p99:.3f}") if part_name == "all" else ("", "")
+            lines.append(
+                f"| {name} | {part_name} | {t1} | {t3} | {fb} | {timing[0]} | {timing[1]} |"
+            )
+    st = [i for i in items if i.expect == "smalltalk"]
+    st_ok = sum(faq.match(i.text).kind == "smalltalk" for i in st)
+    lines.append("")
+    lines.append(f"Small talk recognised (ours): {_pct(st_ok, len(st))}")
+    lines.append("")
+    lines.append("| synthetic FAQ | entries | phrasings | build s | median ms | p99 ms |")
+    lines.append("|---|---|---|---|---|---|")
+    real_phrasings = sum(1 + len(e.phrasings) for e in faq.entries)
+    med, p99 = lat["ours"]
+    lines.append(f"| real | {len(faq.entries)} | {real_phrasings} | - | {med:.3f} | {p99:.3f} |")
+    for n in (1000, 5000):
+        start = time.perf_counter()
+        big = synthetic_faq(faq, n)
+        build = time.perf_counter() - start
+        med, p99 = latency(big, texts, passes=3)
+        n_phr = sum(1 + len(e.phrasings) for e in big.entries)
+        lines.append(f"| synthetic | {n} | {n_phr} | {build:.1f} | {med:.3f} | {p99:.3f} |")
+    return "\n".join(lines)
+
+
+def sweep(items: Sequence[EvalItem], faq: Faq) -> str:
+    """Accuracy for a grid of scoring constants (first set only: the held-out part stays out)."""
+    tuning = [i for i in items if not i.heldout]
+    saved = (engine.UNKNOWN_WEIGHT, engine.BETA, engine.PHRASING_SHARE)
+    lines = [
+        "| unknown weight | beta | phrasing share | top-1 | fallback |",
+        "|---|---|---|---|---|",
+    ]
+    try:
+        for uw in (1.5, 2.2, 3.0):
+            for beta in (1.0, 1.4, 2.0):
+                for share in (0.45, 0.6, 0.75):
+                    engine.UNKNOWN_WEIGHT, engine.BETA, engine.PHRASING_SHARE = uw, beta, share
+                    t1, _, fb = score(ours(faq), tuning).line()
+                    lines.append(f"| {uw} | {beta} | {share} | {t1} | {fb} |")
+    finally:
+        engine.UNKNOWN_WEIGHT, engine.BETA, engine.PHRASING_SHARE = saved
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.faq", description=__doc__)
+    parser.add_argument("--sweep", action="store_true", help="print the tuning grid")
+    args = parser.parse_args(argv)
+    faq = load_faq(FAQ_DIR, SOURCE_DIR)
+    items = load_eval()
+    print("## FAQ engine\n")
+    print(sweep(items, faq) if args.sweep else run(items, faq))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

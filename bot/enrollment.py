@@ -1,0 +1,139 @@
+"""Personal links, consent, rescheduling, opt-out and erasure.
+
+A bot cannot write first, so the care team hands each patient a personal link
+(``/start <token>``). The token is random (192 bits), valid 14 days and usable once; only its
+SHA-256 is stored, so a leaked database cannot be turned into working links, and the token is
+never echoed back or logged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import aiosqlite
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.db import Database, from_db
+from bot.reminders.plan import Plan, plan_for
+
+TOKEN_BYTES = 24  # 192 bits, 32 URL-safe characters: within the 64 allowed by /start.
+INVITE_VALIDITY = timedelta(days=14)
+MAX_LABEL = 40
+_TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_TIME_RE = re.compile(r"^(\d{1,2})[:hH](\d{2})$")
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("ascii", "replace")).hexdigest()
+
+
+def parse_local(date_text: str, time_text: str, tz: ZoneInfo) -> datetime:
+    """'2026-12-07', '09:30' in the hospital's zone -> aware datetime; ValueError if malformed."""
+    d = _DATE_RE.match(date_text.strip())
+    t = _TIME_RE.match(time_text.strip())
+    if d is None or t is None:
+        raise ValueError("bad date or time")
+    naive = datetime(int(d[1]), int(d[2]), int(d[3]), int(t[1]), int(t[2]))
+    return naive.replace(tzinfo=tz)
+
+
+def valid_label(label: str) -> bool:
+    return 0 < len(label.strip()) <= MAX_LABEL and "\n" not in label
+
+
+def link_for(bot_username: str, token: str) -> str:
+    return f"https://t.me/{bot_username}?start={token}"
+
+
+StepRows = list[tuple[str, str, datetime, datetime, bool]]
+
+
+@dataclass(frozen=True)
+class Invitation:
+    patient_id: int
+    token: str
+    appointment: datetime
+
+
+class Enrollment:
+    def __init__(self, db: Database, settings: Settings, clock: Clock) -> None:
+        self.db = db
+        self.settings = settings
+        self.clock = clock
+
+    def _rows(self, plan: Plan, appointment: datetime) -> StepRows:
+        planned = plan_for(plan, appointment, self.settings.timezone, self.clock.now())
+        return [(p.step.id, p.step.kind, p.due_at, p.expires_at, p.missed) for p in planned]
+
+    async def enroll(self, appointment: datetime, label: str) -> Invitation:
+        token = secrets.token_urlsafe(TOKEN_BYTES)
+        now = self.clock.now()
+        patient_id = await self.db.create_patient_with_invite(
+            label=label.strip(),
+            appointment_at=appointment,
+            token_hash=hash_token(token),
+            expires_at=now + INVITE_VALIDITY,
+            now=now,
+        )
+        return Invitation(patient_id, token, appointment)
+
+    async def open_link(self, token: str, chat_id: int) -> aiosqlite.Row | None:
+        """The patient for a valid link, now waiting for consent; None if invalid."""
+        if not _TOKEN_RE.match(token):
+            return None
+        token_hash = hash_token(token)
+        if not await self.db.open_invite(token_hash, chat_id, self.clock.now()):
+            return None
+        invite = await self.db.invite(token_hash)
+        return None if invite is None else await self.db.patient(int(invite["patient_id"]))
+
+    async def consent(self, chat_id: int, plan: Plan) -> aiosqlite.Row | None:
+        invite = await self.db.pending_invite_for_chat(chat_id, self.clock.now())
+        if invite is None:
+            return None
+        patient = await self.db.patient(int(invite["patient_id"]))
+        if patient is None or patient["appointment_at"] is None:
+            return None
+        rows = self._rows(plan, from_db(str(patient["appointment_at"])))
+        patient_id = await self.db.accept_invite(
+            str(invite["token_hash"]), chat_id, self.clock.now(), rows
+        )
+        return None if patient_id is None else await self.db.patient(patient_id)
+
+    async def decline(self, chat_id: int) -> None:
+        await self.db.decline_invite(chat_id)
+
+    async def reschedule(self, patient_id: int, appointment: datetime, plan: Plan) -> None:
+        await self.db.reschedule(patient_id, appointment, self._rows(plan, appointment))
+
+    async def cancel(self, patient_id: int) -> None:
+        await self.db.cancel_patient(patient_id)
+
+    async def stop(self, chat_id: int) -> aiosqlite.Row | None:
+        patient = await self.db.patient_by_chat(chat_id)
+        if patient is not None and patient["status"] == "active":
+            await self.db.set_patient_status(int(patient["id"]), "stopped")
+        return patient
+
+    async def resume(self, chat_id: int) -> aiosqlite.Row | None:
+        """/start again after /stop: the plan resumes (steps that expired meanwhile stay missed)."""
+        patient = await self.db.patient_by_chat(chat_id)
+        if patient is None or patient["status"] != "stopped":
+            return None
+        await self.db.set_patient_status(int(patient["id"]), "active")
+        return await self.db.patient(int(patient["id"]))
+
+    async def erase(self, chat_id: int) -> aiosqlite.Row | None:
+        """Erase everything about this chat; returns the erased patient row (for staff notice)."""
+        patient = await self.db.patient_by_chat(chat_id)
+        if patient is not None:
+            await self.db.erase_patient(int(patient["id"]))
+        await self.db.erase_chat(chat_id)
+        return patient

@@ -1,0 +1,411 @@
+"""FAQ matching: patient message -> answer, clarify, fallback or small talk.
+
+Scoring, per message segment (see :func:`_segments`):
+
+* every phrasing of every entry (and its question) is a tiny document of stems. A query term
+  weighs its IDF over entries (BM25's IDF: a word found in one entry says much, "combien" in
+  five says little); a query word found in no entry weighs :data:`UNKNOWN_WEIGHT`, so that
+  "combien ça coûte" is not "combien" alone.
+* phrasing similarity = F-measure of "how much of the query the phrasing explains" (recall)
+  and "how much of the phrasing the query contains" (precision), both IDF-weighted. Typo
+  corrected words count a little less (fuzzy evidence, see text.Corrector).
+* entry score = best phrasing similarity, blended with a BM25 score of the whole entry (all
+  its phrasings as one document: a keyword used by many of its phrasings is central to it,
+  and words spread over several phrasings still count).
+* off-topic terms (faq/hors_sujet.yaml) present in the query and not covered by a phrasing of
+  the entry rule that entry out: "combien de temps dure l'EFFET" never gets the duration card.
+* a logistic curve maps the raw score to a confidence in 0..1.
+"""
+
+from __future__ import annotations
+
+import bisect
+import heapq
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.faq.model import FaqEntry, FaqResult, OffTopic, SmalltalkIntent
+from bot.faq.text import (
+    QUESTION_WORDS,
+    STOPWORDS,
+    Corrector,
+    Synonyms,
+    analyse,
+    surface_tokens,
+)
+
+# --- Tuning constants ----------------------------------------------------------------------
+# Chosen on tests/data/faq_eval.yaml (the part written first) with `python -m bench.faq
+# --sweep`, which prints accuracy for a grid of values; the results were flat around these
+# (within 1-2 messages), so the round middle values were kept. Then checked on the held-out part.
+
+# Weight of a query word found in no entry. About the IDF of a word used by 2 of 30 entries:
+# an unknown word counts against a match as much as a fairly specific known word, so that
+# "combien ça coûte" is not "combien" alone.
+UNKNOWN_WEIGHT = 2.2
+# F-beta of phrasing similarity: beta > 1 favours recall (the phrasing must explain the whole
+# query more than the query must contain the whole phrasing: patients write short).
+BETA = 1.4
+# Share of the best-phrasing similarity in the raw score (the rest: entry-level BM25).
+PHRASING_SHARE = 0.6
+# BM25 parameters of the entry-level score (usual k1; b lower than the usual 0.75 because long
+# entries are long on purpose: more phrasings, not more topics).
+BM25_K1 = 1.2
+BM25_B = 0.5
+# Calibration: confidence = 1 / (1 + exp(-CAL_SLOPE * (raw - CAL_MIDPOINT))), the logistic
+# curve fitted once (maximum likelihood, grid search) to "the best entry is the expected one"
+# over the first eval set: in its bins, predicted 0.98 vs observed 0.98, 0.01 vs 0.00.
+CAL_SLOPE = 12.5
+CAL_MIDPOINT = 0.39
+# Answer when the calibrated confidence reaches this (the eval's best split between answering
+# in-scope messages and falling back on out-of-scope ones is at raw 0.38-0.40)...
+ANSWER_THRESHOLD = 0.5
+# ...and the best entry leads the second by this much raw score (the sweep's best margins were
+# 0.04-0.11; the higher end: asking "did you mean" costs less than a wrong answer).
+AMBIGUITY_MARGIN = 0.1
+# Below ANSWER_THRESHOLD but at least this: ask with 2-3 candidates; below: fall back. From
+# 0.4 on, no out-of-scope message of the eval gets a "did you mean" (at 0.25, two did: a
+# weather question offered the duration card), and no in-scope one loses its candidates.
+CLARIFY_THRESHOLD = 0.4
+# Clarify candidates: within this raw score of the best one, at most MAX_CANDIDATES.
+CLARIFY_SPREAD = 0.2
+MAX_CANDIDATES = 3
+# Entries scored exactly per segment: the answer needs 2 (margin), clarify 3; 2 more for rank().
+EXACT_TOP = MAX_CANDIDATES + 2
+# At most this many entries get their phrasings scored, per segment, best upper bounds first.
+# Scoring stays exact while fewer entries can compete (always with the real FAQ); on 5,000
+# synthetic entries it keeps p99 under 10 ms (bench/faq.py; 50 ms without the cap).
+MAX_SCORED_ENTRIES = 40
+# A question scored with the sentence before it as context counts a bit less than alone.
+CONTEXT_FACTOR = 0.9
+
+
+@dataclass(frozen=True)
+class _Phrasing:
+    stems: frozenset[str]
+    weight: float  # sum of the IDF of its stems
+
+
+@dataclass(frozen=True)
+class _Blocker:
+    words: tuple[str, ...]
+    covered_by: frozenset[int]  # entries with a phrasing containing ``words``
+
+
+def _contains(seq: tuple[str, ...], part: tuple[str, ...]) -> bool:
+    """``part`` occurs in ``seq`` as a contiguous run ("securite sociale", not "sociale... sur")."""
+    n = len(part)
+    if n == 1:
+        return part[0] in seq
+    return any(seq[i : i + n] == part for i in range(len(seq) - n + 1))
+
+
+@dataclass(frozen=True)
+class _Smalltalk:
+    intent: str
+    reply: str
+
+
+_SEGMENT_RE = re.compile(r"[^.!?;:\n]+[.!?;:\n]*")
+_INVERSION_RE = re.compile(r"\w-(?:t-)?(?:je|tu|il|elle|on|nous|vous|ils|elles)\b", re.IGNORECASE)
+_ASKING_WORDS = frozenset({"savoir", "voudrais", "aimerais", "souhaiterais", "possible"})
+# Words small talk is compared without, on both sides: "vous etes une vraie personne" is
+# "tu es une vraie personne", "je vous remercie" is "remercie".
+_SMALLTALK_SKIP_TEXT = (
+    "tu vous es etes est c ce un une le la les t te je j me m a au aux de des du l d s y il ca"
+)
+_SMALLTALK_SKIP = frozenset(_SMALLTALK_SKIP_TEXT.split()) | {"suis", "ai"}
+# Words that may surround small talk without making it a question ("merci docteur", "merci
+# a toute l'equipe").
+_SMALLTALK_FILLER = frozenset(
+    {"docteur", "madame", "monsieur", "equipe", "beaucoup", "encore", "aussi", "vous", "toi"}
+)
+
+
+class Faq:
+    """The loaded FAQ: entries by theme, and the matcher built over them."""
+
+    def __init__(
+        self,
+        themes: Sequence[tuple[str, Sequence[FaqEntry]]],
+        synonyms: Synonyms,
+        smalltalk: Sequence[SmalltalkIntent] = (),
+        offtopics: Sequence[OffTopic] = (),
+    ) -> None:
+        self.themes: list[tuple[str, list[FaqEntry]]] = [(t, list(es)) for t, es in themes]
+        self.entries: list[FaqEntry] = [e for _, es in self.themes for e in es]
+        self._by_id = {e.id: e for e in self.entries}
+        self._synonyms = synonyms
+        self._build_index()
+        self._build_blockers(offtopics)
+        self._build_smalltalk(smalltalk)
+        # Everything an admin wrote is "known": the corrector must not turn a word we know (an
+        # off-topic word especially) into another one. Off-topic words only reached as
+        # corrections are "strict" (one edit at most).
+        content_vocab = self._surface_vocabulary(smalltalk)
+        offtopic_vocab = {
+            t for topic in offtopics for term in topic.terms for t in surface_tokens(term)
+        }
+        self._corrector = Corrector(
+            content_vocab | offtopic_vocab, strict=offtopic_vocab - content_vocab
+        )
+
+    def get(self, entry_id: str) -> FaqEntry | None:
+        return self._by_id.get(entry_id)
+
+    # --- index -------------------------------------------------------------------------------
+
+    def _build_index(self) -> None:
+        entry_stems: list[list[frozenset[str]]] = []
+        self._entry_words: list[list[tuple[str, ...]]] = []
+        for entry in self.entries:
+            analyses = [analyse(t, self._synonyms) for t in (entry.question, *entry.phrasings)]
+            entry_stems.append([frozenset(a.terms) for a in analyses])
+            self._entry_words.append([a.words for a in analyses])
+        n = len(self.entries)
+        df: dict[str, int] = {}
+        for stems_list in entry_stems:
+            for s in frozenset().union(*stems_list):
+                df[s] = df.get(s, 0) + 1
+        # BM25's IDF, always > 0.
+        self._idf = {s: math.log(1 + (n - d + 0.5) / (d + 0.5)) for s, d in df.items()}
+        # Per entry, its phrasings as (stems, sum of their IDF), scored one entry at a time.
+        self._entry_phrasings: list[list[_Phrasing]] = []
+        # Entry-level BM25: an entry is the bag of all its phrasings; the term frequency is the
+        # number of its phrasings using the term (a keyword central to an entry comes back in
+        # many of them), saturated by BM25_K1 and normalised by the entry's length.
+        self._entry_postings: dict[str, list[tuple[int, float]]] = {}
+        lengths = [sum(len(p) for p in stems_list) for stems_list in entry_stems]
+        avg_len = sum(lengths) / max(1, len(lengths))
+        for e_idx, stems_list in enumerate(entry_stems):
+            self._entry_phrasings.append(
+                [_Phrasing(p, sum(self._idf[s] for s in p)) for p in stems_list if p]
+            )
+            tf: dict[str, int] = {}
+            for stems in stems_list:
+                for s in stems:
+                    tf[s] = tf.get(s, 0) + 1
+            norm = BM25_K1 * (1 - BM25_B + BM25_B * lengths[e_idx] / max(avg_len, 1e-9))
+            for s, f in tf.items():
+                # Divided by (k1 + 1), the most a term can score: 0..1 like the similarity.
+                share = f / (f + norm)
+                self._entry_postings.setdefault(s, []).append((e_idx, share))
+
+    def _build_blockers(self, offtopics: Sequence[OffTopic]) -> None:
+        self._blockers: dict[str, list[_Blocker]] = {}
+        for topic in offtopics:
+            for term in topic.terms:
+                words = analyse(term, self._synonyms).words
+                if not words:
+                    continue
+                covered = frozenset(
+                    e
+                    for e, words_list in enumerate(self._entry_words)
+                    if any(_contains(p, words) for p in words_list)
+                )
+                # Indexed by its first word: a blocker can only fire if that word is present.
+                self._blockers.setdefault(words[0], []).append(_Blocker(words, covered))
+
+    def _build_smalltalk(self, intents: Sequence[SmalltalkIntent]) -> None:
+        self._smalltalk_by_first: dict[str, list[tuple[tuple[str, ...], int]]] = {}
+        self._smalltalk: list[_Smalltalk] = []
+        for intent in intents:
+            idx = len(self._smalltalk)
+            self._smalltalk.append(_Smalltalk(intent.intent, intent.reply))
+            for phrasing in intent.phrasings:
+                key = tuple(t for t in surface_tokens(phrasing) if t not in _SMALLTALK_SKIP)
+                if key:
+                    self._smalltalk_by_first.setdefault(key[0], []).append((key, idx))
+        for options in self._smalltalk_by_first.values():
+            options.sort(key=lambda ki: -len(ki[0]))
+
+    def _surface_vocabulary(self, smalltalk: Sequence[SmalltalkIntent]) -> set[str]:
+        vocab: set[str] = set(STOPWORDS) | set(_SMALLTALK_FILLER)
+        vocab |= self._synonyms.surface_vocabulary
+        texts: list[str] = []
+        for entry in self.entries:
+            texts.extend((entry.question, entry.answer, *entry.phrasings))
+        for intent in smalltalk:
+            texts.extend(intent.phrasings)
+        for text in texts:
+            vocab.update(surface_tokens(text))
+        return vocab
+
+    # --- matching ----------------------------------------------------------------------------
+
+    def match(self, text: str) -> FaqResult:
+        """Decide what a patient message gets. Pure and fast; never raises on any text."""
+        toks = [self._corrector.correct(t)[0] for t in surface_tokens(text)]
+        if not toks:
+            return FaqResult("fallback", None, 0.0)
+        smalltalk = self._smalltalk_only(toks)
+        if smalltalk is not None:
+            return FaqResult("smalltalk", None, 1.0, (), smalltalk.reply)
+        return self._decide(self._ranked(text))
+
+    def rank(self, text: str) -> list[tuple[float, FaqEntry]]:
+        """(calibrated confidence, entry), best first: at least the EXACT_TOP best entries;
+        entries ruled out or without a word in common are left out."""
+        return [(calibrate(raw), self.entries[e]) for raw, e in self._ranked(text)]
+
+    def _ranked(self, text: str) -> list[tuple[float, int]]:
+        best: dict[int, float] = {}
+        primary, with_context = _segments(text)
+        for segment in primary:
+            self._merge(best, segment, 1.0)
+        # The sentence before a question only helps a question that is unclear on its own
+        # ("Mon medecin m'a parle du scanner. C'est pour quoi ?"); skipping it otherwise also
+        # keeps long messages fast.
+        if with_context and calibrate(max(best.values(), default=0.0)) < ANSWER_THRESHOLD:
+            for segment in with_context:
+                self._merge(best, segment, CONTEXT_FACTOR)
+        return sorted(((raw, e) for e, raw in best.items()), key=lambda re_: (-re_[0], re_[1]))
+
+    def _merge(self, best: dict[int, float], segment: str, factor: float) -> None:
+        for e_idx, raw in self._score(segment).items():
+            raw *= factor
+            if raw > best.get(e_idx, 0.0):
+                best[e_idx] = raw
+
+    def _decide(self, ranked: list[tuple[float, int]]) -> FaqResult:
+        if not ranked:
+            return FaqResult("fallback", None, 0.0)
+        top_raw, top_idx = ranked[0]
+        top = self.entries[top_idx]
+        conf = calibrate(top_raw)
+        second_raw = ranked[1][0] if len(ranked) > 1 else 0.0
+        if conf >= ANSWER_THRESHOLD and top_raw - second_raw >= AMBIGUITY_MARGIN:
+            return FaqResult("answer", top, conf)
+        if conf < CLARIFY_THRESHOLD or len(ranked) < 2:
+            return FaqResult("fallback", None, conf)
+        candidates = [
+            self.entries[e] for raw, e in ranked[:MAX_CANDIDATES] if raw >= top_raw - CLARIFY_SPREAD
+        ]
+        if len(candidates) < 2:
+            candidates = [top, self.entries[ranked[1][1]]]
+        return FaqResult("clarify", None, conf, tuple(candidates))
+
+    def _score(self, text: str) -> dict[int, float]:
+        """Entry index -> raw score in 0..1 for one segment, for the entries that can be among
+        the EXACT_TOP best; ruled-out and hopeless entries are left out.
+
+        Entry-at-a-time with an upper bound (max-score pruning): the entry-level pass gives each
+        entry its BM25 part and the share of the query it contains, which bounds what its best
+        phrasing can reach. Phrasings are scored only while that bound can still beat the
+        EXACT_TOP-th best exact score, and for MAX_SCORED_ENTRIES entries at most.
+        """
+        analysis = analyse(text, self._synonyms, self._corrector)
+        terms = analysis.terms
+        if not terms:
+            return {}
+        weights = {t: self._idf.get(t, UNKNOWN_WEIGHT) * f for t, f in terms.items()}
+        total = sum(weights.values())
+        coverage: dict[int, float] = {}  # entry -> query weight it contains
+        bm25: dict[int, float] = {}  # entry -> its BM25 part (times total)
+        for t, w in weights.items():
+            cov_get = coverage.get
+            bm_get = bm25.get
+            for e, share in self._entry_postings.get(t, ()):
+                coverage[e] = cov_get(e, 0.0) + w
+                bm25[e] = bm_get(e, 0.0) + w * share
+        allowed = self._allowed_entries(analysis.words)
+        beta2 = BETA * BETA
+        share_p = PHRASING_SHARE
+        bounds: list[tuple[float, int]] = []
+        for e, cov in coverage.items():
+            if allowed is not None and e not in allowed:
+                continue
+            recall = cov / total
+            # F-beta with precision 1 is the most any phrasing of this entry can score.
+            best_sim = (1 + beta2) * recall / (beta2 + recall)
+            bounds.append((share_p * best_sim + (1 - share_p) * bm25[e] / total, e))
+        query = weights.keys()
+        idf = self._idf
+        scores: dict[int, float] = {}
+        kept: list[float] = []  # exact scores so far, best first, at most EXACT_TOP
+        for bound, e in heapq.nlargest(MAX_SCORED_ENTRIES, bounds):
+            if len(kept) >= EXACT_TOP and bound <= kept[-1]:
+                break
+            sim = 0.0
+            for phrasing in self._entry_phrasings[e]:
+                common = phrasing.stems & query
+                if common:
+                    recall = sum(weights[t] for t in common) / total
+                    precision = sum(idf[t] for t in common) / phrasing.weight
+                    f = (1 + beta2) * precision * recall / (beta2 * precision + recall)
+                    if f > sim:
+                        sim = f
+            raw = _mix(sim, bm25[e] / total)
+            scores[e] = raw
+            if len(kept) < EXACT_TOP or raw > kept[-1]:
+                bisect.insort(kept, raw, key=lambda x: -x)
+                del kept[EXACT_TOP:]
+        return scores
+
+    def _allowed_entries(self, words: tuple[str, ...]) -> frozenset[int] | None:
+        """None if no off-topic term is present; else the entries allowed to answer."""
+        allowed: frozenset[int] | None = None
+        for w in set(words):
+            for blocker in self._blockers.get(w, ()):
+                if _contains(words, blocker.words):
+                    allowed = (
+                        blocker.covered_by if allowed is None else allowed & blocker.covered_by
+                    )
+        return allowed
+
+    def _smalltalk_only(self, toks: list[str]) -> _Smalltalk | None:
+        """The intent when the message is nothing but politeness, else None."""
+        toks = [t for t in toks if t not in _SMALLTALK_SKIP]
+        last: int | None = None
+        i = 0
+        while i < len(toks):
+            for key, idx in self._smalltalk_by_first.get(toks[i], ()):
+                n = len(key)
+                if tuple(toks[i : i + n]) == key:
+                    last = idx
+                    i += n
+                    break
+            else:
+                if toks[i] not in STOPWORDS and toks[i] not in _SMALLTALK_FILLER:
+                    return None
+                i += 1
+        return None if last is None else self._smalltalk[last]
+
+
+def _mix(phrasing_sim: float, entry_bm25: float) -> float:
+    return PHRASING_SHARE * phrasing_sim + (1 - PHRASING_SHARE) * entry_bm25
+
+
+def calibrate(raw: float) -> float:
+    """Raw score -> confidence in 0..1 (see CAL_SLOPE)."""
+    return 1.0 / (1.0 + math.exp(-CAL_SLOPE * (raw - CAL_MIDPOINT)))
+
+
+def _segments(text: str) -> tuple[list[str], list[str]]:
+    """The parts of a message worth scoring: (alone, with the sentence before as context).
+
+    A long message often tells a story and then asks one thing: the story must not drown the
+    question. When some sentences look like questions, only they are scored (alone, then if
+    needed with the sentence before); otherwise every sentence and the whole message are.
+    """
+    parts = [m.group(0).strip() for m in _SEGMENT_RE.finditer(text)]
+    parts = [p for p in parts if any(ch.isalnum() for ch in p)]
+    if len(parts) <= 1:
+        return [text], []
+    questions = [i for i, p in enumerate(parts) if _looks_like_question(p)]
+    if not questions:
+        return [*parts, text], []
+    return [parts[i] for i in questions], [parts[i - 1] + " " + parts[i] for i in questions if i]
+
+
+def _looks_like_question(part: str) -> bool:
+    if "?" in part or _INVERSION_RE.search(part):
+        return True
+    toks = surface_tokens(part)
+    # Question words only open a question: "j'ai mal quand je suis assis" is context.
+    opening = [t for t in toks[:4] if t not in STOPWORDS or t in QUESTION_WORDS][:2]
+    if any(t in QUESTION_WORDS for t in opening) or any(t in _ASKING_WORDS for t in toks):
+        return True
+    return "est ce que" in " ".join(toks)

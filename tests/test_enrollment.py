@@ -1,0 +1,373 @@
+"""Enrolment, the plan's reminders and check-ins, over real HTTP with an injected clock."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+import pytest
+
+from bot import texts
+from bot.clock import FakeClock
+from bot.config import Settings
+from bot.db import to_db
+from tests.conftest import (
+    HOTLINE,
+    NURSE,
+    OUTSIDER,
+    PARIS,
+    PATIENT,
+    STAFF_CHAT,
+    RunningBot,
+    start_bot,
+    stop_bot,
+)
+from tests.fakes.bot_api import FakeBotAPI
+
+LINK_RE = re.compile(r"https://t\.me/releveurs_test_bot\?start=([A-Za-z0-9_-]+)")
+
+
+async def enroll(fake: FakeBotAPI, args: str = "2026-12-07 09:30 M.D. 4471") -> str:
+    """Staff enrol a patient; returns the token of the personal link."""
+    before = len(fake.messages(STAFF_CHAT))
+    fake.send_command(NURSE, "inscrire", args=args, chat_id=STAFF_CHAT)
+    msgs = await fake.wait_for_messages(STAFF_CHAT, before + 1)
+    match = LINK_RE.search(msgs[-1]["text"])
+    assert match, msgs[-1]["text"]
+    return match.group(1)
+
+
+async def consent(fake: FakeBotAPI, token: str, user: int = PATIENT) -> None:
+    before = len(fake.messages(user))
+    fake.send_command(user, "start", args=token)
+    msgs = await fake.wait_for_messages(user, before + 1)
+    request = msgs[-1]
+    assert "lundi 7 décembre 2026 à 09:30" in request["text"]
+    yes = dict(fake.buttons(request))[texts.CONSENT_YES]
+    fake.press_button(user, request, yes)
+    msgs = await fake.wait_for_messages(user, before + 2)
+    assert msgs[before + 1]["text"].startswith("Merci, c'est noté.")
+
+
+def texts_of(fake: FakeBotAPI, chat: int) -> list[str]:
+    return [m["text"] for m in fake.messages(chat)]
+
+
+async def wait_text(fake: FakeBotAPI, chat: int, expected: str) -> dict:  # type: ignore[type-arg]
+    """The bot message in that chat whose text starts with `expected` (waits for it)."""
+    await fake.wait_for(
+        lambda: any(t.startswith(expected) for t in texts_of(fake, chat)), what=expected[:40]
+    )
+    return next(m for m in fake.messages(chat) if m["text"].startswith(expected))
+
+
+def with_buttons(fake: FakeBotAPI, chat: int, labels: set[str]) -> dict:  # type: ignore[type-arg]
+    return next(m for m in fake.messages(chat) if {b for b, _ in fake.buttons(m)} == labels)
+
+
+async def test_enrol_consent_and_plan_in_order(bot: RunningBot, fake: FakeBotAPI) -> None:
+    token = await enroll(fake)
+    staff_post = fake.messages(STAFF_CHAT)[-1]["text"]
+    assert "lundi 7 décembre 2026 à 09:30" in staff_post and "M.D. 4471" in staff_post
+    assert len(token) >= 32  # 192 random bits
+    await consent(fake, token)
+    patient = await bot.runtime.db.patient_by_chat(PATIENT)
+    assert patient is not None and patient["status"] == "active"
+
+    # Now is J-6 09:00: the J-7 reminder (due yesterday 10:00, valid 48 h) still goes out.
+    await bot.dispatch()
+    await fake.wait_for_messages(PATIENT, 3)
+    assert "lundi 7 décembre 2026 à 09:30" in fake.messages(PATIENT)[2]["text"]
+
+    # J-1 at 18:00 local.
+    bot.clock.set(datetime(2026, 12, 6, 17, 59, tzinfo=PARIS))
+    await bot.dispatch()
+    assert len(fake.messages(PATIENT)) == 3
+    bot.clock.set(datetime(2026, 12, 6, 18, 0, tzinfo=PARIS))
+    await bot.dispatch()
+    [*_, eve] = await fake.wait_for_messages(PATIENT, 4)
+    assert "demain" in eve["text"].lower() or "09:30" in eve["text"]
+
+    # J+1 at 10:00: check-in with buttons; "Pas bien" reaches the staff group.
+    bot.clock.set(datetime(2026, 12, 8, 10, 0, tzinfo=PARIS))
+    await bot.dispatch()
+    [*_, checkin] = await fake.wait_for_messages(PATIENT, 5)
+    labels = dict(fake.buttons(checkin))
+    assert set(labels) == {"Bien", "Quelques gênes", "Pas bien"}
+    fake.press_button(PATIENT, checkin, labels["Pas bien"])
+    [*_, thanks] = await fake.wait_for_messages(PATIENT, 6)
+    assert thanks["text"] == texts.with_hotline(texts.CHECKIN_WORRYING, HOTLINE)
+    await bot.dispatch()
+    alert = fake.messages(STAFF_CHAT)[-1]["text"]
+    assert texts.CHECKIN_ALERT_LABEL in alert and "M.D. 4471" in alert and "J+1" in alert
+    # A second tap on the same answer is not a second answer.
+    fake.press_button(PATIENT, checkin, labels["Bien"])
+    await fake.wait_for(
+        lambda: fake.callback_answers()[-1]["text"] in (texts.CHECKIN_ALREADY, texts.STALE_BUTTON),
+        what="second answer refused",
+    )
+    rows = await bot.runtime.db.patient_steps(int(patient["id"]))
+    assert [r["step_id"] for r in rows if r["status"] == "sent"] == [
+        "rappel_j_moins_7",
+        "rappel_veille",
+        "suivi_j_plus_1",
+    ]
+    assert next(r for r in rows if r["step_id"] == "suivi_j_plus_1")["answer"] == "pas_bien"
+
+
+async def test_pain_score_of_seven_alerts_staff(bot: RunningBot, fake: FakeBotAPI) -> None:
+    await consent(fake, await enroll(fake))
+    bot.clock.set(datetime(2026, 12, 14, 10, 0, tzinfo=PARIS))
+    await bot.dispatch()
+    pain = next(m for m in fake.messages(PATIENT) if len(fake.buttons(m)) == 11)
+    fake.press_button(PATIENT, pain, dict(fake.buttons(pain))["7"])
+    await fake.wait_for(
+        lambda: texts.with_hotline(texts.CHECKIN_WORRYING, HOTLINE) in texts_of(fake, PATIENT),
+        what="worrying answer acknowledged",
+    )
+    await bot.dispatch()
+    assert texts.CHECKIN_ALERT_LABEL in fake.messages(STAFF_CHAT)[-1]["text"]
+
+
+async def test_restart_sends_each_remaining_step_once(
+    settings: Settings, clock: FakeClock, fake: FakeBotAPI
+) -> None:
+    first = await start_bot(settings, clock, fake)
+    try:
+        await consent(fake, await enroll(fake))
+        await first.dispatch()
+        await fake.wait_for_messages(PATIENT, 3)
+    finally:
+        await stop_bot(first)
+    # Down for a week: J-1 (valid until 22:00 the day before) is missed, J+1 is still due.
+    clock.set(datetime(2026, 12, 8, 12, 0, tzinfo=PARIS))
+    second = await start_bot(settings, clock, fake)
+    try:
+        await second.dispatch()
+        await second.dispatch()
+        msgs = await fake.wait_for_messages(PATIENT, 4)
+        assert len(msgs) == 4
+        assert {b for b, _ in fake.buttons(msgs[3])} == {"Bien", "Quelques gênes", "Pas bien"}
+        patient = await second.runtime.db.patient_by_chat(PATIENT)
+        assert patient is not None
+        status = {
+            r["step_id"]: r["status"]
+            for r in await second.runtime.db.patient_steps(int(patient["id"]))
+        }
+        assert status["rappel_veille"] == "missed"  # never sent late
+        assert status["suivi_j_plus_1"] == "sent"
+    finally:
+        await stop_bot(second)
+
+
+async def test_reschedule_moves_pending_steps_only(bot: RunningBot, fake: FakeBotAPI) -> None:
+    await consent(fake, await enroll(fake))
+    await bot.dispatch()
+    await fake.wait_for_messages(PATIENT, 3)  # J-7 reminder sent
+    fake.send_command(NURSE, "deplacer", args="1 2026-12-14 14:00", chat_id=STAFF_CHAT)
+    await fake.wait_for(
+        lambda: "déplacé" in fake.messages(STAFF_CHAT)[-1]["text"], what="staff confirmation"
+    )
+    await bot.dispatch()
+    [*_, told] = await fake.wait_for_messages(PATIENT, 4)
+    assert "lundi 14 décembre 2026 à 14:00" in told["text"]
+    rows = {r["step_id"]: r for r in await bot.runtime.db.patient_steps(1)}
+    assert rows["rappel_j_moins_7"]["status"] == "sent"
+    assert rows["rappel_veille"]["due_at"] == to_db(datetime(2026, 12, 13, 18, 0, tzinfo=PARIS))
+    fake.send_command(PATIENT, "rdv")
+    [*_, rdv] = await fake.wait_for_messages(PATIENT, 5)
+    assert rdv["text"] == texts.APPOINTMENT_IS.format(
+        date="lundi 14 décembre 2026 à 14:00", when="dans 13 jours"
+    )
+
+
+async def test_stop_silences_and_start_resumes(bot: RunningBot, fake: FakeBotAPI) -> None:
+    await consent(fake, await enroll(fake))
+    await bot.dispatch()
+    await fake.wait_for_messages(PATIENT, 3)
+    fake.send_command(PATIENT, "stop")
+    [*_, stopped] = await fake.wait_for_messages(PATIENT, 4)
+    assert stopped["text"] == texts.with_hotline(texts.STOPPED, HOTLINE)
+    bot.clock.set(datetime(2026, 12, 6, 18, 30, tzinfo=PARIS))
+    await bot.dispatch()
+    assert len(fake.messages(PATIENT)) == 4
+    # FAQ and urgent help still work.
+    fake.send_text(PATIENT, "combien de temps dure l'injection ?")
+    [*_, answer] = await fake.wait_for_messages(PATIENT, 5)
+    assert "30 minutes" in answer["text"]
+    fake.send_command(PATIENT, "start")
+    msgs = await fake.wait_for_messages(PATIENT, 6)
+    assert msgs[5]["text"].startswith("Bon retour")
+    await bot.dispatch()
+    msgs = await fake.wait_for_messages(PATIENT, 7)
+    assert "demain" in msgs[6]["text"] and "09:30" in msgs[6]["text"]
+
+
+async def test_blocked_bot_stops_the_patient(bot: RunningBot, fake: FakeBotAPI) -> None:
+    await consent(fake, await enroll(fake))
+    await bot.dispatch()
+    fake.block_bot(PATIENT)
+    bot.clock.set(datetime(2026, 12, 6, 18, 0, tzinfo=PARIS))
+    await bot.dispatch()
+    patient = await bot.runtime.db.patient_by_chat(PATIENT)
+    assert patient is not None and patient["status"] == "stopped"
+    sends = [c for c in fake.calls("sendMessage") if int(c["params"]["chat_id"]) == PATIENT]
+    assert [c["status"] for c in sends][-1] == 403
+    bot.clock.set(datetime(2026, 12, 6, 18, 30, tzinfo=PARIS))
+    await bot.dispatch()
+    assert len(
+        [c for c in fake.calls("sendMessage") if int(c["params"]["chat_id"]) == PATIENT]
+    ) == len(sends)
+
+
+async def test_erase_removes_everything(bot: RunningBot, fake: FakeBotAPI) -> None:
+    await consent(fake, await enroll(fake))
+    fake.send_text(PATIENT, "je saigne beaucoup")
+    fake.send_text(PATIENT, "question sur le prix du parking")
+    await wait_text(fake, PATIENT, texts.FOLLOWUP_FORWARDED[:30])
+    await bot.dispatch()
+    fake.send_command(PATIENT, "supprimer")
+    confirm = await wait_text(fake, PATIENT, texts.ERASE_CONFIRM)
+    fake.press_button(PATIENT, confirm, dict(fake.buttons(confirm))[texts.ERASE_YES])
+    await wait_text(fake, PATIENT, texts.with_hotline(texts.ERASED, HOTLINE))
+    db = bot.runtime.db
+    for table in ("patients", "steps", "invites", "alerts", "alert_posts", "unanswered"):
+        row = await db.fetchone(f"SELECT COUNT(*) FROM {table}")
+        assert row is not None and row[0] == 0, table
+    row = await db.fetchone("SELECT COUNT(*) FROM outbox WHERE chat_id = ?", (PATIENT,))
+    assert row is not None and row[0] == 0
+    await bot.dispatch()
+    assert any("a effacé ses données" in t for t in texts_of(fake, STAFF_CHAT))
+    assert not any("saigne" in t for t in texts_of(fake, STAFF_CHAT)[-1:])
+
+
+@pytest.mark.parametrize("forged", [None, "A" * 64, "../../etc", "x" * 80])
+async def test_reused_or_forged_link_is_refused(
+    bot: RunningBot, fake: FakeBotAPI, forged: str | None
+) -> None:
+    token = await enroll(fake)
+    if forged is None:
+        await consent(fake, token)
+        other = 2002
+        fake.add_user(other, "Autre")
+        fake.send_command(other, "start", args=token)
+        chat, attempt = other, token
+    else:
+        fake.send_command(PATIENT, "start", args=forged)
+        chat, attempt = PATIENT, forged
+    await fake.wait_for(
+        lambda: any(
+            m["text"] == texts.with_hotline(texts.INVITE_INVALID, HOTLINE)
+            for m in fake.messages(chat)
+        ),
+        what="refusal",
+    )
+    assert all(attempt not in m["text"] for m in fake.messages(chat))  # never echoed
+
+
+async def test_enrol_refused_outside_staff_group(bot: RunningBot, fake: FakeBotAPI) -> None:
+    fake.send_command(OUTSIDER, "inscrire", args="2026-12-07 09:30 X")
+    [refusal] = await fake.wait_for_messages(OUTSIDER, 1)
+    assert refusal["text"] == texts.STAFF_NOT_ALLOWED
+    other_group = -100555
+    fake.add_group(other_group, "Autre groupe")
+    fake.send_command(NURSE, "inscrire", args="2026-12-07 09:30 X", chat_id=other_group)
+    await fake.wait_until_consumed()
+    await bot.dispatch()
+    row = await bot.runtime.db.fetchone("SELECT COUNT(*) FROM patients")
+    assert row is not None and row[0] == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        ("", texts.ENROLL_USAGE),
+        ("2026-13-07 09:30 X", texts.DATE_INVALID),
+        ("2026-12-07 9h30 X", None),
+        ("2020-01-01 09:30 X", texts.DATE_PAST),
+        ("2026-12-07 09:30 " + "x" * 41, texts.LABEL_INVALID),
+    ],
+)
+async def test_enrol_input_is_checked(
+    bot: RunningBot, fake: FakeBotAPI, args: str, expected: str | None
+) -> None:
+    fake.send_command(NURSE, "inscrire", args=args, chat_id=STAFF_CHAT)
+    [reply] = await fake.wait_for_messages(STAFF_CHAT, 1)
+    if expected is None:
+        assert LINK_RE.search(reply["text"])
+    else:
+        assert reply["text"] == expected
+
+
+async def test_unanswered_checkin_becomes_a_note(bot: RunningBot, fake: FakeBotAPI) -> None:
+    await consent(fake, await enroll(fake))
+    bot.clock.set(datetime(2026, 12, 8, 10, 0, tzinfo=PARIS))
+    await bot.dispatch()
+    bot.clock.advance(timedelta(hours=24, minutes=1))
+    await bot.dispatch()
+    await bot.dispatch()
+    notes = [t for t in texts_of(fake, STAFF_CHAT) if t.startswith("🔕")]
+    assert len(notes) == 1 and "M.D. 4471" in notes[0]
+
+
+async def test_followup_lists_answers_with_a_chart(bot: RunningBot, fake: FakeBotAPI) -> None:
+    await consent(fake, await enroll(fake))
+    bot.clock.set(datetime(2026, 12, 8, 10, 0, tzinfo=PARIS))
+    await bot.dispatch()
+    checkin = with_buttons(fake, PATIENT, {"Bien", "Quelques gênes", "Pas bien"})
+    fake.press_button(PATIENT, checkin, dict(fake.buttons(checkin))["Bien"])
+    await fake.wait_for(lambda: texts_of(fake, PATIENT)[-1] == texts.CHECKIN_THANKS, what="thanks")
+    bot.clock.set(datetime(2026, 12, 14, 10, 5, tzinfo=PARIS))
+    await bot.dispatch()
+    pain = with_buttons(fake, PATIENT, {str(n) for n in range(11)})
+    fake.press_button(PATIENT, pain, dict(fake.buttons(pain))["4"])
+    await fake.wait_for(
+        lambda: texts_of(fake, PATIENT).count(texts.CHECKIN_THANKS) == 2, what="second thanks"
+    )
+    fake.send_command(NURSE, "suivi", args="1", chat_id=STAFF_CHAT)
+    await fake.wait_for(
+        lambda: any(m["kind"] == "photo" for m in fake.messages(STAFF_CHAT)), what="chart"
+    )
+    summary = next(t for t in texts_of(fake, STAFF_CHAT) if t.startswith("Suivi de"))
+    assert "J+1 · suivi_j_plus_1 · Bien" in summary
+    assert "J+7 · douleur_j_plus_7 · 4" in summary
+    fake.send_command(NURSE, "patients", chat_id=STAFF_CHAT)
+    await fake.wait_for(lambda: texts_of(fake, STAFF_CHAT)[-1].startswith("Patients"), what="list")
+    listing = texts_of(fake, STAFF_CHAT)[-1]
+    assert "M.D. 4471" in listing and "suivi actif" in listing
+
+
+async def test_command_line_enrolment_is_picked_up_by_the_running_bot(
+    bot: RunningBot, fake: FakeBotAPI, settings: Settings
+) -> None:
+    import asyncio
+    import os
+    import sys
+
+    from bot.config import PROJECT_ROOT
+
+    env = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": settings.telegram_bot_token or "",
+        "TELEGRAM_API_BASE_URL": fake.base_url,
+        "DATABASE_PATH": str(settings.database_path),
+    }
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "enroll",
+        "--at",
+        "2026-12-07 09:30",
+        "--label",
+        "M.D. 4471",
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await proc.communicate()
+    assert proc.returncode == 0, err.decode()
+    match = LINK_RE.search(out.decode())
+    assert match and "lundi 7 décembre 2026 à 09:30" in out.decode()
+    await consent(fake, match.group(1))

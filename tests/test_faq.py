@@ -1,0 +1,425 @@
+"""FAQ engine: shipped content, French normalisation, outcomes, validation errors, evaluation."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from bot.faq import Faq, check_faq, load_faq
+from bot.faq.text import Corrector, Synonyms, analyse, surface_tokens
+from bot.yamlfile import ContentError, load_yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+FAQ_DIR = ROOT / "faq"
+SOURCE_DIR = ROOT / "data" / "source"
+EVAL_FILE = ROOT / "tests" / "data" / "faq_eval.yaml"
+
+
+@pytest.fixture(scope="module")
+def faq() -> Faq:
+    return load_faq(FAQ_DIR, SOURCE_DIR)
+
+
+# --- shipped content -------------------------------------------------------------------------
+
+
+def test_shipped_faq_checks_clean() -> None:
+    assert [str(e) for e in check_faq(FAQ_DIR, SOURCE_DIR)] == []
+
+
+def test_shipped_faq_shape(faq: Faq) -> None:
+    assert 25 <= len(faq.entries) <= 35
+    assert faq.themes[0][0] == "Le traitement"
+    assert all(len(label) <= 30 for label, _ in faq.themes)  # button labels
+    for entry in faq.entries:
+        assert 15 <= len(entry.phrasings) <= 30, entry.id
+        assert faq.get(entry.id) is entry
+        for rid in entry.related:
+            assert faq.get(rid) is not None
+    assert faq.get("nope") is None
+
+
+def test_no_number_in_an_answer_is_missing_from_its_sources(faq: Faq) -> None:
+    # Cheap guard against invented facts: every number said comes from the quoted page.
+    for entry in faq.entries:
+        said = set(re.findall(r"\d+", entry.answer.replace("{hotline}", "")))
+        quoted = set(re.findall(r"\d+", " ".join(entry.source)))
+        assert said <= quoted, (entry.id, said - quoted)
+
+
+def test_answers_are_plain_text(faq: Faq) -> None:
+    for entry in faq.entries:
+        assert not re.search(r"<[a-z/]|\*\*|__|`", entry.answer), entry.id
+
+
+# --- normalisation pieces --------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def synonyms() -> Synonyms:
+    return Synonyms(load_yaml(FAQ_DIR / "synonymes.yaml"))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Combien de temps dure l'injection ?", {"combien", "temp", "=duree", "=injection"}),
+        ("cb de tps ca dure la piqûre", {"combien", "temp", "=duree", "=injection"}),
+        ("les piqûres", {"=injection"}),  # plural of a synonym, accents folded
+        ("retour à domicile", {"=sortie"}),  # multi-word synonym before stopwords
+        ("rentrer a la maison", {"=sortie"}),
+        ("toxine botulique", {"=injection"}),  # longest synonym wins
+        ("anesthésie générale", {"=anesthesie_generale"}),
+        ("qui fait le geste", {"qui", "=intervention"}),  # question word kept
+        ("où", {"ou"}),
+        ("les douleurs anales", {"=douleur", "=anus"}),
+        ("consultations", {"consult"}),  # Snowball stem
+    ],
+)
+def test_analyse(synonyms: Synonyms, text: str, expected: set[str]) -> None:
+    assert set(analyse(text, synonyms).terms) == expected
+
+
+@pytest.mark.parametrize(
+    ("typed", "term"),
+    [
+        ("anestesie", "anesthes"),
+        ("cicatrisse", "=cicatrice"),
+        ("combein", "combien"),
+        ("pansemant", "=pansement"),
+        ("sceance", "=seance"),
+    ],
+)
+def test_typo_correction(faq: Faq, typed: str, term: str) -> None:
+    terms = analyse(typed, faq._synonyms, faq._corrector).terms
+    assert set(terms) == {term}
+    assert 0.7 <= terms[term] < 1.0  # a corrected word counts a little less
+
+
+@pytest.mark.parametrize("word", ["depuis", "mots", "fesse"])
+def test_typo_correction_leaves_real_words(faq: Faq, word: str) -> None:
+    # "depuis" is 2 edits from "devis" and "mots" one from "mois", both off-topic words that
+    # would rule every answer out: common words are known, short ones never corrected.
+    corrector: Corrector = faq._corrector
+    assert corrector.correct(word) == (word, 1.0)
+
+
+def test_extra_sms_forms() -> None:
+    assert surface_tokens("c ki koment") == ["c", "est", "qui", "comment"]
+
+
+# --- outcomes --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "entry_id"),
+    [
+        ("Combien de temps dure l'injection ?", "duree"),
+        ("bonjour, combien de temps dure l'injection ?", "duree"),  # greeting + question
+        ("cb de tps ca dure", "duree"),
+        ("cicatrisse ?", "cicatrice"),
+        ("anestesie", "anesthesie"),
+        ("retour a domicile ?", "sortie_meme_jour"),
+        ("c'est quoi le staff ?", "validation_staff"),
+    ],
+)
+def test_answer(faq: Faq, text: str, entry_id: str) -> None:
+    result = faq.match(text)
+    assert result.kind == "answer"
+    assert result.entry is not None and result.entry.id == entry_id
+    assert 0.5 <= result.score <= 1.0
+    assert result.candidates == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "ids"),
+    [("scanner", {"equipement", "guidage"}), ("avant", {"preparation", "consultation_avant"})],
+)
+def test_clarify(faq: Faq, text: str, ids: set[str]) -> None:
+    result = faq.match(text)
+    assert result.kind == "clarify"
+    assert result.entry is None
+    assert 2 <= len(result.candidates) <= 3
+    assert ids <= {e.id for e in result.candidates}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "combien ça coûte ?",
+        "combien de temps dure l'effet ?",  # shares "combien de temps dure" with duree
+        "est-ce que je peux conduire pour rentrer ?",  # shares "rentrer" with sortie
+        "quels sont les risques ?",
+        "",
+        "???",
+        "azertyuiop",
+        "What is the levator ani syndrome?",
+    ],
+)
+def test_fallback(faq: Faq, text: str) -> None:
+    result = faq.match(text)
+    assert result.kind == "fallback"
+    assert result.entry is None and result.candidates == ()
+    assert 0.0 <= result.score < 0.5
+
+
+@pytest.mark.parametrize(
+    ("text", "reply_start"),
+    [
+        ("Bonjour", "Bonjour"),
+        ("merci beaucoup !", "Avec plaisir"),
+        ("ok d'accord", "Très bien"),
+        ("au revoir docteur", "Au revoir"),
+        ("vous êtes un robot ?", "Je suis l'assistant"),
+    ],
+)
+def test_smalltalk(faq: Faq, text: str, reply_start: str) -> None:
+    result = faq.match(text)
+    assert result.kind == "smalltalk"
+    assert result.smalltalk_reply is not None and result.smalltalk_reply.startswith(reply_start)
+    assert result.entry is None
+
+
+def test_smalltalk_replies_state_no_fact() -> None:
+    for item in load_yaml(FAQ_DIR / "smalltalk.yaml"):
+        assert not re.search(r"\d", item["reply"].replace("{hotline}", ""))
+
+
+def test_long_message_is_answered_on_its_question(faq: Faq) -> None:
+    text = (
+        "Bonjour docteur, j'ai des douleurs anales depuis des années, surtout en position "
+        "assise, j'ai fait de la kiné et pris des antalgiques sans grand succès. Mon médecin "
+        "m'a parlé du syndrome des releveurs. Combien de temps dure l'injection ?"
+    )
+    result = faq.match(text)
+    assert result.kind == "answer"
+    assert result.entry is not None and result.entry.id == "duree"
+
+
+def test_long_message_with_off_topic_question_falls_back(faq: Faq) -> None:
+    # The context matches "syndrome" strongly; the question is about driving: no answer.
+    text = "J'ai très mal en position assise depuis deux ans. Est-ce que je pourrai conduire ?"
+    assert faq.match(text).kind == "fallback"
+
+
+# --- check_faq on broken copies --------------------------------------------------------------
+
+SOURCE = """Page de test
+Durée : environ 30 minutes.
+Aucune cicatrice, pas de pansement lourd.
+"""
+
+THEME = """theme: "Test"
+entries:
+  - id: duree
+    question: "Combien de temps dure l'injection ?"
+    phrasings:
+      - "durée ?"
+      - "ça dure longtemps"
+    answer: "Environ 30 minutes."
+    source:
+      - "Durée : environ 30 minutes."
+    related: [cicatrice]
+  - id: cicatrice
+    question: "Est-ce que ça laisse une cicatrice ?"
+    phrasings:
+      - "cicatrice ?"
+    answer: "Aucune cicatrice. Au besoin, appelez le {hotline}."
+    source:
+      - "Aucune cicatrice, pas de pansement lourd."
+"""
+
+OTHER = """theme: "Autre"
+entries:
+  - id: pansement
+    question: "Y aura-t-il un pansement ?"
+    phrasings:
+      - "pansement ?"
+    answer: "Pas de pansement lourd."
+    source:
+      - "Aucune cicatrice, pas de pansement lourd."
+"""
+
+
+def _write(tmp_path: Path, theme: str = THEME, other: str | None = None) -> tuple[Path, Path]:
+    faq_dir = tmp_path / "faq"
+    source_dir = tmp_path / "source"
+    faq_dir.mkdir()
+    source_dir.mkdir()
+    (source_dir / "page.txt").write_text(SOURCE, encoding="utf-8")
+    (faq_dir / "01-a.yaml").write_text(theme, encoding="utf-8")
+    if other is not None:
+        (faq_dir / "02-b.yaml").write_text(other, encoding="utf-8")
+    return faq_dir, source_dir
+
+
+def _errors(tmp_path: Path, theme: str = THEME, other: str | None = None) -> list[str]:
+    faq_dir, source_dir = _write(tmp_path, theme, other)
+    return [str(e) for e in check_faq(faq_dir, source_dir)]
+
+
+def test_minimal_faq_is_valid(tmp_path: Path) -> None:
+    faq_dir, source_dir = _write(tmp_path, other=OTHER)
+    (faq_dir / "_brouillon.yaml").write_text("{{{ pas du yaml", encoding="utf-8")
+    (faq_dir / "LISEZMOI.md").write_text("# guide", encoding="utf-8")
+    assert check_faq(faq_dir, source_dir) == []
+    faq = load_faq(faq_dir, source_dir)
+    assert [e.id for e in faq.entries] == ["duree", "cicatrice", "pansement"]
+    assert [(t, [e.id for e in es]) for t, es in faq.themes] == [
+        ("Test", ["duree", "cicatrice"]),
+        ("Autre", ["pansement"]),
+    ]
+    duree = faq.get("duree")
+    assert duree is not None
+    assert (duree.path, duree.line, duree.related) == (
+        str(faq_dir / "01-a.yaml"),
+        3,
+        ("cicatrice",),
+    )
+
+
+def test_bad_yaml_syntax(tmp_path: Path) -> None:
+    broken = THEME.replace('      - "ça dure longtemps"\n', '      - "ça dure longtemps\n')
+    errors = _errors(tmp_path, broken)
+    path = tmp_path / "faq" / "01-a.yaml"
+    assert len(errors) == 1
+    assert errors[0].startswith(f"{path}:8: YAML invalide")
+
+
+def test_bad_yaml_raises_from_load_faq(tmp_path: Path) -> None:
+    faq_dir, source_dir = _write(tmp_path, "theme: [\n")
+    with pytest.raises(ContentError) as info:
+        load_faq(faq_dir, source_dir)
+    assert str(info.value).startswith(f"{faq_dir / '01-a.yaml'}:")
+
+
+def test_missing_field(tmp_path: Path) -> None:
+    broken = THEME.replace('    answer: "Environ 30 minutes."\n', "")
+    errors = _errors(tmp_path, broken)
+    assert errors == [f"{tmp_path / 'faq' / '01-a.yaml'}:3: champ obligatoire « answer » manquant"]
+
+
+def test_duplicate_id_across_files(tmp_path: Path) -> None:
+    errors = _errors(tmp_path, other=OTHER.replace("id: pansement", "id: duree"))
+    a, b = tmp_path / "faq" / "01-a.yaml", tmp_path / "faq" / "02-b.yaml"
+    assert f"{a}:3: id « duree » en double (aussi : {b}:3)" in errors
+    assert f"{b}:3: id « duree » en double (aussi : {a}:3)" in errors
+
+
+def test_duplicate_phrasing_across_entries(tmp_path: Path) -> None:
+    errors = _errors(tmp_path, other=OTHER.replace('"pansement ?"', '"Durée"'))
+    assert len(errors) == 1
+    b, a = tmp_path / "faq" / "02-b.yaml", tmp_path / "faq" / "01-a.yaml"
+    assert errors[0].startswith(f"{b}:6: « Durée » (entrée pansement) équivaut à « durée ? »")
+    assert f"({a}:6)" in errors[0]
+
+
+def test_unknown_related(tmp_path: Path) -> None:
+    errors = _errors(tmp_path, THEME.replace("related: [cicatrice]", "related: [cicatrice, nope]"))
+    assert errors == [f"{tmp_path / 'faq' / '01-a.yaml'}:11: « related » : id inconnu « nope »"]
+
+
+def test_source_quote_not_in_page(tmp_path: Path) -> None:
+    broken = THEME.replace(
+        '"Aucune cicatrice, pas de pansement lourd."', '"Aucune cicatrice visible."'
+    )
+    errors = _errors(tmp_path, broken)
+    assert len(errors) == 1
+    assert errors[0].startswith(f"{tmp_path / 'faq' / '01-a.yaml'}:18: citation introuvable")
+
+
+def test_source_quote_ignores_apostrophe_style_and_spaces(tmp_path: Path) -> None:
+    faq_dir, source_dir = _write(tmp_path)
+    (source_dir / "page.txt").write_text(
+        SOURCE.replace("Aucune cicatrice,", "Aucune   cicatrice,\n"), encoding="utf-8"
+    )
+    assert check_faq(faq_dir, source_dir) == []
+
+
+def test_answer_too_long(tmp_path: Path) -> None:
+    errors = _errors(tmp_path, THEME.replace('"Environ 30 minutes."', '"' + "x" * 3600 + '"'))
+    assert errors == [
+        f"{tmp_path / 'faq' / '01-a.yaml'}:8: réponse trop longue : 3600 caractères (maximum 3500)"
+    ]
+
+
+def test_unknown_placeholder(tmp_path: Path) -> None:
+    errors = _errors(tmp_path, THEME.replace("{hotline}", "{telephone}"))
+    assert len(errors) == 1
+    assert errors[0].startswith(
+        f"{tmp_path / 'faq' / '01-a.yaml'}:16: answer : variable inconnue « {{telephone}} »"
+    )
+
+
+def test_number_not_in_sources(tmp_path: Path) -> None:
+    errors = _errors(tmp_path, THEME.replace('"Environ 30 minutes."', '"Environ 45 minutes."'))
+    assert errors == [
+        f"{tmp_path / 'faq' / '01-a.yaml'}:8: le nombre « 45 » de la réponse ne figure dans "
+        "aucune citation source"
+    ]
+
+
+def test_bad_id_and_types(tmp_path: Path) -> None:
+    broken = THEME.replace("id: cicatrice\n", "id: Cicatrice-1\n").replace(
+        '    phrasings:\n      - "cicatrice ?"\n', '    phrasings: "cicatrice ?"\n'
+    )
+    errors = _errors(tmp_path, broken.replace("related: [cicatrice]", "related: []"))
+    path = tmp_path / "faq" / "01-a.yaml"
+    assert errors[0].startswith(f"{path}:12: id « Cicatrice-1 » invalide")
+    assert errors[1].startswith(f"{path}:14: « phrasings » doit être une liste")
+
+
+def test_special_files_are_checked(tmp_path: Path) -> None:
+    faq_dir, source_dir = _write(tmp_path)
+    (faq_dir / "synonymes.yaml").write_text("- [piqure, injection]\n- [piqure, aiguille]\n")
+    (faq_dir / "smalltalk.yaml").write_text(
+        '- intent: salut\n  phrasings: ["bonjour"]\n  reply: "Bonjour {nom}"\n'
+    )
+    (faq_dir / "hors_sujet.yaml").write_text('- topic: "Prix"\n  terms: [prix, "de la"]\n')
+    errors = [str(e) for e in check_faq(faq_dir, source_dir)]
+    assert errors == [
+        f"{faq_dir / 'synonymes.yaml'}:2: « piqure » est déjà dans le groupe de la ligne 1",
+        f"{faq_dir / 'synonymes.yaml'}:2: un groupe de synonymes doit avoir au moins deux mots",
+        f"{faq_dir / 'smalltalk.yaml'}:3: reply : variable inconnue « {{nom}} » "
+        "(autorisées : {hotline})",
+        f"{faq_dir / 'hors_sujet.yaml'}:2: « de la » ne contient que des mots outils",
+    ]
+
+
+# --- evaluation ------------------------------------------------------------------------------
+
+
+def test_evaluation_set(faq: Faq) -> None:
+    items = load_yaml(EVAL_FILE)
+    in_scope = [i for i in items if i["expect"] not in (None, "smalltalk")]
+    out_scope = [i for i in items if i["expect"] is None]
+    smalltalk = [i for i in items if i["expect"] == "smalltalk"]
+    assert len(items) >= 260 and len(out_scope) >= 60
+    for entry in faq.entries:
+        assert sum(i["expect"] == entry.id for i in in_scope) >= 5, entry.id
+    assert {i["expect"] for i in in_scope} <= {e.id for e in faq.entries}
+
+    failures: list[str] = []
+    ok_in = ok_out = ok_st = 0
+    for item in in_scope:
+        result = faq.match(item["text"])
+        if result.kind == "answer" and result.entry and result.entry.id == item["expect"]:
+            ok_in += 1
+        else:
+            got = result.entry.id if result.entry else [e.id for e in result.candidates]
+            failures.append(f"{item['expect']}: {item['text']!r} -> {result.kind} {got}")
+    for item in out_scope:
+        result = faq.match(item["text"])
+        if result.kind == "fallback":
+            ok_out += 1
+        else:
+            got = result.entry.id if result.entry else [e.id for e in result.candidates]
+            failures.append(f"hors sujet: {item['text']!r} -> {result.kind} {got}")
+    for item in smalltalk:
+        ok_st += faq.match(item["text"]).kind == "smalltalk"
+    report = "\n".join(failures)
+    assert ok_in / len(in_scope) >= 0.9, f"top-1 {ok_in}/{len(in_scope)}\n{report}"
+    assert ok_out / len(out_scope) >= 0.9, f"fallback {ok_out}/{len(out_scope)}\n{report}"
+    assert ok_st / len(smalltalk) >= 0.9, f"small talk {ok_st}/{len(smalltalk)}"
