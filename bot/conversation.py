@@ -17,6 +17,7 @@ from typing import Literal
 
 from bot import texts
 from bot.faq import Faq, FaqEntry
+from bot.normalize import normalize
 from bot.triage import TriageResult, TriageRules
 
 ReplyKind = Literal["answer", "clarify", "fallback", "urgent", "smalltalk", "info"]
@@ -56,6 +57,35 @@ class Reply:
         return self.triage.severity if self.triage else None
 
 
+# Frequent English words that are not also French words: enough of them in a message the FAQ
+# could not place means the patient is not writing French.
+_ENGLISH_WORDS = (
+    "the is are what how when where why who can could should would will my your you i me it "
+    "this that with have has do does did not after before pain doctor help please hospital "
+    "injection treatment long much need want get"
+)
+_ENGLISH = frozenset(_ENGLISH_WORDS.split())
+
+
+def readable(text: str) -> bool:
+    """Whether the text has any letter or digit (emoji, spaces and invisible characters don't)."""
+    return any(ch.isalnum() for ch in text)
+
+
+def looks_french(text: str) -> bool:
+    """False for messages in another script or mostly English words; True when unsure."""
+    letters = [ch for ch in text if ch.isalpha()]
+    if letters and sum(ch.isascii() or "À" <= ch <= "ÿ" or ch in "œŒæÆ" for ch in letters) < (
+        len(letters) / 2
+    ):
+        return False
+    words = [w for w in normalize(text).split() if w.isalpha()]
+    if len(words) < 2:
+        return True
+    english = sum(w in _ENGLISH for w in words)
+    return not (english >= 2 and english * 2 >= len(words))
+
+
 def _label(text: str) -> str:
     return text if len(text) <= BUTTON_LABEL_MAX else text[: BUTTON_LABEL_MAX - 1] + "…"
 
@@ -73,12 +103,17 @@ class Conversation:
 
     def respond(self, text: str) -> Reply:
         """The reply to one patient message."""
-        if not text.strip():
+        if not readable(text):
             return Reply("smalltalk", texts.EMPTY_MESSAGE)
         found = self.triage.assess(text)
         if found is not None:
             return self.urgent(found)
         result = self.faq.match(text)
+        if result.kind == "fallback" and not looks_french(text):
+            # Same honest fallback, in words a non-French speaker can act on.
+            return Reply(
+                "fallback", self._t(texts.ONLY_FRENCH), score=result.score, record_unanswered=True
+            )
         if result.kind == "answer" and result.entry is not None:
             return self.answer(result.entry, score=result.score)
         if result.kind == "clarify" and result.candidates:

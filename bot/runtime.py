@@ -14,6 +14,7 @@ from bot.content import Content
 from bot.db import Database
 from bot.enrollment import Enrollment
 from bot.escalation import Escalation
+from bot.throttle import Throttle
 
 
 @dataclass
@@ -23,6 +24,7 @@ class Runtime:
     clock: Clock = field(default_factory=SystemClock)
     _db: Database | None = None
     escalation: Escalation | None = None
+    throttle: Throttle = field(default_factory=Throttle)
     _enrollment: Enrollment | None = None
 
     @property

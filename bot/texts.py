@@ -303,3 +303,15 @@ NO_ANSWER_NOTE = (
 )
 CHECKIN_ALERT_LABEL = "Réponse de suivi inquiétante"
 PATIENT_LEFT = "Le patient <b>{label}</b> a effacé ses données (demande faite dans le bot)."
+
+# --- Hostile and odd input -------------------------------------------------------------------
+
+ONLY_FRENCH = (
+    "Je ne comprends que le français, désolé. / Sorry, I only understand French.\n\n"
+    "Pour parler à l'équipe, appelez le {hotline} (joignable en permanence). En cas "
+    "d'urgence vitale, appelez le 15 ou le 112."
+)
+SLOW_DOWN = (
+    "Je reçois beaucoup de messages d'un coup : je vais en lire moins pendant une minute. "
+    "Si c'est urgent, appelez tout de suite le {hotline}, ou le 15 en cas de danger immédiat."
+)

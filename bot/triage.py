@@ -10,12 +10,16 @@ Pattern language (the same one is documented in French at the top of the YAML fi
 Both the message and the patterns are normalised the same way (:mod:`bot.normalize`: lower
 case, no accents, elisions split, SMS forms expanded, plus the few extra forms below).
 
-* ``fievre`` - a word. Words of 5 letters or more also match a token one typo away
-  (insertion, deletion, substitution or swap of two neighbouring letters), unless the token
-  is listed in ``no_typo``.
-* ``saign*`` - a prefix: any token starting with ``saign`` (3 letters minimum). Prefixes of 5
+* ``fievre`` - a word. In symptom patterns, words of 6 letters or more also match a token
+  (of 5 letters or more) one typo away: a letter added, dropped or changed, or two
+  neighbouring letters swapped ("fiebre", "siagne"), unless the token is listed in
+  ``no_typo`` (real words one letter away from a watched one: "baigner", "courir").
+* ``saign*`` - a prefix: any token starting with ``saign`` (3 letters minimum). Prefixes of 7
   letters or more are typo tolerant too.
 * ``=mot`` - no typo tolerance for this word.
+
+Typos are tolerated only where they can add an alert (symptom patterns, report markers),
+never where they could remove one (exclusions, negation cues, question markers).
 * ``vois|voit`` - alternatives for one word position. ``|`` binds tighter than ``+`` and
   spaces: ``pas+de|d`` is "pas" followed by "de" or "d". Variants of several words are
   written as several patterns.
@@ -31,17 +35,17 @@ How a message is judged, for each category
 ------------------------------------------
 1. A pattern matches somewhere in a clause.
 2. Exclusions: the match is dropped when one of the category's ``exclusions`` matches
-   overlapping words ("ne saigne plus", "mal au coeur" for nausea).
+   overlapping words ("ne saigne plus", "mal au coeur" for nausea), unless the match starts
+   at the same word as the exclusion and goes further (the more specific wording wins).
 3. Nominal negation: the match is dropped when a negation cue ("pas de", "aucun", "sans",
    "ni", "n'... plus de"...) ends at most ``negation.window`` words before it, in the same
    sentence, with none of the ``negation.breakers`` words ("je", "mais"...) in between;
    ``negation.adjacent_cues`` ("pas": "pas rouge", "pas essoufflee") count only directly
-   before it. A
-   cue that is part of the match does not count, so a symptom that is itself an absence
-   ("plus de force", "pas d'urine") is written with its negation inside the pattern. A
-   negated symptom passes its negation on to the next one in a list ("pas de fievre, de
-   frissons ni de saignement"). Verbal negation ("je ne peux pas respirer") is never a
-   cancellation: it is usually the symptom itself.
+   before it. A cue that is part of the match does not count, so a symptom that is itself
+   an absence ("plus de force", "pas d'urine") is written with its negation inside the
+   pattern. A negated symptom passes its negation on to the next one in a list ("pas de
+   fievre, de frissons ni de saignement"). Verbal negation ("je ne peux pas respirer") is
+   never a cancellation: it is usually the symptom itself.
 4. Questions: when ``skip_when_question`` is true (the default), the match is dropped if a
    question marker ("y a-t-il", "risque", "est-il possible"...) comes before it in the same
    clause and no report marker ("je", "depuis", "mon"...) is in that clause outside the
@@ -67,12 +71,14 @@ from bot.yamlfile import CheckError, ContentError, LineDict, LineList, load_yaml
 __all__ = [
     "HUMAN_REQUEST_ID",
     "SEVERITY_ORDER",
+    "PatternError",
     "Severity",
     "TriageResult",
     "TriageRules",
     "check_triage",
     "is_severity",
     "load_triage",
+    "parse_pattern",
     "severity_rank",
 ]
 
@@ -117,8 +123,6 @@ EXTRA_FORMS: Final[Mapping[str, str]] = {
     "jarive": "j arrive",
     "jetouffe": "j etouffe",
     "jtouffe": "j etouffe",
-    "jai": "j ai",
-    "jme": "je me",
     "chepa": "je sais pas",
     "qqun": "quelqu un",
     "qq1": "quelqu un",
@@ -232,8 +236,6 @@ _ParsedStep = tuple[tuple[_Alt, ...], bool]
 
 def parse_pattern(text: str) -> list[_ParsedStep]:
     """Parse one pattern; raise PatternError with a French message when it is malformed."""
-    if not isinstance(text, str):
-        raise PatternError("un motif doit être du texte")
     src = fold(text)
     for a in _APOSTROPHES + "-":
         src = src.replace(a, " ")
@@ -279,17 +281,17 @@ def parse_pattern(text: str) -> list[_ParsedStep]:
                         )
                     alts.append(_Alt(word, True, exact))
                     continue
+                # A pattern word goes through the same SMS expansion as messages ("jsuis" ->
+                # "je suis"), except "c", which messages keep before "est".
                 words = [word] if word == "c" else _expand_word(word)
+                if len(words) > 1 and len(alts_text) > 1:
+                    raise PatternError(
+                        f"« {word} » s'écrit en plusieurs mots (« {' '.join(words)} ») : "
+                        f"écrivez-le en entier, hors des « | », dans le motif « {text} »"
+                    )
                 if len(words) > 1:
-                    if len(alts_text) > 1:
-                        raise PatternError(
-                            f"« {word} » s'écrit en plusieurs mots (« {' '.join(words)} ») : "
-                            f"écrivez-le en entier, hors des « | », dans le motif « {text} »"
-                        )
                     spliced = words
-                    alts.append(_Alt(words[0], False, exact))
-                else:
-                    alts.append(_Alt(words[0], False, exact))
+                alts.append(_Alt(words[0], False, exact))
             steps.append((tuple(alts), glued))
             if spliced is not None:
                 exact = alts[0].exact
@@ -481,6 +483,15 @@ def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
     return a[0] <= b[1] and b[0] <= a[1]
 
 
+def _cancels(exclusion: tuple[int, int], match: tuple[int, int]) -> bool:
+    """An exclusion cancels a match it overlaps, unless the match starts at the same word and
+    goes further: the more specific wording wins ("ne saigne pas" is excluded, the pattern
+    "saign*+pas+beaucoup" still reports "ne saigne pas beaucoup")."""
+    if not _overlaps(exclusion, match):
+        return False
+    return not (match[0] == exclusion[0] and match[1] > exclusion[1])
+
+
 class TriageRules:
     """Loaded, compiled triage rules. Build with :func:`load_triage`."""
 
@@ -529,7 +540,7 @@ class TriageRules:
         for cat in self.categories:
             excluded = spans[cat.exclusions]
             for span in spans[cat.patterns]:
-                if span in negated or any(_overlaps(span, x) for x in excluded):
+                if span in negated or any(_cancels(x, span) for x in excluded):
                     continue
                 if cat.skip_when_question and self._is_question(parsed, spans, span):
                     continue
@@ -559,8 +570,13 @@ class TriageRules:
         return self.severity_labels.get(cast(Severity, severity), severity)
 
     def category_label(self, category_id: str) -> str:
+        """The staff-facing label of a category; the id itself if unknown."""
         cat = self._by_id.get(category_id)
         return cat.label if cat is not None else category_id
+
+    def severity_of(self, category_id: str) -> Severity:
+        """The severity of a category (KeyError if unknown)."""
+        return self._by_id[category_id].severity
 
     # --- internals ------------------------------------------------------------------------
 
@@ -700,6 +716,8 @@ class _Builder:
         if not isinstance(value, LineDict):
             self.error(self.key_line(parent, key), f"« {key} » doit être une liste de clés")
             return None
+        # Problems with the section as a whole ("vital" missing) point at its own key line.
+        value.line = self.key_line(parent, key)
         return value
 
     def text_list(self, parent: LineDict, key: str, *, required: bool) -> list[tuple[str, int]]:

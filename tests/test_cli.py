@@ -113,3 +113,46 @@ def test_newer_database_is_refused_by_report(tmp_path: Path) -> None:
     out = run_cli("report", "unanswered", env={"DATABASE_PATH": str(path)})
     assert out.returncode == 2
     assert "plus récente" in out.stderr and "Traceback" not in out.stderr
+
+
+async def test_reports_list_unanswered_by_frequency_and_alert_delays(tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from bot.db import Database
+
+    now = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+    path = tmp_path / "bot.db"
+    db = await Database.open(path)
+    for text in ["Combien ça coûte ?", "combien ca coute", "Et le parking ?"]:
+        from bot.normalize import normalize
+
+        await db.record_unanswered(
+            chat_id=1,
+            patient_id=None,
+            kind="fallback",
+            normalized=normalize(text),
+            text=text,
+            now=now,
+        )
+    alert_id = await db.create_alert(
+        chat_id=1,
+        patient_id=None,
+        severity="urgent",
+        categories="saignement",
+        now=now,
+        renotify_at=now,
+        staff_chat_id=-1,
+        post_text="x",
+        post_buttons="[]",
+    )
+    await db.acknowledge_alert(alert_id, 5, "Claire", now + timedelta(minutes=3, seconds=7))
+    await db.close()
+    env = {"DATABASE_PATH": str(path)}
+    out = run_cli("report", "unanswered", env=env)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[1].startswith("2\t2\t0\t") and "co" in lines[1]
+    assert lines[2].startswith("1\t1\t0\t") and "parking" in lines[2]
+    out = run_cli("report", "escalations", env=env)
+    assert out.returncode == 0, out.stderr
+    assert "\turgent\tacknowledged\t2026-12-01T08:00:00Z\t3 min 07 s\tnon inscrit" in out.stdout

@@ -17,6 +17,7 @@ from telegram.ext import (
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     Defaults,
     MessageHandler,
@@ -122,6 +123,14 @@ def build_application(
 
     staff_chat = filters.Chat(chat_id=settings.staff_chat_id)
     private = filters.ChatType.PRIVATE
+
+    # Groups other than the staff group: leave (checked first, in a group of its own, so
+    # that nothing said there reaches any other handler).
+    stranger = filters.ChatType.GROUPS & ~staff_chat
+    app.add_handler(MessageHandler(stranger, patient.stranger_group), group=-1)
+    app.add_handler(
+        ChatMemberHandler(patient.stranger_group, ChatMemberHandler.MY_CHAT_MEMBER), group=-1
+    )
 
     # Staff group.
     app.add_handler(CallbackQueryHandler(staff.staff_callback, pattern=r"^(ack|close):"))

@@ -273,7 +273,15 @@ async def text_message(update: Update, context: Context) -> None:
 
 async def handle_text(context: Context, chat_id: int, text: str) -> None:
     rt = runtime(context)
-    reply = rt.content.conversation.respond(text)
+    conv = rt.content.conversation
+    if rt.throttle.hit(chat_id):
+        found = conv.triage.assess(text)
+        if found is not None:
+            await handle_urgent(context, chat_id, text, conv.urgent(found))
+        elif rt.throttle.should_warn(chat_id):
+            await send_reply(context, chat_id, _info(texts.SLOW_DOWN, rt.settings.hotline_phone))
+        return
+    reply = conv.respond(text)
     if reply.kind == "urgent":
         await handle_urgent(context, chat_id, text, reply)
         return
@@ -319,6 +327,24 @@ async def media_message(update: Update, context: Context) -> None:
         await handle_text(context, chat.id, caption)
         return
     await send_reply(context, chat.id, rt.content.conversation.media(media_kind(message)))
+
+
+async def stranger_group(update: Update, context: Context) -> None:
+    """Any update from a group that is not the staff group: the bot leaves, silently.
+
+    Someone added the bot to their group; patients' conversations happen in private chats
+    only, and nothing said in such a group is read or answered.
+    """
+    chat = update.effective_chat
+    if chat is None or chat.type == "private":
+        return
+    if chat.id == runtime(context).settings.staff_chat_id:
+        return
+    log.info("leaving a group the bot was added to by someone else (chat %s)", chat.id)
+    try:
+        await context.bot.leave_chat(chat.id)
+    except TelegramError as exc:
+        log.info("could not leave chat: %s", type(exc).__name__)
 
 
 async def edited_message(update: Update, context: Context) -> None:
