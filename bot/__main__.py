@@ -1,4 +1,4 @@
-"""Command line: ``python -m bot run | demo | ask | check | report``.
+"""Command line: ``python -m bot run | demo | ask | check | enroll | report | backup``.
 
 A thin layer over the app objects. Settings problems end with one line on stderr naming
 the variable and exit code 2; content problems with ``file:line: message`` lines and exit 1.
@@ -12,12 +12,13 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TextIO
 
 from bot.config import Settings, SettingsError, load_settings
 from bot.content import load_all, load_conversation
 from bot.conversation import Reply
-from bot.db import Database, DatabaseError, from_db
+from bot.db import Database, DatabaseError, backup_database, from_db
 from bot.logs import quiet_third_party_loggers
 from bot.yamlfile import ContentError
 
@@ -171,6 +172,8 @@ def build_parser() -> argparse.ArgumentParser:
     enroll = sub.add_parser("enroll", help="inscrire un patient et afficher son lien personnel")
     enroll.add_argument("--at", required=True, help='date et heure locales, "AAAA-MM-JJ HH:MM"')
     enroll.add_argument("--label", required=True, help="pseudonyme choisi par l'équipe")
+    backup = sub.add_parser("backup", help="sauvegarder la base (à chaud) dans un fichier")
+    backup.add_argument("path", help="fichier de destination (ne doit pas exister)")
     report = sub.add_parser("report", help="rapports pour les administrateurs")
     report.add_argument("what", choices=["unanswered", "escalations"])
     return parser
@@ -195,6 +198,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_report(settings, args.what, sys.stdout))
         if args.command == "enroll":
             return asyncio.run(_enroll(settings, args.at, args.label, sys.stdout))
+        if args.command == "backup":
+            backup_database(settings.database_path, Path(args.path))
+            print(f"Sauvegarde écrite dans {args.path} (lisible par son propriétaire seulement).")
+            return 0
         if args.command == "run":
             from bot.telegram.app import run
 

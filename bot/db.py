@@ -880,3 +880,60 @@ class Database:
             )
             if cur.rowcount == 1:
                 await self._enqueue(c, chat_id=staff_chat_id, text=text, purpose="notice", now=now)
+
+    # --- retention ----------------------------------------------------------------------------
+
+    async def purge(self, cutoff: datetime) -> dict[str, int]:
+        """Erase what the retention period no longer allows us to keep.
+
+        Patients whose appointment is older than the cutoff go with everything attached to
+        them (foreign keys cascade); unanswered questions, alerts of people who never
+        enrolled, and delivered or abandoned outgoing messages go once older than the cutoff.
+        """
+        stamp = to_db(cutoff)
+        counts: dict[str, int] = {}
+        async with self.tx() as c:
+            async with c.execute(
+                "SELECT id, chat_id FROM patients WHERE appointment_at < ?", (stamp,)
+            ) as cur:
+                old = [(int(r[0]), r[1]) for r in await cur.fetchall()]
+            for patient_id, chat_id in old:
+                if chat_id is not None:
+                    await c.execute("DELETE FROM outbox WHERE chat_id = ?", (chat_id,))
+                    await c.execute("DELETE FROM unanswered WHERE chat_id = ?", (chat_id,))
+                    await c.execute("DELETE FROM alerts WHERE chat_id = ?", (chat_id,))
+                await c.execute("DELETE FROM patients WHERE id = ?", (patient_id,))
+            counts["patients"] = len(old)
+            for table, where in (
+                ("unanswered", "created_at < ?"),
+                ("alerts", "patient_id IS NULL AND created_at < ?"),
+                ("outbox", "status IN ('sent', 'failed', 'cancelled') AND created_at < ?"),
+            ):
+                cur = await c.execute(f"DELETE FROM {table} WHERE {where}", (stamp,))
+                counts[table] = cur.rowcount
+        return counts
+
+
+def backup_database(source: Path, dest: Path) -> None:
+    """Copy a live database with SQLite's online backup API (safe while the bot runs).
+
+    The copy is created readable by its owner only, like the original: it holds the same
+    health data.
+    """
+    if not source.exists():
+        raise DatabaseError(f"{source} n'existe pas")
+    if dest.exists():
+        raise DatabaseError(f"{dest} existe déjà : choisissez un autre nom")
+    _create_private(dest)
+    src = sqlite3.connect(source, timeout=BUSY_TIMEOUT_MS / 1000)
+    try:
+        dst = sqlite3.connect(dest)
+        try:
+            src.backup(dst)
+        finally:
+            dst.close()
+    except sqlite3.Error as exc:
+        dest.unlink(missing_ok=True)
+        raise DatabaseError(f"sauvegarde impossible : {exc}") from exc
+    finally:
+        src.close()

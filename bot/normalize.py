@@ -137,7 +137,10 @@ def raw_tokens(text: str) -> list[str]:
 
 def expand_sms(tokens: list[str]) -> list[str]:
     out: list[str] = []
-    for tok in tokens:
+    for i, tok in enumerate(tokens):
+        if tok == "c" and i + 1 < len(tokens) and tokens[i + 1] in {"est", "etait"}:
+            out.append(tok)  # "c'est" already split by the apostrophe: not the SMS "c"
+            continue
         rep = SMS_FORMS.get(tok)
         if rep is None:
             out.append(tok)

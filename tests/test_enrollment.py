@@ -97,8 +97,11 @@ async def test_enrol_consent_and_plan_in_order(bot: RunningBot, fake: FakeBotAPI
     fake.press_button(PATIENT, checkin, labels["Pas bien"])
     [*_, thanks] = await fake.wait_for_messages(PATIENT, 6)
     assert thanks["text"] == texts.with_hotline(texts.CHECKIN_WORRYING, HOTLINE)
-    await bot.dispatch()
-    alert = fake.messages(STAFF_CHAT)[-1]["text"]
+    await fake.wait_for(
+        lambda: any(texts.CHECKIN_ALERT_LABEL in t for t in texts_of(fake, STAFF_CHAT)),
+        what="staff alert",
+    )
+    alert = next(t for t in texts_of(fake, STAFF_CHAT) if texts.CHECKIN_ALERT_LABEL in t)
     assert texts.CHECKIN_ALERT_LABEL in alert and "M.D. 4471" in alert and "J+1" in alert
     # A second tap on the same answer is not a second answer.
     fake.press_button(PATIENT, checkin, labels["Bien"])
@@ -125,8 +128,10 @@ async def test_pain_score_of_seven_alerts_staff(bot: RunningBot, fake: FakeBotAP
         lambda: texts.with_hotline(texts.CHECKIN_WORRYING, HOTLINE) in texts_of(fake, PATIENT),
         what="worrying answer acknowledged",
     )
-    await bot.dispatch()
-    assert texts.CHECKIN_ALERT_LABEL in fake.messages(STAFF_CHAT)[-1]["text"]
+    await fake.wait_for(
+        lambda: any(texts.CHECKIN_ALERT_LABEL in t for t in texts_of(fake, STAFF_CHAT)),
+        what="staff alert",
+    )
 
 
 async def test_restart_sends_each_remaining_step_once(

@@ -280,6 +280,8 @@ CASES: list[tuple[str, str | None]] = [
     ("ça empire", "douleur_intense"),
     ("mon rendez-vous est le 9/10", None),
     ("j'ai très mal dormi", None),
+    ("j'ai très mal depuis des années, c'est pour ça que je viens", None),
+    ("j'ai très mal depuis 2 jours", "douleur_intense"),
     # idioms
     ("ça me tue d'attendre", None),
     ("je meurs d'impatience", None),
@@ -341,7 +343,7 @@ def test_the_hospital_page_does_not_alert(rules: TriageRules) -> None:
         encoding="utf-8"
     )
     alerts = [line for line in text.splitlines() if line.strip() and rules.assess(line)]
-    assert len(alerts) <= 2, alerts
+    assert alerts == [], alerts
 
 
 def test_pattern_precedence() -> None:

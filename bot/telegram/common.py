@@ -7,10 +7,11 @@ import logging
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.error import BadRequest, Forbidden, NetworkError
+from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.conversation import Button, Reply
+from bot.escalation import buttons_json
 from bot.runtime import Runtime
 
 log = logging.getLogger("bot.telegram")
@@ -49,7 +50,7 @@ def reply_html(reply: Reply) -> str:
 async def send_reply(
     context: Context, chat_id: int, reply: Reply, extra_rows: list[list[Button]] | None = None
 ) -> Message | None:
-    """Send a core reply to a chat. On a network failure, queue it in the outbox instead.
+    """Send a core reply to a chat. If Telegram fails, queue it in the outbox instead.
 
     Returns the sent message, or None when it was queued or the chat blocked the bot.
     """
@@ -65,12 +66,11 @@ async def send_reply(
         return None
     except BadRequest:
         raise
-    except NetworkError as exc:
+    except TelegramError as exc:
         # Telegram is down or slow: the dispatcher will deliver it when it is back.
+        # 5xx, timeouts, a 429 the rate limiter gave up on: the dispatcher takes over.
         log.warning("reply to chat queued after %s", type(exc).__name__)
         rt = runtime(context)
-        from bot.escalation import buttons_json
-
         await rt.db.enqueue(
             chat_id=chat_id,
             text=text,

@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import html
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import aiosqlite
 from telegram import Bot, ReplyParameters
@@ -34,6 +34,7 @@ log = logging.getLogger("bot.dispatcher")
 BATCH = 50
 MAX_BACKOFF_S = 300
 THREAD_PURPOSES = ("followup", "renotify")
+PURGE_EVERY = timedelta(hours=1)
 
 
 def _seconds(wait: float | timedelta) -> float:
@@ -53,6 +54,7 @@ class Dispatcher:
         self.runtime = runtime
         self.bot = bot
         self._lock = asyncio.Lock()
+        self._last_purge: datetime | None = None
 
     async def tick(self) -> None:
         """Run once. Ticks never overlap: a wake-up during a tick runs right after it."""
@@ -61,6 +63,7 @@ class Dispatcher:
 
     async def _tick_once(self) -> None:
         rt = self.runtime
+        await self._purge_if_due()
         if rt.escalation is not None and rt.settings.staff_chat_id is not None:
             await rt.escalation.renotify_due()
             await self._note_unanswered_checkins()
@@ -145,6 +148,17 @@ class Dispatcher:
         await rt.db.step_sent(row_id, sent.message_id, rt.clock.now())
         log.info("step %s sent to patient %s", row["step_id"], row["patient_id"])
         return True
+
+    async def _purge_if_due(self) -> None:
+        """Apply the retention period, at most once an hour (cheap, but no need to hurry)."""
+        rt = self.runtime
+        now = rt.clock.now()
+        if self._last_purge is not None and now - self._last_purge < PURGE_EVERY:
+            return
+        self._last_purge = now
+        counts = await rt.db.purge(now - timedelta(days=rt.settings.retention_days))
+        if any(counts.values()):
+            log.info("retention: erased %s", ", ".join(f"{k}={v}" for k, v in counts.items()))
 
     async def _note_unanswered_checkins(self) -> None:
         """A check-in left unanswered too long becomes a low-priority note to staff."""
