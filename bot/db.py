@@ -328,7 +328,7 @@ class Database:
         severity: str,
         categories: str,
         now: datetime,
-        renotify_at: datetime,
+        renotify_at: datetime | None,
         staff_chat_id: int,
         post_text: str,
         post_buttons: str,
@@ -338,7 +338,14 @@ class Database:
             cur = await c.execute(
                 "INSERT INTO alerts (patient_id, chat_id, severity, categories, created_at,"
                 " next_renotify_at) VALUES (?, ?, ?, ?, ?, ?)",
-                (patient_id, chat_id, severity, categories, to_db(now), to_db(renotify_at)),
+                (
+                    patient_id,
+                    chat_id,
+                    severity,
+                    categories,
+                    to_db(now),
+                    to_db(renotify_at) if renotify_at else None,
+                ),
             )
             alert_id = int(cur.lastrowid or 0)
             await self._enqueue(

@@ -119,13 +119,14 @@ class Escalation:
             alert_id="{alert_id}",
         )
         now = self.clock.now()
+        renotify = timedelta(minutes=self.settings.escalation_renotify_minutes)
         return await self.db.create_alert(
             chat_id=chat_id,
             patient_id=int(patient["id"]) if patient is not None else None,
             severity=found.severity,
             categories=",".join(found.categories),
             now=now,
-            renotify_at=now + timedelta(minutes=self.settings.escalation_renotify_minutes),
+            renotify_at=now + renotify if self.settings.escalation_max_renotify > 0 else None,
             staff_chat_id=self.staff_chat_id,
             post_text=post,
             post_buttons=ack_buttons("{alert_id}"),
@@ -175,7 +176,7 @@ class Escalation:
             severity=QUESTION_SEVERITY,
             categories="",
             now=now,
-            renotify_at=now,
+            renotify_at=None,
             staff_chat_id=self.staff_chat_id,
             post_text=post,
             post_buttons=close_buttons("{alert_id}"),

@@ -21,7 +21,7 @@ from bot import texts
 from bot.chart import pain_chart
 from bot.db import from_db
 from bot.enrollment import INVITE_VALIDITY, link_for, parse_local, valid_label
-from bot.escalation import close_buttons
+from bot.escalation import close_buttons, parse_buttons
 from bot.reminders.plan import checkin_buttons
 from bot.telegram.common import Context, keyboard, runtime, wake_dispatcher
 
@@ -146,8 +146,6 @@ async def _mark_posts(context: Context, alert_id: int, line: str, keep_close: bo
 
 
 def _close_rows(alert_id: int) -> list[list[tuple[str, str]]]:
-    from bot.escalation import parse_buttons
-
     return parse_buttons(close_buttons(alert_id))
 
 
@@ -322,6 +320,21 @@ async def patients_command(update: Update, context: Context) -> None:
     await _reply(message, "\n".join(lines))
 
 
+async def _tell_patient(context: Context, patient: Row, text: str) -> None:
+    """Queue a notice to a linked patient who has not erased their data."""
+    if patient["chat_id"] is None or patient["status"] not in ("active", "stopped"):
+        return
+    rt = runtime(context)
+    await rt.db.enqueue(
+        chat_id=int(patient["chat_id"]),
+        text=html.escape(text),
+        purpose="notice",
+        patient_id=int(patient["id"]),
+        now=rt.clock.now(),
+    )
+    wake_dispatcher(context)
+
+
 async def move_command(update: Update, context: Context) -> None:
     """/deplacer n° AAAA-MM-JJ HH:MM: pending steps recomputed, patient told."""
     message = await _staff_message(update, context, "deplacer")
@@ -345,15 +358,7 @@ async def move_command(update: Update, context: Context) -> None:
         return
     await rt.enrollment.reschedule(int(patient["id"]), when, rt.content.plan)
     words = texts.appointment_words(when, rt.settings.timezone)
-    if patient["chat_id"] is not None and patient["status"] in ("active", "stopped"):
-        await rt.db.enqueue(
-            chat_id=int(patient["chat_id"]),
-            text=html.escape(texts.RESCHEDULED_PATIENT.format(date=words)),
-            purpose="notice",
-            patient_id=int(patient["id"]),
-            now=rt.clock.now(),
-        )
-        wake_dispatcher(context)
+    await _tell_patient(context, patient, texts.RESCHEDULED_PATIENT.format(date=words))
     await _reply(
         message, texts.MOVED_STAFF.format(label=html.escape(str(patient["label"])), date=words)
     )
@@ -369,19 +374,11 @@ async def cancel_command(update: Update, context: Context) -> None:
     if patient is None:
         return
     await rt.enrollment.cancel(int(patient["id"]))
-    if patient["chat_id"] is not None and patient["status"] in ("active", "stopped"):
-        when = from_db(str(patient["appointment_at"]))
-        text = texts.with_hotline(texts.CANCELLED_PATIENT, rt.settings.hotline_phone).format(
-            date=texts.appointment_words(when, rt.settings.timezone)
-        )
-        await rt.db.enqueue(
-            chat_id=int(patient["chat_id"]),
-            text=html.escape(text),
-            purpose="notice",
-            patient_id=int(patient["id"]),
-            now=rt.clock.now(),
-        )
-        wake_dispatcher(context)
+    when = from_db(str(patient["appointment_at"]))
+    text = texts.with_hotline(texts.CANCELLED_PATIENT, rt.settings.hotline_phone).format(
+        date=texts.appointment_words(when, rt.settings.timezone)
+    )
+    await _tell_patient(context, patient, text)
     await _reply(message, texts.CANCELLED_STAFF.format(label=html.escape(str(patient["label"]))))
 
 
