@@ -376,3 +376,49 @@ async def test_command_line_enrolment_is_picked_up_by_the_running_bot(
     match = LINK_RE.search(out.decode())
     assert match and "lundi 7 décembre 2026 à 09:30" in out.decode()
     await consent(fake, match.group(1))
+
+
+async def test_refusing_consent_keeps_nothing_and_faq_still_works(
+    bot: RunningBot, fake: FakeBotAPI
+) -> None:
+    token = await enroll(fake)
+    fake.send_command(PATIENT, "start", args=token)
+    [request] = await fake.wait_for_messages(PATIENT, 1)
+    fake.press_button(PATIENT, request, dict(fake.buttons(request))[texts.CONSENT_NO])
+    [_, declined] = await fake.wait_for_messages(PATIENT, 2)
+    assert declined["text"] == texts.CONSENT_DECLINED
+    db = bot.runtime.db
+    assert await db.patient_by_chat(PATIENT) is None
+    row = await db.fetchone("SELECT COUNT(*) FROM invites WHERE opened_chat_id IS NOT NULL")
+    assert row is not None and row[0] == 0
+    row = await db.fetchone("SELECT COUNT(*) FROM steps")
+    assert row is not None and row[0] == 0
+    fake.send_text(PATIENT, "combien de temps dure l'injection ?")
+    [*_, answer] = await fake.wait_for_messages(PATIENT, 3)
+    assert "30 minutes" in answer["text"]
+    await bot.dispatch()
+    assert len(fake.messages(PATIENT)) == 3  # no reminder
+
+
+async def test_cancel_stops_pending_steps_and_tells_the_patient(
+    bot: RunningBot, fake: FakeBotAPI
+) -> None:
+    await consent(fake, await enroll(fake))
+    await bot.dispatch()
+    await fake.wait_for_messages(PATIENT, 3)
+    fake.send_command(NURSE, "annuler", args="1", chat_id=STAFF_CHAT)
+    await fake.wait_for(
+        lambda: "annulé" in texts_of(fake, STAFF_CHAT)[-1], what="staff confirmation"
+    )
+    await bot.dispatch()
+    told = await wait_text(fake, PATIENT, "Votre rendez-vous du lundi 7 décembre 2026")
+    assert HOTLINE in told["text"]
+    statuses = {r["status"] for r in await bot.runtime.db.patient_steps(1)}
+    assert statuses == {"sent", "cancelled"}
+    count = len(fake.messages(PATIENT))
+    bot.clock.set(datetime(2026, 12, 8, 10, 0, tzinfo=PARIS))
+    await bot.dispatch()
+    assert len(fake.messages(PATIENT)) == count
+    fake.send_command(PATIENT, "rdv")
+    [*_, rdv] = await fake.wait_for_messages(PATIENT, count + 1)
+    assert rdv["text"] == texts.with_hotline(texts.NO_APPOINTMENT_PATIENT, HOTLINE)

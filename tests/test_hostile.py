@@ -185,3 +185,23 @@ async def test_stranger_group_is_left_silently(bot: RunningBot, fake: FakeBotAPI
     await asyncio.sleep(0.1)
     assert fake.messages(group) == []
     assert fake.messages(STAFF_CHAT) == []
+
+
+@pytest.mark.parametrize("text", ["   ", "\n\t ", ""])
+async def test_blank_text_gets_a_gentle_prompt(
+    bot: RunningBot, fake: FakeBotAPI, text: str
+) -> None:
+    """Telegram does not send blank messages, but a forged or future update must not crash."""
+    fake.add_raw_update(
+        {
+            "message": {
+                "message_id": 9100,
+                "date": 1_780_000_000,
+                "chat": {"id": PATIENT, "type": "private", "first_name": "Patient"},
+                "from": {"id": PATIENT, "is_bot": False, "first_name": "Patient"},
+                "text": text,
+            }
+        }
+    )
+    [reply] = await fake.wait_for_messages(PATIENT, 1)
+    assert reply["text"] == texts.EMPTY_MESSAGE

@@ -326,7 +326,11 @@ async def media_message(update: Update, context: Context) -> None:
         # A photo captioned "je saigne" is a message like any other: read the caption.
         await handle_text(context, chat.id, caption)
         return
-    await send_reply(context, chat.id, rt.content.conversation.media(media_kind(message)))
+    kind = media_kind(message)
+    if kind == "other":  # nothing we know of: treat it as an empty message
+        await send_reply(context, chat.id, rt.content.conversation.respond(""))
+        return
+    await send_reply(context, chat.id, rt.content.conversation.media(kind))
 
 
 async def stranger_group(update: Update, context: Context) -> None:
