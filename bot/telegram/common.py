@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 import logging
-from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest, Forbidden, TelegramError
@@ -25,7 +24,9 @@ def runtime(context: Context) -> Runtime:
     return rt
 
 
-def keyboard(rows: tuple[tuple[Button, ...], ...] | list[list[tuple[str, str]]]) -> Any:
+def keyboard(
+    rows: tuple[tuple[Button, ...], ...] | list[list[tuple[str, str]]],
+) -> InlineKeyboardMarkup | None:
     """Inline keyboard from core buttons or (label, data) pairs; None when empty."""
     if not rows:
         return None
