@@ -315,3 +315,9 @@ SLOW_DOWN = (
     "Je reçois beaucoup de messages d'un coup : je vais en lire moins pendant une minute. "
     "Si c'est urgent, appelez tout de suite le {hotline}, ou le 15 en cas de danger immédiat."
 )
+
+INTERNAL_ERROR = (
+    "Désolé, je n'ai pas pu traiter votre message à cause d'un problème technique. Si c'est "
+    "urgent, appelez tout de suite l'équipe au {hotline} (joignable en permanence), ou le 15 "
+    "en cas de danger immédiat."
+)

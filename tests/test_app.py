@@ -107,3 +107,21 @@ async def test_logs_never_contain_message_text(
     assert marker not in caplog.text
     token = bot.runtime.settings.telegram_bot_token
     assert token is not None and token not in caplog.text
+
+
+async def test_a_crash_in_a_handler_still_gives_the_line_and_logs_no_text(
+    bot: RunningBot,
+    fake: FakeBotAPI,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def boom(text: str) -> object:
+        raise RuntimeError(f"broken while reading {text}")
+
+    monkeypatch.setattr(bot.runtime.content.conversation, "respond", boom)
+    caplog.set_level(logging.ERROR, logger="bot")
+    fake.send_text(PATIENT, "SECRET-4412 combien de temps dure l'injection")
+    [msg] = await fake.wait_for_messages(PATIENT, 1)
+    assert msg["text"] == texts.with_hotline(texts.INTERNAL_ERROR, HOTLINE)
+    assert "failed with RuntimeError" in caplog.text
+    assert "SECRET-4412" not in caplog.text

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.faq import Faq, check_faq, load_faq
-from bot.faq.text import Corrector, Synonyms, analyse, surface_tokens
+from bot.faq.text import Corrector, Synonyms, analyse, sound_key, surface_tokens, typo_edits
 from bot.yamlfile import ContentError, load_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -98,6 +98,42 @@ def test_typo_correction(faq: Faq, typed: str, term: str) -> None:
     assert 0.7 <= terms[term] < 1.0  # a corrected word counts a little less
 
 
+@pytest.mark.parametrize(
+    ("typed", "term"),
+    [
+        ("botocs", "=injection"),  # spelled by ear: x = cs
+        ("efficasse", "=efficace"),  # ss = c
+        ("linjection", "=injection"),  # l' glued to the word
+    ],
+)
+def test_typo_correction_by_ear_and_glued_elision(faq: Faq, typed: str, term: str) -> None:
+    assert set(analyse(typed, faq._synonyms, faq._corrector).terms) == {term}
+
+
+@pytest.mark.parametrize(
+    "word",
+    # Real words one edit from a FAQ word, by a change no typo makes: "infecte" is not
+    # "injecte" (f and j are far apart), "soigner" not "saigner", "toucher" not "coucher"
+    # (first letter), "decrire" not "d'ecrire".
+    ["infecte", "rendre", "soigner", "enfler", "toucher", "decrire", "parte", "etant", "agisse"],
+)
+def test_typo_correction_leaves_words_no_typo_explains(faq: Faq, word: str) -> None:
+    assert faq._corrector.correct(word) == (word, 1.0)
+
+
+def test_typo_model() -> None:
+    assert typo_edits("combein", "combien") == 1  # swapped letters
+    assert typo_edits("pansemznt", "pansement") == 1  # z is next to e on AZERTY
+    # f and j are far apart: not a slip of the finger, so a deletion plus an insertion (2 edits,
+    # more than a 7-letter word may get)
+    assert typo_edits("infecte", "injecte") == 2
+    assert typo_edits("rentre", "centre") > 2  # first letter changed
+    assert sound_key("pansemant") == sound_key("pansement")
+    assert sound_key("anestesie") == sound_key("anesthesie")
+    assert sound_key("plein") != sound_key("plan")
+    assert sound_key("connais") != sound_key("cone")
+
+
 @pytest.mark.parametrize("word", ["depuis", "mots", "fesse"])
 def test_typo_correction_leaves_real_words(faq: Faq, word: str) -> None:
     # "depuis" is 2 edits from "devis" and "mots" one from "mois", both off-topic words that
@@ -152,6 +188,18 @@ def test_clarify(faq: Faq, text: str, ids: set[str]) -> None:
         "combien de temps dure l'effet ?",  # shares "combien de temps dure" with duree
         "est-ce que je peux conduire pour rentrer ?",  # shares "rentrer" with sortie
         "quels sont les risques ?",
+        # side effects in every form: prefixes of faq/hors_sujet.yaml ("incontinen*")
+        "est-ce que ça peut rendre incontinent ?",
+        "je risque de devenir incontinente ?",
+        "et si ça s'infecte ?",
+        "ça peut gonfler à l'endroit de la piqûre ?",
+        "je vais avoir mal après l'injection pendant combien de jours ?",
+        "c'est normal ?",  # "vie normale" (efficacy) is no cover for "c'est normal"
+        "est-ce que la piqûre peut toucher un nerf ?",
+        # a time that is not the duration of the injection
+        "mon rdv est à quelle heure déjà ?",
+        "combien de temps avant que ça agisse ?",
+        "combien de temps je dois rester allongée après ?",
         "",
         "???",
         "azertyuiop",
@@ -180,6 +228,52 @@ def test_smalltalk(faq: Faq, text: str, reply_start: str) -> None:
     assert result.kind == "smalltalk"
     assert result.smalltalk_reply is not None and result.smalltalk_reply.startswith(reply_start)
     assert result.entry is None
+
+
+@pytest.mark.parametrize(
+    ("text", "reply_start"),
+    [
+        ("tout s'est bien passé, merci à l'équipe", "Avec plaisir"),
+        ("le radiologue était très gentil, merci", "Avec plaisir"),
+        ("j'ai hâte d'être soulagée", "Je vous comprends"),
+    ],
+)
+def test_smalltalk_in_a_sentence(faq: Faq, text: str, reply_start: str) -> None:
+    result = faq.match(text)
+    assert result.kind == "smalltalk"
+    assert result.smalltalk_reply is not None and result.smalltalk_reply.startswith(reply_start)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "merci, l'injection s'est bien passée mais j'ai encore mal",  # a problem reported
+        "merci, j'ai de la fièvre depuis hier",  # an off-topic subject
+        "merci ! combien de temps dure l'injection ?",  # a question
+    ],
+)
+def test_thanks_in_a_sentence_with_more_is_not_small_talk(faq: Faq, text: str) -> None:
+    assert faq.match(text).kind != "smalltalk"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Only the question frame ("combien de temps") in common with the duration card: it may
+        # be offered, never given as the answer.
+        "combien de temps entre la consultation et l'injection ?",
+        "combien de temps à l'avance dois-je venir ?",
+    ],
+)
+def test_entry_off_the_message_topic_is_not_the_answer(faq: Faq, text: str) -> None:
+    assert faq.match(text).kind != "answer"
+
+
+def test_offtopic_term_with_function_words_is_matched_whole(faq: Faq) -> None:
+    # "a quelle heure" is not "heure" alone: the duration card may still answer "une heure ?".
+    result = faq.match("ça dure une heure ?")
+    assert result.kind == "answer" and result.entry is not None and result.entry.id == "duree"
+    assert faq.match("à quelle heure ?").kind == "fallback"
 
 
 def test_smalltalk_replies_state_no_fact() -> None:
@@ -377,7 +471,9 @@ def test_special_files_are_checked(tmp_path: Path) -> None:
     (faq_dir / "smalltalk.yaml").write_text(
         '- intent: salut\n  phrasings: ["bonjour"]\n  reply: "Bonjour {nom}"\n'
     )
-    (faq_dir / "hors_sujet.yaml").write_text('- topic: "Prix"\n  terms: [prix, "de la"]\n')
+    (faq_dir / "hors_sujet.yaml").write_text(
+        '- topic: "Prix"\n  terms: [prix, "de la", sai*, "sai*gn", "piqure*", saign*]\n'
+    )
     errors = [str(e) for e in check_faq(faq_dir, source_dir)]
     assert errors == [
         f"{faq_dir / 'synonymes.yaml'}:2: « piqure » est déjà dans le groupe de la ligne 1",
@@ -385,7 +481,22 @@ def test_special_files_are_checked(tmp_path: Path) -> None:
         f"{faq_dir / 'smalltalk.yaml'}:3: reply : variable inconnue « {{nom}} » "
         "(autorisées : {hotline})",
         f"{faq_dir / 'hors_sujet.yaml'}:2: « de la » ne contient que des mots outils",
+        f"{faq_dir / 'hors_sujet.yaml'}:2: « sai* » préfixe trop court : au moins 4 lettres "
+        "avant « * »",
+        f"{faq_dir / 'hors_sujet.yaml'}:2: « sai*gn » « * » n'est permis qu'à la fin d'un terme "
+        "(« saign* »)",
+        f"{faq_dir / 'hors_sujet.yaml'}:2: « piqure* » un préfixe (« mot* ») doit finir par un "
+        "mot ordinaire, pas un synonyme",
     ]
+
+
+def test_smalltalk_in_sentence_must_be_a_boolean(tmp_path: Path) -> None:
+    faq_dir, source_dir = _write(tmp_path)
+    (faq_dir / "smalltalk.yaml").write_text(
+        '- intent: merci\n  phrasings: ["merci"]\n  in_sentence: oui\n  reply: "De rien."\n'
+    )
+    errors = [str(e) for e in check_faq(faq_dir, source_dir)]
+    assert errors == [f"{faq_dir / 'smalltalk.yaml'}:3: « in_sentence » doit valoir true ou false"]
 
 
 # --- evaluation ------------------------------------------------------------------------------
@@ -403,6 +514,7 @@ def test_evaluation_set(faq: Faq) -> None:
 
     failures: list[str] = []
     ok_in = ok_out = ok_st = 0
+    answered_out: list[str] = []
     for item in in_scope:
         result = faq.match(item["text"])
         if result.kind == "answer" and result.entry and result.entry.id == item["expect"]:
@@ -412,9 +524,12 @@ def test_evaluation_set(faq: Faq) -> None:
             failures.append(f"{item['expect']}: {item['text']!r} -> {result.kind} {got}")
     for item in out_scope:
         result = faq.match(item["text"])
-        if result.kind == "fallback":
+        # Small talk states no fact: as good as the fallback ("j'ai hâte d'être soulagée").
+        if result.kind in ("fallback", "smalltalk"):
             ok_out += 1
         else:
+            if result.kind == "answer":
+                answered_out.append(item["text"])
             got = result.entry.id if result.entry else [e.id for e in result.candidates]
             failures.append(f"hors sujet: {item['text']!r} -> {result.kind} {got}")
     for item in smalltalk:
@@ -423,3 +538,5 @@ def test_evaluation_set(faq: Faq) -> None:
     assert ok_in / len(in_scope) >= 0.9, f"top-1 {ok_in}/{len(in_scope)}\n{report}"
     assert ok_out / len(out_scope) >= 0.9, f"fallback {ok_out}/{len(out_scope)}\n{report}"
     assert ok_st / len(smalltalk) >= 0.9, f"small talk {ok_st}/{len(smalltalk)}"
+    # A health question off the page answered with a card is the worst outcome: none allowed.
+    assert answered_out == [], f"out-of-scope messages answered with a card: {answered_out}"

@@ -14,7 +14,7 @@ from typing import Any
 
 from bot.faq.engine import Faq
 from bot.faq.model import FaqEntry, OffTopic, SmalltalkIntent
-from bot.faq.text import Synonyms, analyse
+from bot.faq.text import Synonyms, analyse, term_pattern
 from bot.yamlfile import CheckError, ContentError, LineDict, LineList, load_yaml
 
 SYNONYMS_FILE = "synonymes.yaml"
@@ -213,7 +213,13 @@ class _Loader:
             if not isinstance(item, LineDict):
                 self.error(path, line, "chaque intention doit avoir intent, phrasings et reply")
                 continue
-            self.unknown_keys(path, item, ("intent", "phrasings", "reply"))
+            self.unknown_keys(path, item, ("intent", "phrasings", "reply", "in_sentence"))
+            in_sentence = item.get("in_sentence", False)
+            if not isinstance(in_sentence, bool):
+                self.error(
+                    path, item.key_lines["in_sentence"], "« in_sentence » doit valoir true ou false"
+                )
+                in_sentence = False
             intent = self.text_field(path, item, "intent")
             if intent and not ID_RE.match(intent):
                 self.error(path, item.key_lines["intent"], f"« intent » invalide : « {intent} »")
@@ -238,7 +244,14 @@ class _Loader:
                 self.placeholders(path, item.key_lines["reply"], reply, "reply")
             if intent and phrasings and reply:
                 intents.append(
-                    SmalltalkIntent(intent, tuple(t for t, _ in phrasings), reply, str(path), line)
+                    SmalltalkIntent(
+                        intent,
+                        tuple(t for t, _ in phrasings),
+                        reply,
+                        str(path),
+                        line,
+                        in_sentence,
+                    )
                 )
         return intents
 
@@ -260,8 +273,9 @@ class _Loader:
             terms = self.text_list(path, item, "terms")
             kept: list[str] = []
             for term, tline in terms:
-                if not analyse(term, synonyms).terms:
-                    self.error(path, tline, f"« {term} » ne contient que des mots outils")
+                pattern = term_pattern(term, synonyms)
+                if isinstance(pattern, str):
+                    self.error(path, tline, f"« {term} » {pattern}")
                 else:
                     kept.append(term)
             if name and kept:

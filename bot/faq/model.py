@@ -32,6 +32,9 @@ class SmalltalkIntent:
     reply: str
     path: str
     line: int
+    # Also recognised inside a longer sentence that is not a question ("tout s'est bien passé,
+    # merci à l'équipe"), see Faq.match.
+    in_sentence: bool = False
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ an admin and "cb de tps ca dure la piqure" typed by a patient meet on the same s
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -102,6 +103,12 @@ def stem(word: str) -> str:
     """Snowball French stem, cached (the stemmer is the slowest step of the pipeline)."""
     if word.startswith(SYN_PREFIX) or word.isdigit():
         return word
+    # Snowball leaves the feminine of past participles apart ("soulagee" -> "soulage", but
+    # "soulage" -> "soulag"): drop it first, so "je serai soulagee" meets "ca soulage".
+    if len(word) > 4 and word.endswith("ee"):
+        word = word[:-1]
+    elif len(word) > 5 and word.endswith("ees"):
+        word = word[:-2]
     return str(_STEMMER.stemWord(word))
 
 
@@ -166,13 +173,125 @@ class Synonyms:
         return out, out_f
 
 
-# Typo correction: only words of at least this length (short words are too ambiguous: "mots"
-# is one edit from "mois", "dos" from "dort"), at most 1 edit up to 5 letters, 2 edits from 6
-# letters on (transpositions count as one edit: "combein" -> "combien"). A corrected word
-# counts a little less than a typed one.
+# Typo correction. A patient's typo is a slip of the finger (a neighbouring key, a letter
+# doubled, dropped or swapped with the next one) or a spelling by ear ("anestesie",
+# "pansemant", "botocs"); a real French word one letter away from a FAQ word is neither
+# ("infecte" is not a typo for "injecte", "rendre" not one for "rentre", "soigner" not one for
+# "saigner"). Without a dictionary, the corrector accepts only what such typos produce:
+#
+# * a spelling that sounds the same (see :func:`sound_key`): "pansemant", "efficasse", "botocs";
+# * or edits, where a changed letter is one edit only if it is a neighbouring key (AZERTY or
+#   QWERTY) or a sound-alike letter (s/c/z/x, c/k/q, i/y, m/n, g/j), else two (a deletion and
+#   an insertion); the first letter is kept (typos at the start of a word are rare; the
+#   exception is a glued elision, "linjection");
+# * at most 1 edit up to 7 letters, 2 from 8 letters on (transpositions count as one edit:
+#   "combein" -> "combien"). Short words (under MIN_TYPO_LEN) are never corrected.
+#
+# A corrected word counts a little less than a typed one (a sound-alike spelling as one edit).
 MIN_TYPO_LEN = 5
+TWO_EDITS_FROM = 8
 TYPO_FACTOR = {1: 0.9, 2: 0.75}
 _CACHE_LIMIT = 20000
+_VOWELS = frozenset("aeiouy")
+# Elided articles and pronouns glued to the next word by a missing apostrophe ("linjection").
+_ELISION_LETTERS = frozenset("cdjlmnst")
+ELISION_MIN_LEN = 6
+_KEYBOARD_ROWS = (("azertyuiop", "qsdfghjklm", "wxcvbn"), ("qwertyuiop", "asdfghjkl", "zxcvbnm"))
+_SOUND_ALIKE_LETTERS = ("scz", "sx", "ckq", "iy", "mn", "gj")
+
+
+def _plausible_substitutions() -> frozenset[tuple[str, str]]:
+    pairs: set[tuple[str, str]] = set()
+    for rows in _KEYBOARD_ROWS:
+        for r, row in enumerate(rows):
+            for i, key in enumerate(row):
+                near = [row[j] for j in (i - 1, i + 1) if 0 <= j < len(row)]
+                # Staggered rows: a key touches two keys of the row above and two below.
+                if r > 0:
+                    near += [rows[r - 1][j] for j in (i, i + 1) if j < len(rows[r - 1])]
+                if r + 1 < len(rows):
+                    near += [rows[r + 1][j] for j in (i - 1, i) if 0 <= j < len(rows[r + 1])]
+                pairs.update((key, other) for other in near)
+    for group in _SOUND_ALIKE_LETTERS:
+        pairs.update((a, b) for a in group for b in group if a != b)
+    pairs |= {(b, a) for a, b in pairs}
+    return frozenset(pairs)
+
+
+_PLAUSIBLE_SUBS = _plausible_substitutions()
+_NO_EDIT = 9  # more than any allowed number of edits
+
+
+def typo_edits(typed: str, word: str) -> int:
+    """Edits from ``word`` to ``typed`` counting only typo-like ones: optimal string alignment
+    distance where a substitution must be plausible (an implausible one costs a deletion plus an
+    insertion, 2 edits) and the first letter may not change."""
+    if not typed or not word or typed[0] != word[0]:
+        return _NO_EDIT
+    n, m = len(typed), len(word)
+    prev2: list[int] = []
+    prev = list(range(m + 1))
+    for i in range(1, n + 1):
+        cur = [i] + [0] * m
+        for j in range(1, m + 1):
+            a, b = typed[i - 1], word[j - 1]
+            if a == b:
+                sub = prev[j - 1]
+            elif (a, b) in _PLAUSIBLE_SUBS:
+                sub = prev[j - 1] + 1
+            else:
+                sub = _NO_EDIT
+            best = min(sub, prev[j] + 1, cur[j - 1] + 1)
+            if i > 1 and j > 1 and a == word[j - 2] and typed[i - 2] == b:
+                best = min(best, prev2[j - 2] + 1)  # two neighbouring letters swapped
+            cur[j] = best
+        prev2, prev = prev, cur
+    return min(prev[m], _NO_EDIT)
+
+
+# Spellings by ear, in order: what is written differently but sounds alike. "E" is an open
+# "e" ("ai", "ei"), kept apart from a mute final "e"; "$" is "ch".
+_SOUND_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), repl)
+    for pattern, repl in (
+        (r"eau", "o"),
+        (r"ph", "f"),
+        (r"qu", "k"),
+        (r"ck", "k"),
+        (r"cs|x", "ks"),
+        (r"ch", "$"),
+        (r"h", ""),
+        (r"y", "i"),
+        (r"au", "o"),
+        (r"[ae]i[nm](?![aeiou])", "in"),
+        (r"[ae]i", "E"),
+        (r"[ae][nm](?![aeioumn])", "an"),
+        (r"c(?=[eiE])", "s"),
+        (r"c", "k"),
+        (r"g(?=[eiE])", "j"),
+        (r"z", "s"),
+    )
+)
+
+
+@lru_cache(maxsize=65536)
+def sound_key(word: str) -> str:
+    """A rough French pronunciation key: "pansemant", "pansement" -> "pansemant"; "botocs",
+    "botox" -> "botok"; "anestesie", "anesthesie" -> "anestesi". Doubled letters, then a
+    final "s" and a final mute "e", are dropped."""
+    out = word
+    for pattern, repl in _SOUND_RULES:
+        out = pattern.sub(repl, out)
+    squeezed: list[str] = []
+    for ch in out:
+        if not squeezed or squeezed[-1] != ch:
+            squeezed.append(ch)
+    out = "".join(squeezed)
+    if len(out) > 3 and out.endswith("s"):
+        out = out[:-1]
+    if len(out) > 3 and out.endswith("e"):
+        out = out[:-1]
+    return out
 
 
 # Frequent words of patients' messages that the FAQ files may not contain. They are "known", so
@@ -187,6 +306,8 @@ pris prise mis dit vu eu fait ete venu parti arrive passe reste fini commence es
 avoir etre faire dire voir savoir pouvoir vouloir venir aller prendre donner parler mettre
 passer rester penser trouver croire sentir attendre suivre laisser tenir demander comprendre
 connaitre vivre aider marcher manger dormir lire ecrire appeler sortir entrer revenir
+rendre rend rendu rendra devenir deviens devient prevenir partir parte agir agit agisse
+toucher touche soigner soigne soigneront grace faible content contente contents
 mari femme mere pere fils fille enfant enfants ami amie famille gens personne monde
 medecin docteur generaliste gastro gynecologue urologue proctologue kine infirmiere
 internet google forum article lu vu entendu parle conseille oriente envoye
@@ -200,21 +321,32 @@ COMMON_WORDS: frozenset[str] = frozenset(_COMMON_TEXT.split())
 
 
 class Corrector:
-    """Maps an unknown patient word to the nearest vocabulary word, when one is close enough.
+    """Maps an unknown patient word to the nearest vocabulary word, when a typo explains it.
 
     ``strict`` words (off-topic terms) are reached with one edit at most: a wrong correction
-    into one of them would rule out every answer.
+    into one of them would rule out every answer. A word starting with one of
+    ``known_prefixes`` (off-topic prefixes such as "saign") is known: never corrected.
     """
 
-    def __init__(self, vocabulary: Iterable[str], strict: Iterable[str] = ()) -> None:
-        self._known = frozenset(t for t in vocabulary if t) | COMMON_WORDS
+    def __init__(
+        self,
+        vocabulary: Iterable[str],
+        strict: Iterable[str] = (),
+        known_prefixes: Iterable[str] = (),
+    ) -> None:
+        self._content = frozenset(t for t in vocabulary if t) - COMMON_WORDS
+        self._known = self._content | COMMON_WORDS
         self._strict = frozenset(strict)
+        self._prefixes = tuple(sorted(set(known_prefixes)))
         by_len: dict[int, list[str]] = {}
+        self._by_sound: dict[str, list[str]] = {}
         for word in sorted(self._known):
             by_len.setdefault(len(word), []).append(word)
+            if len(word) >= MIN_TYPO_LEN - 1 and word.isalpha():
+                self._by_sound.setdefault(sound_key(word), []).append(word)
         self._windows: dict[int, list[str]] = {}
         for length in range(MIN_TYPO_LEN, max(by_len, default=0) + 3):
-            reach = 1 if length <= 5 else 2
+            reach = 2 if length >= TWO_EDITS_FROM else 1
             window: list[str] = []
             for n in range(length - reach, length + reach + 1):
                 window.extend(by_len.get(n, ()))
@@ -222,41 +354,50 @@ class Corrector:
         self._cache: dict[str, tuple[str, float]] = {}
 
     def known(self, tok: str) -> bool:
-        return tok in self._known
+        return tok in self._known or (bool(self._prefixes) and tok.startswith(self._prefixes))
 
     def correct(self, tok: str) -> tuple[str, float]:
-        if tok in self._known or len(tok) < MIN_TYPO_LEN or not tok.isalpha():
+        if len(tok) < MIN_TYPO_LEN or not tok.isalpha() or self.known(tok):
             return tok, 1.0
         hit = self._cache.get(tok)
         if hit is not None:
             return hit
         result = self._nearest(tok)
+        if result[0] == tok and tok[0] in _ELISION_LETTERS and tok[1] in _VOWELS:
+            # "linjection": l' glued to "injection". Only onto a word of the FAQ (or a typo of
+            # one) of ELISION_MIN_LEN letters or more, so a real word is not cut ("decrire" is
+            # not "d'ecrire").
+            rest = tok[1:]
+            if len(rest) >= ELISION_MIN_LEN:
+                word, factor = (rest, 1.0) if rest in self._content else self._nearest(rest)
+                if word in self._content:
+                    result = (word, factor * TYPO_FACTOR[1])
         if len(self._cache) >= _CACHE_LIMIT:
             self._cache.clear()
         self._cache[tok] = result
         return result
 
     def _nearest(self, tok: str) -> tuple[str, float]:
-        max_dist = 1 if len(tok) <= 5 else 2
+        alike = self._by_sound.get(sound_key(tok))
+        if alike:
+            # Spelled by ear: the nearest of the words that sound the same.
+            best_word = min(alike, key=lambda w: (OSA.distance(tok, w), w))
+            return best_word, TYPO_FACTOR[1]
+        max_dist = 2 if len(tok) >= TWO_EDITS_FROM else 1
         window = self._windows.get(len(tok))
         if not window:
             return tok, 1.0
         found = process.extract(tok, window, scorer=OSA.distance, score_cutoff=max_dist, limit=8)
-        best: tuple[int, int, str] | None = None
-        for word, dist, _ in found:
-            dist = int(dist)
-            if dist > 1 and word in self._strict:
+        best: tuple[int, str] | None = None
+        for word, _, _ in found:
+            dist = typo_edits(tok, word)
+            if dist > max_dist or (dist > 1 and word in self._strict):
                 continue
-            same_start = word[0] == tok[0]
-            if not same_start and (dist > 1 or len(tok) <= 5):
-                # A different first letter is a rarer typo: only one edit on long words.
-                continue
-            rank = (dist, 0 if same_start else 1, word)
-            if best is None or rank < best:
-                best = rank
+            if best is None or (dist, word) < best:
+                best = (dist, word)
         if best is None:
             return tok, 1.0
-        return best[2], TYPO_FACTOR[best[0]]
+        return best[1], TYPO_FACTOR[best[0]]
 
 
 # Greetings and forms of address that open patient messages.
@@ -287,6 +428,9 @@ class Analysis:
 
     terms: dict[str, float]  # stem -> evidence factor (1.0 as typed, less if typo-corrected)
     words: tuple[str, ...]  # word_key of each content word, in order, for off-topic terms
+    # word_key of every word, function words included, for off-topic terms that contain some
+    # ("a quelle heure" must not be "heure" alone: "ca dure une heure ?" is about the duration).
+    all_words: tuple[str, ...] = ()
 
 
 def analyse(text: str, synonyms: Synonyms, corrector: Corrector | None = None) -> Analysis:
@@ -305,11 +449,64 @@ def analyse(text: str, synonyms: Synonyms, corrector: Corrector | None = None) -
     toks, factors = synonyms.apply(toks, factors)
     terms: dict[str, float] = {}
     words: list[str] = []
+    all_words: list[str] = []
     for tok, factor in zip(toks, factors, strict=True):
+        key = word_key(tok)
+        all_words.append(key)
         if tok in STOPWORDS:
             continue
-        words.append(word_key(tok))
+        words.append(key)
         s = stem(tok)
         if factor > terms.get(s, 0.0):
             terms[s] = factor
-    return Analysis(terms, tuple(words))
+    return Analysis(terms, tuple(words), tuple(all_words))
+
+
+# Off-topic terms (faq/hors_sujet.yaml): "saign*" is any word starting with "saign" (saigner,
+# saigne, saignement); a prefix must keep at least this many letters.
+MIN_PREFIX_LEN = 4
+
+
+@dataclass(frozen=True)
+class TermPattern:
+    """An off-topic term, ready to be looked for in an :class:`Analysis`."""
+
+    words: tuple[str, ...]  # word keys, in order
+    prefix: bool  # the last word is a prefix ("saign*")
+    # The term has function words ("a quelle heure"): it is looked for among all the words
+    # (Analysis.all_words), else among the content words only ("securite sociale").
+    full: bool
+
+    def found_in(self, analysis: Analysis) -> bool:
+        seq = analysis.all_words if self.full else analysis.words
+        n = len(self.words)
+        head, last = self.words[:-1], self.words[-1]
+        for i in range(len(seq) - n + 1):
+            if seq[i : i + n - 1] != head:
+                continue
+            word = seq[i + n - 1]
+            if word == last or (self.prefix and word.startswith(last)):
+                return True
+        return False
+
+
+def term_pattern(term: str, synonyms: Synonyms) -> TermPattern | str:
+    """The pattern of an off-topic term, or why it is unusable (a message in French)."""
+    text = term.strip()
+    prefix = text.endswith("*")
+    if prefix:
+        text = text[:-1]
+    if "*" in text:
+        return "« * » n'est permis qu'à la fin d'un terme (« saign* »)"
+    analysis = analyse(text, synonyms)
+    if not analysis.words:
+        return "ne contient que des mots outils"
+    full = len(analysis.all_words) > len(analysis.words)
+    words = analysis.all_words if full else analysis.words
+    if prefix:
+        last = words[-1]
+        if last.startswith(SYN_PREFIX) or surface_tokens(text)[-1] in STOPWORDS:
+            return "un préfixe (« mot* ») doit finir par un mot ordinaire, pas un synonyme"
+        if len(last) < MIN_PREFIX_LEN:
+            return f"préfixe trop court : au moins {MIN_PREFIX_LEN} lettres avant « * »"
+    return TermPattern(words, prefix, full)

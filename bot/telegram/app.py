@@ -12,6 +12,7 @@ import traceback
 
 from telegram import BotCommand, Update
 from telegram.constants import ParseMode
+from telegram.error import TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -47,6 +48,16 @@ async def error_handler(update: object, context: Context) -> None:
     err = context.error
     where = "".join(traceback.format_tb(err.__traceback__)) if err is not None else ""
     log.error("update %s failed with %s\n%s", update_id(update), type(err).__name__, where.rstrip())
+    # A patient whose message broke something still gets the number to call.
+    if isinstance(update, Update) and update.effective_chat is not None:
+        chat = update.effective_chat
+        if chat.type == "private":
+            rt: Runtime = context.bot_data["runtime"]
+            text = texts.with_hotline(texts.INTERNAL_ERROR, rt.settings.hotline_phone)
+            try:
+                await context.bot.send_message(chat.id, html.escape(text))
+            except TelegramError as exc:
+                log.error("could not apologise to the chat: %s", type(exc).__name__)
 
 
 async def post_init(app: Application) -> None:  # type: ignore[type-arg]
