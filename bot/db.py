@@ -120,6 +120,11 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX steps_due ON steps(status, due_at);
     """,
+    # 3: unanswered check-ins are looked up every tick; only the few waiting ones are indexed.
+    """
+    CREATE INDEX steps_unanswered ON steps(sent_at)
+        WHERE kind = 'checkin' AND status = 'sent' AND answer IS NULL AND no_answer_noted = 0;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -483,13 +488,27 @@ class Database:
                 patient_id=patient_id,
             )
 
-    async def claim_outbox(self, now: datetime, limit: int) -> list[aiosqlite.Row]:
+    async def claim_outbox(
+        self,
+        now: datetime,
+        limit: int,
+        *,
+        only_chat: int | None = None,
+        exclude_chat: int | None = None,
+    ) -> list[aiosqlite.Row]:
         """Mark due rows 'sending' and return them; the caller must settle each one."""
+        where = "status = 'pending' AND not_before <= ?"
+        params: tuple[object, ...] = (to_db(now),)
+        if only_chat is not None:
+            where += " AND chat_id = ?"
+            params += (only_chat,)
+        if exclude_chat is not None:
+            where += " AND chat_id != ?"
+            params += (exclude_chat,)
         async with self.tx() as c:
             async with c.execute(
-                "SELECT * FROM outbox WHERE status = 'pending' AND not_before <= ?"
-                " ORDER BY not_before, id LIMIT ?",
-                (to_db(now), limit),
+                f"SELECT * FROM outbox WHERE {where} ORDER BY not_before, id LIMIT ?",
+                (*params, limit),
             ) as cur:
                 rows = list(await cur.fetchall())
             if rows:
@@ -783,9 +802,13 @@ class Database:
         """Due steps of active patients, marked 'sending'; expired ones are marked missed."""
         stamp = to_db(now)
         async with self.tx() as c:
+            # "due_at <= now" is implied (a step never expires before it is due) but lets the
+            # steps_due index narrow the scan: without it every tick reads every pending row
+            # (0.64 s at 100,000 patients, bench/reminders.py; 0.1 ms with it).
             await c.execute(
-                "UPDATE steps SET status = 'missed' WHERE status = 'pending' AND expires_at <= ?",
-                (stamp,),
+                "UPDATE steps SET status = 'missed' WHERE status = 'pending' AND due_at <= ?"
+                " AND expires_at <= ?",
+                (stamp, stamp),
             )
             async with c.execute(
                 "SELECT s.id FROM steps s JOIN patients p ON p.id = s.patient_id"

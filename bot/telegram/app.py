@@ -33,6 +33,7 @@ from bot.runtime import Runtime
 from bot.telegram import patient, staff
 from bot.telegram.common import Context, update_id
 from bot.telegram.dispatcher import Dispatcher
+from bot.telegram.updates import PerChatUpdateProcessor
 
 log = logging.getLogger("bot.app")
 
@@ -78,7 +79,19 @@ async def post_init(app: Application) -> None:  # type: ignore[type-arg]
             watch, interval=CONTENT_WATCH_INTERVAL_S, first=CONTENT_WATCH_INTERVAL_S, name="watch"
         )
         job_queue = app.job_queue
-        app.bot_data["wake_dispatcher"] = lambda: job_queue.run_once(tick, 0, name="dispatch-now")
+
+        async def wake_tick(_context: Context) -> None:
+            dispatcher.woken = False
+            await dispatcher.tick()
+
+        def wake() -> None:
+            # One pending wake-up is enough: a burst of urgent messages must not queue one
+            # tick each (they would all wait on the dispatcher, and delay shutdown).
+            if not dispatcher.woken:
+                dispatcher.woken = True
+                job_queue.run_once(wake_tick, 0, name="dispatch-now")
+
+        app.bot_data["wake_dispatcher"] = wake
     await app.bot.set_my_commands(
         [BotCommand(name, description) for name, description in texts.COMMANDS_MENU]
     )
@@ -124,6 +137,7 @@ def build_application(
         .token(settings.telegram_bot_token)
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.timezone))
         .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
+        .concurrent_updates(PerChatUpdateProcessor())
         .post_init(post_init)
         .post_shutdown(post_shutdown)
     )

@@ -32,6 +32,10 @@ from bot.telegram.common import keyboard
 log = logging.getLogger("bot.dispatcher")
 
 BATCH = 50
+MAX_IN_FLIGHT = 4
+# Telegram lets a bot post about 20 messages a minute in a group: more staff posts per tick
+# would only make the tick (and a shutdown waiting for it) sit in the rate limiter.
+STAFF_POSTS_PER_TICK = 2
 MAX_BACKOFF_S = 300
 THREAD_PURPOSES = ("followup", "renotify")
 PURGE_EVERY = timedelta(hours=1)
@@ -54,6 +58,10 @@ class Dispatcher:
         self.runtime = runtime
         self.bot = bot
         self._lock = asyncio.Lock()
+        # At most this many sends in flight: enough to keep up with the rate limiter at
+        # Telegram's usual latency, and the bound on what a crash can make us send twice.
+        self._in_flight = asyncio.Semaphore(MAX_IN_FLIGHT)
+        self.woken = False
         self._last_purge: datetime | None = None
 
     async def tick(self) -> None:
@@ -71,39 +79,68 @@ class Dispatcher:
             await self._steps()
 
     async def _outbox(self) -> bool:
-        """Deliver due outbox rows; False when Telegram asked us to slow down."""
+        """Deliver due outbox rows; False when Telegram asked us to slow down.
+
+        Rows go out one at a time, in order (a staff thread must read in order). Staff posts
+        are capped per tick; patients' messages are not held up behind them.
+        """
         rt = self.runtime
+        staff = rt.settings.staff_chat_id
+        if staff is not None:
+            rows = await rt.db.claim_outbox(rt.clock.now(), STAFF_POSTS_PER_TICK, only_chat=staff)
+            if not await self._send_rows(rows):
+                return False
         while True:
-            rows = await rt.db.claim_outbox(rt.clock.now(), BATCH)
-            if not rows:
-                return True
-            for i, row in enumerate(rows):
-                if not await self._send(row):
-                    # Telegram asked us to slow down: hand the rest back untouched.
-                    for rest in rows[i + 1 :]:
-                        await rt.db.outbox_retry(
-                            int(rest["id"]), rt.clock.now(), "deferred", count_attempt=False
-                        )
-                    return False
+            rows = await rt.db.claim_outbox(rt.clock.now(), BATCH, exclude_chat=staff)
+            if not await self._send_rows(rows):
+                return False
             if len(rows) < BATCH:
                 return True
 
+    async def _send_rows(self, rows: list[aiosqlite.Row]) -> bool:
+        rt = self.runtime
+        for i, row in enumerate(rows):
+            if not await self._send(row):
+                # Telegram asked us to slow down: hand the rest back untouched.
+                for rest in rows[i + 1 :]:
+                    await rt.db.outbox_retry(
+                        int(rest["id"]), rt.clock.now(), "deferred", count_attempt=False
+                    )
+                return False
+        return True
+
     async def _steps(self) -> None:
-        """Send the plan's steps that are due, to patients who are following the plan."""
+        """Send the plan's steps that are due, to patients who are following the plan.
+
+        Chats are served concurrently (ptb's AIORateLimiter keeps us under Telegram's 30
+        messages per second): one at a time, a 50 ms round trip caps delivery at ~15/s
+        (bench/reminders.py). A chat's own steps still go one after another, in order.
+        """
         rt = self.runtime
         while True:
             rows = await rt.db.claim_steps(rt.clock.now(), BATCH)
             if not rows:
                 return
-            for i, row in enumerate(rows):
-                if not await self._send_step(row):
-                    for rest in rows[i + 1 :]:
-                        await rt.db.step_retry(
-                            int(rest["id"]), rt.clock.now(), "deferred", count_attempt=False
-                        )
-                    return
-            if len(rows) < BATCH:
-                return
+            by_chat: dict[int, list[aiosqlite.Row]] = {}
+            for row in rows:
+                by_chat.setdefault(int(row["chat_id"]), []).append(row)
+            results = await asyncio.gather(*(self._send_chat_steps(r) for r in by_chat.values()))
+            if not all(results) or len(rows) < BATCH:
+                return  # done, or Telegram asked us to slow down: next tick
+
+    async def _send_chat_steps(self, rows: list[aiosqlite.Row]) -> bool:
+        """One chat's claimed steps, in order; on a 429 the rest go back to pending."""
+        rt = self.runtime
+        for i, row in enumerate(rows):
+            async with self._in_flight:
+                sent = await self._send_step(row)
+            if not sent:
+                for rest in rows[i + 1 :]:
+                    await rt.db.step_retry(
+                        int(rest["id"]), rt.clock.now(), "deferred", count_attempt=False
+                    )
+                return False
+        return True
 
     async def _send_step(self, row: aiosqlite.Row) -> bool:
         rt = self.runtime
