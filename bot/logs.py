@@ -14,9 +14,9 @@ THIRD_PARTY_FLOORS = {
     "telegram": logging.INFO,
     "aiosqlite": logging.INFO,
     "apscheduler": logging.INFO,
-    # "skipped: maximum number of running instances reached" every 2 s during a long burst:
-    # expected (the dispatcher is still busy sending), not worth a warning each time.
-    "apscheduler.executors.default": logging.ERROR,
+    # "skipped: maximum number of running instances reached" every 2 s while a tick delivers
+    # a long burst: expected (ticks never overlap by design), not worth a warning each time.
+    "apscheduler.scheduler": logging.ERROR,
     "httpx": logging.WARNING,
     "httpcore": logging.WARNING,
 }
