@@ -894,7 +894,10 @@ class Database:
 
     async def unanswered_checkins(self, sent_before: datetime) -> list[aiosqlite.Row]:
         return await self.fetchall(
-            "SELECT s.*, p.label, p.chat_id FROM steps s JOIN patients p ON p.id = s.patient_id"
+            # The planner prefers steps_due (every sent step) unless told: the partial index
+            # holds only the check-ins still waiting for an answer (bench/reminders.py).
+            "SELECT s.*, p.label, p.chat_id FROM steps s INDEXED BY steps_unanswered"
+            " JOIN patients p ON p.id = s.patient_id"
             " WHERE s.kind = 'checkin' AND s.status = 'sent' AND s.answer IS NULL"
             " AND s.no_answer_noted = 0 AND s.sent_at <= ? AND p.status = 'active'",
             (to_db(sent_before),),
