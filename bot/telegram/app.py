@@ -80,16 +80,12 @@ async def post_init(app: Application) -> None:  # type: ignore[type-arg]
         )
         job_queue = app.job_queue
 
-        async def wake_tick(_context: Context) -> None:
-            dispatcher.woken = False
-            await dispatcher.tick()
-
         def wake() -> None:
             # One pending wake-up is enough: a burst of urgent messages must not queue one
             # tick each (they would all wait on the dispatcher, and delay shutdown).
             if not dispatcher.woken:
                 dispatcher.woken = True
-                job_queue.run_once(wake_tick, 0, name="dispatch-now")
+                job_queue.run_once(tick, 0, name="dispatch-now")
 
         app.bot_data["wake_dispatcher"] = wake
     await app.bot.set_my_commands(

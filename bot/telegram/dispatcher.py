@@ -67,6 +67,9 @@ class Dispatcher:
     async def tick(self) -> None:
         """Run once. Ticks never overlap: a wake-up during a tick runs right after it."""
         async with self._lock:
+            # Cleared only once running: wake-ups during the wait for the lock are served by
+            # this tick, so at most one more tick ever waits (see app.py's wake()).
+            self.woken = False
             await self._tick_once()
 
     async def _tick_once(self) -> None:
