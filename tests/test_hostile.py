@@ -205,3 +205,24 @@ async def test_blank_text_gets_a_gentle_prompt(
     )
     [reply] = await fake.wait_for_messages(PATIENT, 1)
     assert reply["text"] == texts.EMPTY_MESSAGE
+
+
+async def test_urgent_reply_overtakes_queued_ordinary_replies(
+    bot: RunningBot, fake: FakeBotAPI
+) -> None:
+    """Under load the rate limiter queues replies; the one with the phone number jumps it."""
+    crowd = list(range(3000, 3090))
+    for user in crowd:
+        fake.send_text(user, "combien de temps dure l'injection ?")
+    # Once the limiter's first burst is out, the other replies are queued in it.
+    await fake.wait_for(lambda: len(fake.all_messages()) >= 35, timeout=10, what="queue")
+    fake.send_text(PATIENT, "je saigne beaucoup depuis ce matin")
+    await fake.wait_for(
+        lambda: len(fake.messages(PATIENT)) == 1 and all(fake.messages(u) for u in crowd),
+        timeout=30,
+        what="every reply",
+    )
+    order = [m["chat_id"] for m in fake.all_messages() if m["chat_id"] != STAFF_CHAT]
+    position = order.index(PATIENT)
+    # Without the priority lane it comes after the ~50 replies queued before it.
+    assert position < 55, f"urgent reply was number {position + 1} of {len(order)}"

@@ -14,7 +14,6 @@ from telegram import BotCommand, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -33,6 +32,7 @@ from bot.runtime import Runtime
 from bot.telegram import patient, staff
 from bot.telegram.common import Context, update_id
 from bot.telegram.dispatcher import Dispatcher
+from bot.telegram.ratelimit import PriorityRateLimiter
 from bot.telegram.updates import PerChatUpdateProcessor
 
 log = logging.getLogger("bot.app")
@@ -132,7 +132,7 @@ def build_application(
         ApplicationBuilder()
         .token(settings.telegram_bot_token)
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.timezone))
-        .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
+        .rate_limiter(PriorityRateLimiter(max_retries=RATE_LIMIT_RETRIES))
         .concurrent_updates(PerChatUpdateProcessor())
         .post_init(post_init)
         .post_shutdown(post_shutdown)

@@ -14,6 +14,7 @@ from bot.db import from_db
 from bot.normalize import normalize
 from bot.reminders.plan import checkin_buttons, is_worrying, scale_score
 from bot.telegram.common import Context, runtime, send_reply, wake_dispatcher
+from bot.telegram.ratelimit import URGENT
 from bot.triage import TriageResult
 
 log = logging.getLogger("bot.patient")
@@ -253,7 +254,11 @@ async def urgence(update: Update, context: Context) -> None:
 
 async def handle_urgent(context: Context, chat_id: int, text: str, reply: Reply) -> None:
     """Phone number to the patient first, then the staff alert (which is only a DB row)."""
-    await send_reply(context, chat_id, reply)
+    token = URGENT.set(True)  # ahead of every queued ordinary reply (ratelimit.py)
+    try:
+        await send_reply(context, chat_id, reply)
+    finally:
+        URGENT.reset(token)
     rt = runtime(context)
     if rt.escalation is None or reply.triage is None:
         log.error("urgent message but no staff group configured; patient got the hotline")

@@ -16,7 +16,10 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
-MAX_CONCURRENT_UPDATES = 32
+# Generous on purpose: an update waiting for a slot waits behind everyone's replies, and an
+# urgent message must start at once to use the priority lane (ratelimit.py). Waiting
+# coroutines cost little memory.
+MAX_CONCURRENT_UPDATES = 256
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
