@@ -287,11 +287,6 @@ class Database:
             (limit,),
         )
 
-    async def purge_unanswered(self, before: datetime) -> int:
-        async with self.tx() as c:
-            cur = await c.execute("DELETE FROM unanswered WHERE created_at < ?", (to_db(before),))
-            return cur.rowcount
-
     # --- alerts -----------------------------------------------------------------------------
 
     async def open_alert_for_chat(self, chat_id: int) -> aiosqlite.Row | None:

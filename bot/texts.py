@@ -143,7 +143,6 @@ STAFF_CLOSED_DONE = "Alerte close."
 STAFF_NOT_ALLOWED = "Cette action est réservée à l'équipe soignante."
 STAFF_UNKNOWN_ALERT = "Alerte introuvable."
 STAFF_RELAYED = "✓ Transmis au patient."
-STAFF_RELAY_NO_PATIENT = "Ce patient n'est plus joignable par le bot (données effacées)."
 STAFF_CLOSE_USAGE = (
     "Pour clore une alerte : répondez à son message avec /clore, ou /clore <numéro>."
 )

@@ -189,7 +189,9 @@ def build_application(
     )
     app.add_handler(CallbackQueryHandler(patient.consent_callback, pattern=r"^consent:"))
     app.add_handler(CallbackQueryHandler(patient.erase_callback, pattern=r"^erase:"))
-    app.add_handler(CallbackQueryHandler(patient.checkin_callback, pattern=r"^ci:"))
+    app.add_handler(
+        CallbackQueryHandler(patient.checkin_callback, pattern=rf"^{patient.CB_CHECKIN}")
+    )
     app.add_handler(CallbackQueryHandler(patient.callback))
 
     app.add_error_handler(error_handler)

@@ -28,6 +28,7 @@ from bot.escalation import parse_buttons
 from bot.reminders.plan import checkin_buttons, render_text
 from bot.runtime import Runtime
 from bot.telegram.common import keyboard
+from bot.telegram.patient import CB_CHECKIN
 
 log = logging.getLogger("bot.dispatcher")
 
@@ -156,7 +157,7 @@ class Dispatcher:
         appointment = from_db(str(row["appointment_at"]))
         text = render_text(step, appointment, rt.settings.timezone, rt.settings.hotline_phone)
         rows = [
-            [(label, f"ci:{row_id}:{value}") for label, value in chunk]
+            [(label, f"{CB_CHECKIN}{row_id}:{value}") for label, value in chunk]
             for chunk in _chunks(checkin_buttons(step), 3 if step.scale is None else 6)
         ]
         try:
