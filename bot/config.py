@@ -55,6 +55,14 @@ class Settings:
     escalation_renotify_minutes: int = 10
     escalation_max_renotify: int = 3
     retention_days: int = 90
+    # Escalation policy (#11): who is paged in private once re-posts are exhausted, when an
+    # acknowledged alert is recalled, when a quiet thread closes by itself.
+    oncall_user_ids: frozenset[int] = frozenset()
+    ack_reminder_hours: int = 4
+    alert_quiet_hours: int = 12
+    # Anonymous group admins and channel posts carry no person: off by default, so every
+    # staff action is tied to a named member (see README, "Rôles").
+    allow_anonymous_staff: bool = False
 
     def require_telegram(self) -> None:
         """Check what the Telegram bot needs; raise SettingsError on the first gap."""
@@ -96,6 +104,11 @@ def _int(name: str, raw: str, expected: str, minimum: int | None = None) -> int:
     return value
 
 
+def _id_set(name: str, raw: str) -> frozenset[int]:
+    expected = "des entiers séparés par des virgules"
+    return frozenset(_int(name, part.strip(), expected) for part in raw.split(",") if part.strip())
+
+
 def load_settings(
     env_file: Path | None = PROJECT_ROOT / ".env", environ: Mapping[str, str] | None = None
 ) -> Settings:
@@ -113,13 +126,15 @@ def load_settings(
         kw["staff_chat_id"] = _int("STAFF_CHAT_ID", raw, "un entier (ex. -1001234567890)")
 
     if raw := env.get("STAFF_USER_IDS", ""):
-        ids = set()
-        for part in raw.split(","):
-            if part.strip():
-                ids.add(
-                    _int("STAFF_USER_IDS", part.strip(), "des entiers séparés par des virgules")
-                )
-        kw["staff_user_ids"] = frozenset(ids)
+        kw["staff_user_ids"] = _id_set("STAFF_USER_IDS", raw)
+
+    if raw := env.get("ONCALL_USER_IDS", ""):
+        kw["oncall_user_ids"] = _id_set("ONCALL_USER_IDS", raw)
+
+    if raw := env.get("ALLOW_ANONYMOUS_STAFF", ""):
+        if raw.lower() not in ("0", "1", "true", "false", "oui", "non"):
+            raise SettingsError("ALLOW_ANONYMOUS_STAFF", "true ou false")
+        kw["allow_anonymous_staff"] = raw.lower() in ("1", "true", "oui")
 
     if raw := env.get("HOTLINE_PHONE", ""):
         if not _PHONE_RE.match(raw) or sum(c.isdigit() for c in raw) < 4:
@@ -159,6 +174,8 @@ def load_settings(
         ("ESCALATION_RENOTIFY_MINUTES", "escalation_renotify_minutes", 1),
         ("ESCALATION_MAX_RENOTIFY", "escalation_max_renotify", 0),
         ("RETENTION_DAYS", "retention_days", 1),
+        ("ACK_REMINDER_HOURS", "ack_reminder_hours", 1),
+        ("ALERT_QUIET_HOURS", "alert_quiet_hours", 1),
     ):
         if raw := env.get(name, ""):
             kw[attr] = _int(name, raw, f"un entier ≥ {minimum}", minimum)

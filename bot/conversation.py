@@ -20,7 +20,9 @@ from bot.faq import Faq, FaqEntry
 from bot.normalize import normalize
 from bot.triage import TriageResult, TriageRules
 
-ReplyKind = Literal["answer", "clarify", "fallback", "urgent", "smalltalk", "info"]
+ReplyKind = Literal[
+    "answer", "clarify", "fallback", "urgent", "smalltalk", "concern", "request", "support", "info"
+]
 
 # Telegram shows long button labels cut off; keep them readable on a phone.
 BUTTON_LABEL_MAX = 60

@@ -125,6 +125,40 @@ MIGRATIONS: list[str] = [
     CREATE INDEX steps_unanswered ON steps(sent_at)
         WHERE kind = 'checkin' AND status = 'sent' AND answer IS NULL AND no_answer_noted = 0;
     """,
+    # 4: the durable inbox; alert kinds, thread activity and the escalation policy's marks;
+    # relay drafts (no staff text reaches a patient without "Envoyer"); staff post priority.
+    """
+    CREATE TABLE inbox (
+        update_id    INTEGER PRIMARY KEY,
+        payload      TEXT,
+        status       TEXT NOT NULL DEFAULT 'pending'
+                     CHECK (status IN ('pending', 'done', 'failed')),
+        attempts     INTEGER NOT NULL DEFAULT 0,
+        received_at  TEXT NOT NULL,
+        handled_at   TEXT,
+        alert_id     INTEGER
+    );
+    CREATE INDEX inbox_pending ON inbox(update_id) WHERE status = 'pending';
+    ALTER TABLE alerts ADD COLUMN kind TEXT NOT NULL DEFAULT 'urgent';
+    ALTER TABLE alerts ADD COLUMN last_activity_at TEXT;
+    ALTER TABLE alerts ADD COLUMN told TEXT;
+    ALTER TABLE alerts ADD COLUMN oncall_at TEXT;
+    ALTER TABLE alerts ADD COLUMN ack_reminded_at TEXT;
+    UPDATE alerts SET kind = 'question' WHERE severity = 'question';
+    UPDATE alerts SET last_activity_at = COALESCE(acknowledged_at, created_at);
+    CREATE TABLE relay_drafts (
+        id          INTEGER PRIMARY KEY,
+        alert_id    INTEGER NOT NULL REFERENCES alerts(id) ON DELETE CASCADE,
+        author_id   INTEGER NOT NULL,
+        text        TEXT NOT NULL,
+        status      TEXT NOT NULL DEFAULT 'draft'
+                    CHECK (status IN ('draft', 'sent', 'cancelled')),
+        created_at  TEXT NOT NULL
+    );
+    ALTER TABLE outbox ADD COLUMN priority INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE outbox ADD COLUMN plain INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX outbox_staff_due ON outbox(chat_id, status, priority, not_before);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -289,12 +323,70 @@ class Database:
 
     # --- alerts -----------------------------------------------------------------------------
 
-    async def open_alert_for_chat(self, chat_id: int) -> aiosqlite.Row | None:
-        """The alert still in progress (open or acknowledged) for a patient's chat, if any."""
+    async def open_thread(self, chat_id: int, kinds: tuple[str, ...]) -> aiosqlite.Row | None:
+        """The newest alert of these kinds still in progress (open or acknowledged)."""
+        marks = ",".join("?" * len(kinds))
         return await self.fetchone(
-            "SELECT * FROM alerts WHERE chat_id = ? AND status IN ('open', 'acknowledged') "
-            "ORDER BY id DESC LIMIT 1",
-            (chat_id,),
+            "SELECT * FROM alerts WHERE chat_id = ? AND status IN ('open', 'acknowledged')"
+            f" AND kind IN ({marks}) ORDER BY id DESC LIMIT 1",
+            (chat_id, *kinds),
+        )
+
+    async def open_alerts(self, limit: int = 50) -> list[aiosqlite.Row]:
+        """Alerts in progress, oldest first (/alertes), with the patient's label."""
+        return await self.fetchall(
+            "SELECT a.*, p.label FROM alerts a LEFT JOIN patients p ON p.id = a.patient_id"
+            " WHERE a.status IN ('open', 'acknowledged') ORDER BY a.created_at, a.id LIMIT ?",
+            (limit,),
+        )
+
+    async def quiet_alerts(self, before: datetime) -> list[aiosqlite.Row]:
+        """Alerts in progress with no activity since ``before`` (to close by themselves)."""
+        return await self.fetchall(
+            "SELECT * FROM alerts WHERE status IN ('open', 'acknowledged')"
+            " AND COALESCE(last_activity_at, created_at) < ? ORDER BY id",
+            (to_db(before),),
+        )
+
+    async def unpaged_exhausted(
+        self, now: datetime, kinds: tuple[str, ...], limit: int
+    ) -> list[aiosqlite.Row]:
+        """Open alerts re-posted ``limit`` times, one more interval gone: page on-call."""
+        marks = ",".join("?" * len(kinds))
+        return await self.fetchall(
+            "SELECT * FROM alerts WHERE status = 'open' AND oncall_at IS NULL"
+            " AND renotify_count >= ? AND next_renotify_at <= ?"
+            f" AND kind IN ({marks}) ORDER BY id",
+            (limit, to_db(now), *kinds),
+        )
+
+    async def mark_paged(self, alert_id: int, now: datetime) -> bool:
+        async with self.tx() as c:
+            cur = await c.execute(
+                "UPDATE alerts SET oncall_at = ? WHERE id = ? AND oncall_at IS NULL",
+                (to_db(now), alert_id),
+            )
+            return cur.rowcount == 1
+
+    async def acknowledged_unclosed(self, before: datetime) -> list[aiosqlite.Row]:
+        """Alerts taken before ``before`` and still not closed, not yet reminded."""
+        return await self.fetchall(
+            "SELECT * FROM alerts WHERE status = 'acknowledged' AND ack_reminded_at IS NULL"
+            " AND acknowledged_at < ? AND kind != 'question' ORDER BY id",
+            (to_db(before),),
+        )
+
+    async def mark_ack_reminded(self, alert_id: int, now: datetime) -> bool:
+        async with self.tx() as c:
+            cur = await c.execute(
+                "UPDATE alerts SET ack_reminded_at = ? WHERE id = ? AND ack_reminded_at IS NULL",
+                (to_db(now), alert_id),
+            )
+            return cur.rowcount == 1
+
+    async def touch_alert(self, c: aiosqlite.Connection, alert_id: int, now: datetime) -> None:
+        await c.execute(
+            "UPDATE alerts SET last_activity_at = ? WHERE id = ?", (to_db(now), alert_id)
         )
 
     async def alert(self, alert_id: int) -> aiosqlite.Row | None:
@@ -312,37 +404,55 @@ class Database:
             "SELECT * FROM alert_posts WHERE alert_id = ? ORDER BY message_id", (alert_id,)
         )
 
-    async def first_alert_post(self, alert_id: int) -> int | None:
+    async def alert_post_state(self, alert_id: int) -> tuple[str, int | None]:
+        """(status, message id) of an alert's first post: threads wait for it, not forever."""
         row = await self.fetchone(
-            "SELECT message_id FROM outbox WHERE alert_id = ? AND purpose = 'alert' "
-            "AND status = 'sent' ORDER BY id LIMIT 1",
+            "SELECT status, message_id FROM outbox WHERE alert_id = ? AND purpose = 'alert'"
+            " ORDER BY id LIMIT 1",
             (alert_id,),
         )
-        return int(row["message_id"]) if row else None
+        if row is None:
+            return "missing", None
+        message_id = row["message_id"]
+        return str(row["status"]), int(message_id) if message_id is not None else None
 
     async def create_alert(
         self,
         *,
         chat_id: int,
         patient_id: int | None,
+        kind: str,
         severity: str,
         categories: str,
+        told: str | None,
         now: datetime,
         renotify_at: datetime | None,
         staff_chat_id: int,
         post_text: str,
-        post_buttons: str,
+        post_buttons: str | None,
+        priority: int,
+        update_id: int | None = None,
+        status: str = "open",
     ) -> int:
-        """Insert an alert and its staff post in the outbox, in one transaction."""
+        """Insert an alert and its staff post in the outbox, in one transaction.
+
+        ``update_id`` is the inbox update that raised it: handling that update again after a
+        crash finds the alert already there (:meth:`inbox_alert`) instead of raising a second.
+        """
         async with self.tx() as c:
             cur = await c.execute(
-                "INSERT INTO alerts (patient_id, chat_id, severity, categories, created_at,"
-                " next_renotify_at) VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO alerts (patient_id, chat_id, kind, severity, categories, told,"
+                " status, created_at, last_activity_at, next_renotify_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     patient_id,
                     chat_id,
+                    kind,
                     severity,
                     categories,
+                    told,
+                    status,
+                    to_db(now),
                     to_db(now),
                     to_db(renotify_at) if renotify_at else None,
                 ),
@@ -352,13 +462,53 @@ class Database:
                 c,
                 chat_id=staff_chat_id,
                 text=post_text.replace("{alert_id}", str(alert_id)),
-                buttons=post_buttons.replace("{alert_id}", str(alert_id)),
+                buttons=post_buttons.replace("{alert_id}", str(alert_id)) if post_buttons else None,
                 purpose="alert",
                 alert_id=alert_id,
                 patient_id=patient_id,
+                priority=priority,
                 now=now,
             )
+            if update_id is not None:
+                await self._inbox_link(c, update_id, alert_id)
             return alert_id
+
+    async def add_to_thread(
+        self,
+        *,
+        alert_id: int,
+        staff_chat_id: int,
+        text: str,
+        buttons: str | None,
+        priority: int,
+        now: datetime,
+        update_id: int | None = None,
+        reraise_at: datetime | None = None,
+    ) -> None:
+        """A further message in an alert's thread; with ``reraise_at``, re-open it for staff."""
+        async with self.tx() as c:
+            row = await (
+                await c.execute("SELECT patient_id FROM alerts WHERE id = ?", (alert_id,))
+            ).fetchone()
+            await self._enqueue(
+                c,
+                chat_id=staff_chat_id,
+                text=text,
+                buttons=buttons,
+                purpose="followup",
+                alert_id=alert_id,
+                patient_id=row["patient_id"] if row is not None else None,
+                priority=priority,
+                now=now,
+            )
+            await self.touch_alert(c, alert_id, now)
+            if reraise_at is not None:
+                await c.execute(
+                    "UPDATE alerts SET next_renotify_at = ? WHERE id = ? AND status = 'open'",
+                    (to_db(reraise_at), alert_id),
+                )
+            if update_id is not None:
+                await self._inbox_link(c, update_id, alert_id)
 
     async def acknowledge_alert(
         self, alert_id: int, user_id: int, user_name: str, now: datetime
@@ -376,20 +526,23 @@ class Database:
                 row = await q.fetchone()
         return won, row
 
-    async def close_alert(self, alert_id: int, now: datetime) -> bool:
+    async def close_alert(self, alert_id: int, now: datetime, status: str = "closed") -> bool:
+        """Open or acknowledged -> closed (by staff) or auto_closed (quiet period)."""
         async with self.tx() as c:
             cur = await c.execute(
-                "UPDATE alerts SET status = 'closed', closed_at = ?, next_renotify_at = NULL"
+                "UPDATE alerts SET status = ?, closed_at = ?, next_renotify_at = NULL"
                 " WHERE id = ? AND status IN ('open', 'acknowledged')",
-                (to_db(now), alert_id),
+                (status, to_db(now), alert_id),
             )
             return cur.rowcount == 1
 
-    async def due_renotifications(self, now: datetime) -> list[aiosqlite.Row]:
+    async def due_renotifications(self, now: datetime, limit: int) -> list[aiosqlite.Row]:
+        """Open alerts due for a re-post (fewer than ``limit`` re-posts so far)."""
         return await self.fetchall(
             "SELECT * FROM alerts WHERE status = 'open' AND next_renotify_at IS NOT NULL"
-            " AND next_renotify_at <= ? ORDER BY id",
-            (to_db(now),),
+            " AND next_renotify_at <= ? AND renotify_count < ?"
+            " AND kind NOT IN ('question', 'note') ORDER BY id",
+            (to_db(now), limit),
         )
 
     async def record_renotification(
@@ -400,6 +553,7 @@ class Database:
         staff_chat_id: int,
         text: str,
         buttons: str,
+        priority: int,
         now: datetime,
     ) -> None:
         async with self.tx() as c:
@@ -416,6 +570,7 @@ class Database:
                     buttons=buttons,
                     purpose="renotify",
                     alert_id=alert_id,
+                    priority=priority,
                     now=now,
                 )
 
@@ -425,6 +580,89 @@ class Database:
             " ORDER BY a.id DESC LIMIT ?",
             (limit,),
         )
+
+    # --- inbox: every update stored before Telegram is told it was received ---------------
+
+    async def inbox_store(self, updates: list[tuple[int, str]], now: datetime) -> set[int]:
+        """Store a batch of updates in one transaction; the ids that were not known yet."""
+        new: set[int] = set()
+        async with self.tx() as c:
+            for update_id, payload in updates:
+                cur = await c.execute(
+                    "INSERT OR IGNORE INTO inbox (update_id, payload, received_at)"
+                    " VALUES (?, ?, ?)",
+                    (update_id, payload, to_db(now)),
+                )
+                if cur.rowcount == 1:
+                    new.add(update_id)
+        return new
+
+    async def inbox_unhandled(self, max_attempts: int) -> tuple[list[tuple[int, str]], list[int]]:
+        """At start: updates stored but never marked handled, counted as one more attempt.
+
+        Returns (to handle again, given up). An update that was being handled when the
+        process died ``max_attempts`` times running is a poison pill (it may be what kills
+        us): it is given up, and the caller tells the patient to call the line.
+        """
+        async with self.tx() as c:
+            await c.execute("UPDATE inbox SET attempts = attempts + 1 WHERE status = 'pending'")
+            async with c.execute(
+                "SELECT update_id, payload, attempts FROM inbox WHERE status = 'pending'"
+                " ORDER BY update_id"
+            ) as cur:
+                rows = list(await cur.fetchall())
+            retry = [(int(r[0]), str(r[1])) for r in rows if int(r[2]) <= max_attempts]
+            failed = [int(r[0]) for r in rows if int(r[2]) > max_attempts]
+            if failed:
+                marks = ",".join("?" * len(failed))
+                await c.execute(
+                    f"UPDATE inbox SET status = 'failed' WHERE update_id IN ({marks})", failed
+                )
+        return retry, failed
+
+    async def inbox_payload(self, update_id: int) -> str | None:
+        row = await self.fetchone("SELECT payload FROM inbox WHERE update_id = ?", (update_id,))
+        return str(row["payload"]) if row is not None and row["payload"] is not None else None
+
+    async def inbox_done(self, update_id: int, now: datetime) -> None:
+        """Handled: the payload (the patient's words) is not kept any longer than that."""
+        async with self.tx() as c:
+            await c.execute(
+                "UPDATE inbox SET status = 'done', payload = NULL, handled_at = ?"
+                " WHERE update_id = ?",
+                (to_db(now), update_id),
+            )
+
+    async def inbox_alert(self, update_id: int) -> int | None:
+        """The alert an update already raised or joined (handled again after a crash)."""
+        row = await self.fetchone("SELECT alert_id FROM inbox WHERE update_id = ?", (update_id,))
+        return int(row["alert_id"]) if row is not None and row["alert_id"] is not None else None
+
+    async def _inbox_link(self, c: aiosqlite.Connection, update_id: int, alert_id: int) -> None:
+        await c.execute("UPDATE inbox SET alert_id = ? WHERE update_id = ?", (alert_id, update_id))
+
+    # --- relay drafts: a staff reply waits for "Envoyer au patient" --------------------------
+
+    async def create_draft(self, alert_id: int, author_id: int, text: str, now: datetime) -> int:
+        async with self.tx() as c:
+            cur = await c.execute(
+                "INSERT INTO relay_drafts (alert_id, author_id, text, created_at)"
+                " VALUES (?, ?, ?, ?)",
+                (alert_id, author_id, text, to_db(now)),
+            )
+            return int(cur.lastrowid or 0)
+
+    async def settle_draft(self, draft_id: int, status: str) -> aiosqlite.Row | None:
+        """draft -> sent or cancelled, once; the draft row for the winner, None after."""
+        async with self.tx() as c:
+            cur = await c.execute(
+                "UPDATE relay_drafts SET status = ? WHERE id = ? AND status = 'draft'",
+                (status, draft_id),
+            )
+            if cur.rowcount != 1:
+                return None
+            async with c.execute("SELECT * FROM relay_drafts WHERE id = ?", (draft_id,)) as q:
+                return await q.fetchone()
 
     # --- outbox: every message the bot must deliver, until it is delivered -------------------
 
@@ -440,10 +678,11 @@ class Database:
         reply_to: int | None = None,
         alert_id: int | None = None,
         patient_id: int | None = None,
+        priority: int = 0,
     ) -> int:
         cur = await c.execute(
             "INSERT INTO outbox (chat_id, text, buttons, reply_to, purpose, alert_id,"
-            " patient_id, not_before, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " patient_id, priority, not_before, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 chat_id,
                 text,
@@ -452,6 +691,7 @@ class Database:
                 purpose,
                 alert_id,
                 patient_id,
+                priority,
                 to_db(now),
                 to_db(now),
             ),
@@ -469,6 +709,7 @@ class Database:
         reply_to: int | None = None,
         alert_id: int | None = None,
         patient_id: int | None = None,
+        priority: int = 0,
     ) -> int:
         async with self.tx() as c:
             return await self._enqueue(
@@ -481,6 +722,7 @@ class Database:
                 reply_to=reply_to,
                 alert_id=alert_id,
                 patient_id=patient_id,
+                priority=priority,
             )
 
     async def claim_outbox(
@@ -502,7 +744,10 @@ class Database:
             params += (exclude_chat,)
         async with self.tx() as c:
             async with c.execute(
-                f"SELECT * FROM outbox WHERE {where} ORDER BY not_before, id LIMIT ?",
+                # Most severe first (a vital alert never waits behind lower ones), then in
+                # order: a thread's posts keep their order (same priority, rising ids).
+                f"SELECT * FROM outbox WHERE {where} ORDER BY priority DESC, not_before, id"
+                " LIMIT ?",
                 (*params, limit),
             ) as cur:
                 rows = list(await cur.fetchall())
@@ -515,7 +760,9 @@ class Database:
                     ids,
                 )
                 async with c.execute(
-                    f"SELECT * FROM outbox WHERE id IN ({marks}) ORDER BY not_before, id", ids
+                    f"SELECT * FROM outbox WHERE id IN ({marks})"
+                    " ORDER BY priority DESC, not_before, id",
+                    ids,
                 ) as cur:
                     rows = list(await cur.fetchall())
         return rows
@@ -548,6 +795,16 @@ class Database:
                 "UPDATE outbox SET status = 'pending', not_before = ?, last_error = ?,"
                 " attempts = attempts - ? WHERE id = ?",
                 (to_db(not_before), error, 0 if count_attempt else 1, row_id),
+            )
+
+    async def outbox_downgrade(self, row_id: int, text: str, keep_buttons: bool) -> None:
+        """Telegram rejected the row: try again at once as plain text (then without buttons)."""
+        async with self.tx() as c:
+            await c.execute(
+                "UPDATE outbox SET status = 'pending', text = ?, plain = plain + 1,"
+                " buttons = CASE WHEN ? THEN buttons ELSE NULL END, last_error = 'BadRequest'"
+                " WHERE id = ?",
+                (text, keep_buttons, row_id),
             )
 
     async def outbox_failed(self, row_id: int, error: str) -> None:
@@ -933,6 +1190,7 @@ class Database:
                 await c.execute("DELETE FROM patients WHERE id = ?", (patient_id,))
             counts["patients"] = len(old)
             for table, where in (
+                ("inbox", "status != 'pending' AND received_at < ?"),
                 ("unanswered", "created_at < ?"),
                 ("alerts", "patient_id IS NULL AND created_at < ?"),
                 ("outbox", "status IN ('sent', 'failed', 'cancelled') AND created_at < ?"),

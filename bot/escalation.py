@@ -1,32 +1,103 @@
-"""Alerts to staff: raise, follow up, acknowledge, relay, close, re-notify.
+"""Alerts to staff: kinds, states, threads, relay drafts and the escalation policy.
 
-Everything here is a database row first (``alerts``, ``outbox``); the dispatcher delivers
-the outbox later, retrying until Telegram accepts. So a Telegram outage, a 429 or a restart
-between "the patient wrote" and "the staff group saw it" delays an alert but never loses it.
-The patient's own reply (with the phone number) is sent by the caller *before* any of this,
-so nothing here can stand between an anxious patient and the number to call.
+Everything here is a database row first (``alerts``, ``outbox``, ``relay_drafts``); the
+dispatcher delivers the outbox later, retrying until Telegram accepts. So a Telegram outage,
+a 429 or a restart between "the patient wrote" and "the staff group saw it" delays an alert
+but never loses it. No ``telegram`` import: the demo and ``ask`` run the same rules.
+
+An alert is a *thread*: its first post, then follow-ups, re-posts and staff replies.
+
+Kinds (what the staff are asked to do)::
+
+    urgent    a red flag found by the triage rules        re-posted, diverts the patient
+    check     "à vérifier": only the safety net flagged   re-posted, diverts the patient
+    checkin   a worrying answer to a follow-up question   re-posted, diverts the patient
+    request   the patient asks for a person (or logistics) re-posted, diverts the patient
+    question  an FAQ question passed on by the patient    answered, never re-posted
+    note      a non-urgent symptom report, no answer due  for information
+
+States::
+
+    open --(Pris en charge, or a reply sent)--> acknowledged --(Clore)--> closed
+      \\__________________(Clore)___________________________________/
+      \\__ no activity for ALERT_QUIET_HOURS (patient told) __> auto_closed
+
+While a diverting thread is open or acknowledged, the patient's further messages go to it
+(a person is on the case: the bot steps back). An urgent message always raises its own
+alert, unless an urgent alert of that patient is already in progress: then it is threaded
+there and re-raised (a highlighted post with the buttons, re-posting restarted).
+
+Escalation policy (like on-call tools): an open alert is re-posted every
+ESCALATION_RENOTIFY_MINUTES, at most ESCALATION_MAX_RENOTIFY times; then every user of
+ONCALL_USER_IDS gets a private message and the patient is told to call the line or the 15.
+An acknowledged alert not closed after ACK_REMINDER_HOURS is recalled once in its thread.
 """
 
 from __future__ import annotations
 
-import html
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from enum import StrEnum
 
 import aiosqlite
 
 from bot import texts
+from bot.callbacks import Ack, Close, RelayCancel, RelaySend, encode
 from bot.clock import Clock
 from bot.config import Settings
 from bot.db import Database, from_db
-from bot.triage import TriageResult
+from bot.render import Html, esc, fit_quote, html_format, split_plain, utf16_len
+from bot.triage import TriageResult, severity_rank
 
-# Room left for the header of a staff post inside Telegram's 4096-character limit.
-MAX_QUOTED_CHARS = 3000
+
+class AlertKind(StrEnum):
+    URGENT = "urgent"
+    CHECK = "check"
+    CHECKIN = "checkin"
+    REQUEST = "request"
+    QUESTION = "question"
+    NOTE = "note"
+
+
+class AlertState(StrEnum):
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    CLOSED = "closed"
+    AUTO_CLOSED = "auto_closed"
+
+
+# Which kinds divert the patient's next messages to staff, and are re-posted until taken.
+DIVERTING: tuple[str, ...] = (
+    AlertKind.URGENT,
+    AlertKind.CHECK,
+    AlertKind.CHECKIN,
+    AlertKind.REQUEST,
+)
+IN_PROGRESS = (AlertState.OPEN, AlertState.ACKNOWLEDGED)
 
 QUESTION_SEVERITY = "question"
+NOTE_SEVERITY = "note"
+LOGISTICS_SEVERITY = "logistique"
+CHECK_SEVERITY = "check"
+
+# Staff posts go out most severe first (the group takes about 20 posts a minute).
+_KIND_PRIORITY = {
+    AlertKind.CHECK: 30,
+    AlertKind.CHECKIN: 35,
+    AlertKind.REQUEST: 10,
+    AlertKind.QUESTION: 5,
+    AlertKind.NOTE: 3,
+}
+
+
+def priority(kind: str, severity: str, enrolled: bool) -> int:
+    """Staff post priority: vital 50 … note 3; an enrolled patient before an unknown sender."""
+    if kind == AlertKind.URGENT or (kind == AlertKind.REQUEST and severity == "humain"):
+        base = 10 + 10 * severity_rank(severity)
+    else:
+        base = _KIND_PRIORITY.get(AlertKind(kind), 0)
+    return base + (1 if enrolled else 0)
 
 
 def buttons_json(rows: list[list[tuple[str, str]]]) -> str:
@@ -40,25 +111,44 @@ def parse_buttons(raw: str | None) -> list[list[tuple[str, str]]]:
 
 
 def ack_buttons(alert_id: int | str) -> str:
+    ack = encode(Ack(int(alert_id))) if str(alert_id).isdigit() else f"ack:{alert_id}"
+    close = encode(Close(int(alert_id))) if str(alert_id).isdigit() else f"close:{alert_id}"
+    return buttons_json([[(texts.STAFF_ACK_BUTTON, ack), (texts.STAFF_CLOSE_BUTTON, close)]])
+
+
+def close_buttons(alert_id: int | str) -> str:
+    close = encode(Close(int(alert_id))) if str(alert_id).isdigit() else f"close:{alert_id}"
+    return buttons_json([[(texts.STAFF_CLOSE_BUTTON, close)]])
+
+
+def draft_buttons(draft_id: int) -> str:
     return buttons_json(
         [
             [
-                (texts.STAFF_ACK_BUTTON, f"ack:{alert_id}"),
-                (texts.STAFF_CLOSE_BUTTON, f"close:{alert_id}"),
+                (texts.RELAY_SEND_BUTTON, encode(RelaySend(draft_id))),
+                (texts.RELAY_CANCEL_BUTTON, encode(RelayCancel(draft_id))),
             ]
         ]
     )
 
 
-def close_buttons(alert_id: int | str) -> str:
-    return buttons_json([[(texts.STAFF_CLOSE_BUTTON, f"close:{alert_id}")]])
+def told_summary(reply_text: str, hotline: str) -> str:
+    """What the patient's reply gave them to call, for the staff post ("15 · 112 · ligne")."""
+    numbers = [n for n in ("15", "112", "114", "3114") if _has_number(reply_text, n)]
+    if hotline in reply_text:
+        numbers.append(texts.TOLD_HOTLINE)
+    return " · ".join(numbers) if numbers else texts.TOLD_NOTHING
 
 
-def quote(text: str) -> str:
-    """Patient text made safe to show in an HTML staff post, shortened if needed."""
-    if len(text) > MAX_QUOTED_CHARS:
-        text = text[:MAX_QUOTED_CHARS] + texts.TRUNCATED
-    return html.escape(text, quote=False)
+def _has_number(text: str, number: str) -> bool:
+    start = 0
+    while (i := text.find(number, start)) >= 0:
+        before = text[i - 1] if i > 0 else " "
+        after = text[i + len(number)] if i + len(number) < len(text) else " "
+        if not before.isalnum() and not after.isalnum():
+            return True
+        start = i + 1
+    return False
 
 
 @dataclass(frozen=True)
@@ -69,12 +159,20 @@ class AckOutcome:
 
 class Escalation:
     def __init__(
-        self, db: Database, settings: Settings, clock: Clock, severity_label: Callable[[str], str]
+        self,
+        db: Database,
+        settings: Settings,
+        clock: Clock,
+        severity_label: object,
     ) -> None:
         self.db = db
         self.settings = settings
         self.clock = clock
-        self.severity_label = severity_label
+        self._severity_label = severity_label
+
+    def severity_label(self, severity: str) -> str:
+        label = self._severity_label
+        return str(label(severity)) if callable(label) else severity
 
     @property
     def staff_chat_id(self) -> int:
@@ -82,11 +180,13 @@ class Escalation:
             raise RuntimeError("STAFF_CHAT_ID is not set")
         return self.settings.staff_chat_id
 
-    def _tz_now(self) -> tuple[str, str]:
-        now = self.clock.now()
-        return texts.short_time(now, self.settings.timezone), texts.clock_time(
-            now, self.settings.timezone
-        )
+    def _received(self) -> str:
+        return texts.short_time(self.clock.now(), self.settings.timezone)
+
+    def _renotify_at(self, now: datetime) -> datetime | None:
+        if self.settings.escalation_max_renotify <= 0:
+            return None
+        return now + timedelta(minutes=self.settings.escalation_renotify_minutes)
 
     async def _describe_patient(self, patient: aiosqlite.Row | None) -> tuple[str, str]:
         """(label, appointment line) for staff posts; never more than staff typed."""
@@ -100,103 +200,239 @@ class Escalation:
         day = texts.relative_day(when, self.clock.now(), tz)
         return label, f"{texts.appointment_words(when, tz)} ({day})"
 
-    async def raise_alert(self, chat_id: int, message: str, found: TriageResult) -> int:
-        """Alert staff about an urgent message; joins the open alert's thread if there is one."""
-        open_alert = await self.db.open_alert_for_chat(chat_id)
-        if open_alert is not None:
-            await self.follow_up(open_alert, message, found)
-            return int(open_alert["id"])
+    def _heading(self, kind: str, severity: str) -> str:
+        if kind == AlertKind.CHECK:
+            return texts.KIND_CHECK_LABEL
+        if kind == AlertKind.NOTE:
+            return texts.KIND_NOTE_LABEL
+        if kind == AlertKind.REQUEST and severity == LOGISTICS_SEVERITY:
+            return texts.KIND_LOGISTICS_LABEL
+        if kind == AlertKind.CHECKIN:
+            return texts.KIND_CHECKIN_LABEL
+        return self.severity_label(severity)
+
+    # --- raising ------------------------------------------------------------------------
+
+    async def open_thread(self, chat_id: int) -> aiosqlite.Row | None:
+        """The thread the patient's messages go to while a person is on the case, if any."""
+        return await self.db.open_thread(chat_id, DIVERTING)
+
+    async def raise_alert(
+        self,
+        chat_id: int,
+        message: str,
+        found: TriageResult,
+        *,
+        told: str,
+        kind: AlertKind = AlertKind.URGENT,
+        update_id: int | None = None,
+    ) -> int:
+        """An alert for an urgent (or "à vérifier", check-in, request) message.
+
+        Idempotent per update: handled again after a crash, the same update raises nothing new.
+        """
+        if update_id is not None and (done := await self.db.inbox_alert(update_id)) is not None:
+            return done
+        now = self.clock.now()
+        # An urgent message raises its own alert unless an urgent one is in progress; a
+        # request or a worrying check-in joins any thread a person is already on.
+        joins = (AlertKind.URGENT,) if kind in (AlertKind.URGENT, AlertKind.CHECK) else DIVERTING
+        if kind != AlertKind.QUESTION:
+            same = await self.db.open_thread(chat_id, joins)
+            if same is not None:
+                await self._reraise(same, message, found, told, update_id)
+                return int(same["id"])
         patient = await self.db.patient_by_chat(chat_id)
         label, appointment = await self._describe_patient(patient)
-        received, _ = self._tz_now()
-        post = texts.STAFF_ALERT.format(
-            severity=html.escape(self.severity_label(found.severity)),
-            categories=html.escape(", ".join(found.labels)),
-            label=html.escape(label),
-            appointment=html.escape(appointment),
-            received=received,
-            message=quote(message),
-            alert_id="{alert_id}",
-        )
-        now = self.clock.now()
-        renotify = timedelta(minutes=self.settings.escalation_renotify_minutes)
+        heading = self._heading(kind, found.severity)
+
+        def build(quoted: Html) -> Html:
+            return html_format(
+                texts.STAFF_ALERT,
+                severity=heading,
+                categories=", ".join(found.labels),
+                label=label,
+                appointment=appointment,
+                received=self._received(),
+                told=told,
+                message=quoted,
+                alert_id=Html("{alert_id}"),
+            )
+
+        escalates = kind in DIVERTING
         return await self.db.create_alert(
             chat_id=chat_id,
             patient_id=int(patient["id"]) if patient is not None else None,
+            kind=kind,
             severity=found.severity,
             categories=",".join(found.categories),
+            told=told,
             now=now,
-            renotify_at=now + renotify if self.settings.escalation_max_renotify > 0 else None,
+            renotify_at=self._renotify_at(now) if escalates else None,
             staff_chat_id=self.staff_chat_id,
-            post_text=post,
-            post_buttons=ack_buttons("{alert_id}"),
+            post_text=fit_quote(build, message),
+            post_buttons=ack_buttons("{alert_id}") if escalates else close_buttons("{alert_id}"),
+            priority=priority(kind, found.severity, patient is not None),
+            update_id=update_id,
+        )
+
+    async def _reraise(
+        self,
+        alert: aiosqlite.Row,
+        message: str,
+        found: TriageResult,
+        told: str,
+        update_id: int | None,
+    ) -> None:
+        """A new urgent message in an urgent thread: highlighted, with the buttons again."""
+        label, _ = await self._describe_patient(
+            await self.db.patient_by_chat(int(alert["chat_id"]))
+        )
+
+        def build(quoted: Html) -> Html:
+            return html_format(
+                texts.STAFF_RERAISE,
+                severity=self.severity_label(found.severity),
+                categories=", ".join(found.labels),
+                label=label,
+                alert_id=alert["id"],
+                received=self._received(),
+                told=told,
+                message=quoted,
+            )
+
+        now = self.clock.now()
+        state = str(alert["status"])
+        await self.db.add_to_thread(
+            alert_id=int(alert["id"]),
+            staff_chat_id=self.staff_chat_id,
+            text=fit_quote(build, message),
+            buttons=ack_buttons(int(alert["id"]))
+            if state == AlertState.OPEN
+            else close_buttons(int(alert["id"])),
+            priority=priority(AlertKind.URGENT, found.severity, True),
+            now=now,
+            update_id=update_id,
+            reraise_at=self._renotify_at(now) if state == AlertState.OPEN else None,
         )
 
     async def follow_up(
-        self, alert: aiosqlite.Row, message: str, found: TriageResult | None = None
+        self, alert: aiosqlite.Row, message: str, update_id: int | None = None
     ) -> None:
-        """A further message from a patient whose alert is still in progress."""
-        patient = await self.db.patient_by_chat(int(alert["chat_id"]))
-        label, _ = await self._describe_patient(patient)
-        received, _ = self._tz_now()
-        text = texts.STAFF_FOLLOWUP.format(
-            label=html.escape(label),
-            alert_id=alert["id"],
-            received=received,
-            message=quote(message),
+        """A further (not urgent) message from a patient whose thread is in progress."""
+        if update_id is not None and await self.db.inbox_alert(update_id) is not None:
+            return
+        label, _ = await self._describe_patient(
+            await self.db.patient_by_chat(int(alert["chat_id"]))
         )
-        if found is not None:
-            sev = self.severity_label(found.severity)
-            text = f"{html.escape(sev)} — <b>{html.escape(', '.join(found.labels))}</b>\n" + text
-        await self.db.enqueue(
-            chat_id=self.staff_chat_id,
-            text=text,
-            purpose="followup",
+
+        def build(quoted: Html) -> Html:
+            return html_format(
+                texts.STAFF_FOLLOWUP,
+                label=label,
+                alert_id=alert["id"],
+                received=self._received(),
+                message=quoted,
+            )
+
+        await self.db.add_to_thread(
             alert_id=int(alert["id"]),
-            patient_id=alert["patient_id"],
+            staff_chat_id=self.staff_chat_id,
+            text=fit_quote(build, message),
+            buttons=None,
+            priority=priority(str(alert["kind"]), str(alert["severity"]), True),
             now=self.clock.now(),
+            update_id=update_id,
+        )
+
+    async def _simple_alert(
+        self,
+        chat_id: int,
+        message: str,
+        *,
+        kind: AlertKind,
+        severity: str,
+        template: str,
+        update_id: int | None,
+        status: AlertState = AlertState.OPEN,
+    ) -> int:
+        if update_id is not None and (done := await self.db.inbox_alert(update_id)) is not None:
+            return done
+        patient = await self.db.patient_by_chat(chat_id)
+        label, appointment = await self._describe_patient(patient)
+
+        def build(quoted: Html) -> Html:
+            return html_format(
+                template,
+                label=label,
+                appointment=appointment,
+                received=self._received(),
+                message=quoted,
+                alert_id=Html("{alert_id}"),
+            )
+
+        now = self.clock.now()
+        return await self.db.create_alert(
+            chat_id=chat_id,
+            patient_id=int(patient["id"]) if patient is not None else None,
+            kind=kind,
+            severity=severity,
+            categories="",
+            told=None,
+            now=now,
+            renotify_at=None,
+            staff_chat_id=self.staff_chat_id,
+            post_text=fit_quote(build, message),
+            post_buttons=close_buttons("{alert_id}"),
+            priority=priority(kind, severity, patient is not None),
+            update_id=update_id,
+            status=status,
         )
 
     async def forward_question(self, chat_id: int, message: str) -> int:
         """A question the FAQ could not answer, passed to staff at the patient's request.
 
-        It is an alert of its own kind: staff can reply to it, but it is not urgent, so it
-        is never re-notified and does not divert the patient's next messages.
+        Answered, not acknowledged: never re-posted and it does not divert the patient.
         """
-        patient = await self.db.patient_by_chat(chat_id)
-        label, _ = await self._describe_patient(patient)
-        received, _ = self._tz_now()
-        post = texts.STAFF_QUESTION.format(
-            label=html.escape(label), received=received, message=quote(message)
-        )
-        now = self.clock.now()
-        alert_id = await self.db.create_alert(
-            chat_id=chat_id,
-            patient_id=int(patient["id"]) if patient is not None else None,
+        return await self._simple_alert(
+            chat_id,
+            message,
+            kind=AlertKind.QUESTION,
             severity=QUESTION_SEVERITY,
-            categories="",
-            now=now,
-            renotify_at=None,
-            staff_chat_id=self.staff_chat_id,
-            post_text=post,
-            post_buttons=close_buttons("{alert_id}"),
+            template=texts.STAFF_QUESTION,
+            update_id=None,
         )
-        # Questions are answered, not acknowledged: no re-notification, not "in progress".
-        await self.db.acknowledge_alert(alert_id, 0, "", now)
-        return alert_id
 
-    async def open_alert(self, chat_id: int) -> aiosqlite.Row | None:
-        row = await self.db.open_alert_for_chat(chat_id)
-        if row is not None and row["severity"] == QUESTION_SEVERITY:
-            return None
-        return row
+    async def note(self, chat_id: int, message: str, update_id: int | None = None) -> int:
+        """A non-urgent symptom report: for the team's information, no alert."""
+        return await self._simple_alert(
+            chat_id,
+            message,
+            kind=AlertKind.NOTE,
+            severity=NOTE_SEVERITY,
+            template=texts.STAFF_NOTE,
+            update_id=update_id,
+        )
+
+    async def logistics(self, chat_id: int, message: str, update_id: int | None = None) -> int:
+        """Cancel, late, move the appointment: a low-priority request for the team."""
+        return await self._simple_alert(
+            chat_id,
+            message,
+            kind=AlertKind.REQUEST,
+            severity=LOGISTICS_SEVERITY,
+            template=texts.STAFF_LOGISTICS,
+            update_id=update_id,
+        )
+
+    # --- staff actions ------------------------------------------------------------------
 
     async def acknowledge(self, alert_id: int, user_id: int, user_name: str) -> AckOutcome:
         won, row = await self.db.acknowledge_alert(alert_id, user_id, user_name, self.clock.now())
-        if won and row is not None:
+        if won and row is not None and row["kind"] not in (AlertKind.QUESTION, AlertKind.NOTE):
             await self.db.enqueue(
                 chat_id=int(row["chat_id"]),
-                text=texts.with_hotline(texts.ALERT_ACKNOWLEDGED, self.settings.hotline_phone),
+                text=esc(texts.with_hotline(texts.ALERT_ACKNOWLEDGED, self.settings.hotline_phone)),
                 purpose="notice",
                 patient_id=row["patient_id"],
                 now=self.clock.now(),
@@ -206,36 +442,179 @@ class Escalation:
     async def close(self, alert_id: int) -> bool:
         return await self.db.close_alert(alert_id, self.clock.now())
 
+    async def draft_reply(
+        self, alert: aiosqlite.Row, author_id: int, text: str
+    ) -> tuple[int, Html]:
+        """A staff reply held for confirmation: (draft id, the preview post)."""
+        draft_id = await self.db.create_draft(int(alert["id"]), author_id, text, self.clock.now())
+        chunks = self.patient_messages(text)
+
+        def build(quoted: Html) -> Html:
+            return html_format(
+                texts.RELAY_PREVIEW,
+                alert_id=alert["id"],
+                parts=len(chunks),
+                message=quoted,
+            )
+
+        return draft_id, fit_quote(build, texts.STAFF_REPLY_TO_PATIENT.format(text=text))
+
+    def patient_messages(self, staff_text: str) -> list[str]:
+        """The staff text as the patient will get it: header first, split to fit Telegram."""
+        return split_plain(texts.STAFF_REPLY_TO_PATIENT.format(text=staff_text))
+
+    async def send_draft(self, draft_id: int) -> aiosqlite.Row | None:
+        """'Envoyer au patient': queue the reply (once, whoever presses); the draft, or None."""
+        draft = await self.db.settle_draft(draft_id, "sent")
+        if draft is None:
+            return None
+        alert = await self.db.alert(int(draft["alert_id"]))
+        if alert is None:
+            return None
+        await self.relay(alert, str(draft["text"]))
+        return draft
+
+    async def cancel_draft(self, draft_id: int) -> bool:
+        return await self.db.settle_draft(draft_id, "cancelled") is not None
+
     async def relay(self, alert: aiosqlite.Row, staff_text: str) -> None:
         """A staff reply, sent to the patient by the bot (staff identities stay private)."""
-        await self.db.enqueue(
-            chat_id=int(alert["chat_id"]),
-            text=texts.STAFF_REPLY_TO_PATIENT.format(text=staff_text),
-            purpose="relay",
-            patient_id=alert["patient_id"],
-            now=self.clock.now(),
-        )
+        now = self.clock.now()
+        for chunk in self.patient_messages(staff_text):
+            await self.db.enqueue(
+                chat_id=int(alert["chat_id"]),
+                text=esc(chunk),
+                purpose="relay",
+                alert_id=int(alert["id"]),
+                patient_id=alert["patient_id"],
+                now=now,
+            )
+
+    # --- the policy, run by the dispatcher's tick ----------------------------------------
+
+    async def run_policy(self) -> None:
+        await self.renotify_due()
+        await self.page_oncall()
+        await self.remind_acknowledged()
+        await self.close_quiet()
 
     async def renotify_due(self) -> int:
         """Post again every open alert nobody acknowledged in time; returns how many."""
         now = self.clock.now()
         count = 0
-        for alert in await self.db.due_renotifications(now):
-            if alert["severity"] == QUESTION_SEVERITY:
-                continue
-            done = int(alert["renotify_count"]) + 1
-            last = done >= self.settings.escalation_max_renotify
+        for alert in await self.db.due_renotifications(now, self.settings.escalation_max_renotify):
             minutes = int((now - from_db(str(alert["created_at"]))).total_seconds() // 60)
             body = await self.db.alert_post_text(int(alert["id"])) or ""
+            prefix = html_format(texts.STAFF_RENOTIFY_PREFIX, minutes=minutes)
             await self.db.record_renotification(
                 int(alert["id"]),
-                next_at=None
-                if last
-                else now + timedelta(minutes=self.settings.escalation_renotify_minutes),
+                next_at=self._renotify_at(now),  # after the last one: when to page on-call
                 staff_chat_id=self.staff_chat_id,
-                text=texts.STAFF_RENOTIFY_PREFIX.format(minutes=minutes) + body,
+                text=prefix + body if utf16_len(prefix + body) < 8000 else body,
                 buttons=ack_buttons(int(alert["id"])),
+                priority=priority(str(alert["kind"]), str(alert["severity"]), True),
                 now=now,
             )
+            count += 1
+        return count
+
+    async def page_oncall(self) -> int:
+        """Re-posts exhausted and nobody took it: on-call in private, and the patient told."""
+        if self.settings.escalation_max_renotify <= 0:
+            return 0
+        now = self.clock.now()
+        count = 0
+        for alert in await self.db.unpaged_exhausted(
+            now, DIVERTING, self.settings.escalation_max_renotify
+        ):
+            if not await self.db.mark_paged(int(alert["id"]), now):
+                continue
+            label, _ = await self._describe_patient(
+                await self.db.patient(alert["patient_id"]) if alert["patient_id"] else None
+            )
+            minutes = int((now - from_db(str(alert["created_at"]))).total_seconds() // 60)
+            page = html_format(
+                texts.ONCALL_PAGE,
+                severity=self._heading(str(alert["kind"]), str(alert["severity"])),
+                label=label,
+                alert_id=alert["id"],
+                minutes=minutes,
+            )
+            for user_id in sorted(self.settings.oncall_user_ids):
+                await self.db.enqueue(
+                    chat_id=user_id, text=page, purpose="oncall", now=now, priority=60
+                )
+            await self.db.enqueue(
+                chat_id=self.staff_chat_id,
+                text=html_format(
+                    texts.STAFF_ESCALATED,
+                    alert_id=alert["id"],
+                    n=len(self.settings.oncall_user_ids),
+                ),
+                purpose="notice",
+                now=now,
+                priority=60,
+            )
+            await self.db.enqueue(
+                chat_id=int(alert["chat_id"]),
+                text=esc(
+                    texts.with_hotline(texts.ESCALATION_PATIENT_CALL, self.settings.hotline_phone)
+                ),
+                purpose="notice",
+                patient_id=alert["patient_id"],
+                now=now,
+            )
+            count += 1
+        return count
+
+    async def remind_acknowledged(self) -> int:
+        """Taken but not closed after ACK_REMINDER_HOURS: one reminder in the thread."""
+        now = self.clock.now()
+        hours = self.settings.ack_reminder_hours
+        count = 0
+        for alert in await self.db.acknowledged_unclosed(now - timedelta(hours=hours)):
+            if not await self.db.mark_ack_reminded(int(alert["id"]), now):
+                continue
+            await self.db.add_to_thread(
+                alert_id=int(alert["id"]),
+                staff_chat_id=self.staff_chat_id,
+                text=html_format(
+                    texts.STAFF_ACK_REMINDER,
+                    alert_id=alert["id"],
+                    name=alert["acknowledged_by_name"] or "?",
+                    hours=hours,
+                ),
+                buttons=close_buttons(int(alert["id"])),
+                priority=priority(str(alert["kind"]), str(alert["severity"]), True),
+                now=now,
+            )
+            count += 1
+        return count
+
+    async def close_quiet(self) -> int:
+        """Threads with no activity for ALERT_QUIET_HOURS close by themselves; patient told."""
+        now = self.clock.now()
+        hours = self.settings.alert_quiet_hours
+        count = 0
+        for alert in await self.db.quiet_alerts(now - timedelta(hours=hours)):
+            if not await self.db.close_alert(int(alert["id"]), now, AlertState.AUTO_CLOSED):
+                continue
+            await self.db.enqueue(
+                chat_id=self.staff_chat_id,
+                text=html_format(texts.STAFF_AUTO_CLOSED, alert_id=alert["id"], hours=hours),
+                purpose="followup",
+                alert_id=int(alert["id"]),
+                now=now,
+            )
+            if alert["kind"] in DIVERTING:
+                await self.db.enqueue(
+                    chat_id=int(alert["chat_id"]),
+                    text=esc(
+                        texts.with_hotline(texts.THREAD_CLOSED_PATIENT, self.settings.hotline_phone)
+                    ),
+                    purpose="notice",
+                    patient_id=alert["patient_id"],
+                    now=now,
+                )
             count += 1
         return count

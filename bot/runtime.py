@@ -7,6 +7,7 @@ clock. Keeping it free of ``telegram`` lets the console demo and the command lin
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
@@ -15,6 +16,9 @@ from bot.db import Database
 from bot.enrollment import Enrollment
 from bot.escalation import Escalation
 from bot.throttle import Throttle
+
+if TYPE_CHECKING:
+    from bot.session import Session
 
 
 @dataclass
@@ -26,6 +30,16 @@ class Runtime:
     escalation: Escalation | None = None
     throttle: Throttle = field(default_factory=Throttle)
     _enrollment: Enrollment | None = None
+    _session: Session | None = None
+
+    @property
+    def session(self) -> Session:
+        """The patient session service (kept here: it holds alerts awaiting storage)."""
+        if self._session is None:
+            from bot.session import Session
+
+            self._session = Session(self)
+        return self._session
 
     @property
     def enrollment(self) -> Enrollment:

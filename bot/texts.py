@@ -118,9 +118,10 @@ STAFF_ALERT = (
     "{severity} — <b>{categories}</b>\n"
     "Patient : <b>{label}</b>\n"
     "Intervention : {appointment}\n"
-    "Reçu : {received}\n\n"
+    "Reçu : {received}\n"
+    "Le bot lui a indiqué : {told}\n\n"
     "<blockquote>{message}</blockquote>\n"
-    "<i>Alerte n° {alert_id} · répondez à ce message pour écrire au patient.</i>"
+    "<i>Alerte n° {alert_id} · répondez à ce message pour préparer une réponse au patient.</i>"
 )
 STAFF_RENOTIFY_PREFIX = "🔁 <b>Rappel : alerte non prise en charge depuis {minutes} min</b>\n\n"
 STAFF_FOLLOWUP = (
@@ -130,7 +131,7 @@ STAFF_FOLLOWUP = (
 STAFF_QUESTION = (
     "❔ Question transmise par <b>{label}</b> (non urgente), reçue {received} :\n"
     "<blockquote>{message}</blockquote>\n"
-    "<i>Répondez à ce message pour écrire au patient.</i>"
+    "<i>Alerte n° {alert_id} · répondez à ce message pour préparer une réponse au patient.</i>"
 )
 STAFF_ACK_LINE = "\n\n✅ <b>Pris en charge par {name}</b> à {time}"
 STAFF_CLOSED_LINE = "\n\n☑️ <b>Clos</b> à {time}"
@@ -142,7 +143,7 @@ STAFF_ALREADY_CLOSED = "Cette alerte est déjà close."
 STAFF_CLOSED_DONE = "Alerte close."
 STAFF_NOT_ALLOWED = "Cette action est réservée à l'équipe soignante."
 STAFF_UNKNOWN_ALERT = "Alerte introuvable."
-STAFF_RELAYED = "✓ Transmis au patient."
+STAFF_RELAYED = "✓ Réponse mise en envoi vers le patient."
 STAFF_CLOSE_USAGE = (
     "Pour clore une alerte : répondez à son message avec /clore, ou /clore <numéro>."
 )
@@ -320,3 +321,106 @@ INTERNAL_ERROR = (
     "urgent, appelez tout de suite l'équipe au {hotline} (joignable en permanence), ou le 15 "
     "en cas de danger immédiat."
 )
+
+
+# --- #11 alerts: kinds, relay drafts, escalation policy (staff texts are HTML templates;
+# render.html_format escapes every value) ------------------------------------------------------
+
+KIND_CHECK_LABEL = "🟡 À vérifier (filet de sécurité)"
+KIND_NOTE_LABEL = "⚪ Signalement non urgent"
+KIND_LOGISTICS_LABEL = "📅 Demande d'organisation"
+KIND_CHECKIN_LABEL = "🟠 Suivi : réponse inquiétante"
+TOLD_HOTLINE = "la ligne de l'hôpital"
+TOLD_NOTHING = "aucun numéro"
+STAFF_RERAISE = (
+    "🚨 <b>Nouveau message urgent</b> — {severity} — <b>{categories}</b>\n"
+    "Patient : <b>{label}</b> (alerte n° {alert_id}), reçu {received}\n"
+    "Le bot lui a indiqué : {told}\n"
+    "<blockquote>{message}</blockquote>"
+)
+STAFF_NOTE = (
+    "⚪ <b>Signalement non urgent</b> de <b>{label}</b> (pour information), reçu {received}\n"
+    "Intervention : {appointment}\n"
+    "<blockquote>{message}</blockquote>\n"
+    "<i>Alerte n° {alert_id} · le patient a reçu le numéro de la ligne. Répondez à ce message "
+    "pour préparer une réponse.</i>"
+)
+STAFF_LOGISTICS = (
+    "📅 <b>Demande d'organisation</b> de <b>{label}</b>, reçue {received}\n"
+    "Intervention : {appointment}\n"
+    "<blockquote>{message}</blockquote>\n"
+    "<i>Alerte n° {alert_id} · répondez à ce message pour préparer une réponse au patient.</i>"
+)
+STAFF_ALERT_UNSTORED = (
+    "{severity} — <b>{categories}</b>\n"
+    "⚠️ <b>Base de données indisponible</b> : alerte envoyée directement, sans boutons. Elle "
+    "sera enregistrée (et reposée avec ses boutons) dès que possible.\n"
+    "Reçu : {received}\n"
+    "Le bot a indiqué au patient : {told}\n\n"
+    "<blockquote>{message}</blockquote>"
+)
+RELAY_PREVIEW = (
+    "✉️ <b>Aperçu de la réponse au patient</b> (alerte n° {alert_id}, {parts} message(s)) :\n"
+    "<blockquote>{message}</blockquote>\n"
+    "<i>Rien n'est envoyé tant que personne n'appuie sur « Envoyer au patient ».</i>"
+)
+RELAY_SEND_BUTTON = "📤 Envoyer au patient"
+RELAY_CANCEL_BUTTON = "Annuler"
+RELAY_SENT_LINE = "\n\n📤 <b>Envoyé</b> par {name} à {time}"
+RELAY_CANCELLED_LINE = "\n\n✖️ <b>Annulé</b> par {name} à {time}"
+RELAY_DRAFT_GONE = "Cet aperçu a déjà été envoyé ou annulé."
+RELAY_FAILED = (
+    "⚠️ La réponse de l'équipe n'a pas pu être remise au patient (alerte n° {alert_id}) : "
+    "{reason}. Appelez-le si besoin."
+)
+RELAY_FAILED_BLOCKED = "le patient a bloqué le bot"
+RELAY_FAILED_REJECTED = "Telegram a refusé le message"
+ONCALL_PAGE = (
+    "📟 <b>Astreinte</b> : alerte n° {alert_id} ({severity}) de <b>{label}</b> non prise en "
+    "charge depuis {minutes} min. Voir le groupe de l'équipe."
+)
+STAFF_ESCALATED = (
+    "📟 Alerte n° {alert_id} toujours sans prise en charge : {n} personne(s) d'astreinte "
+    "prévenue(s) en privé, et le patient invité à appeler la ligne ou le 15."
+)
+ESCALATION_PATIENT_CALL = (
+    "L'équipe n'a pas encore pu lire votre message. N'attendez pas : appelez maintenant la "
+    "ligne de l'hôpital au {hotline} (joignable en permanence), ou le 15 en cas de danger "
+    "immédiat."
+)
+STAFF_ACK_REMINDER = (
+    "⏰ Alerte n° {alert_id} prise en charge par {name} il y a plus de {hours} h et toujours "
+    "ouverte. Si c'est réglé, closez-la."
+)
+STAFF_AUTO_CLOSED = (
+    "☑️ Alerte n° {alert_id} close automatiquement après {hours} h sans nouvel échange."
+)
+THREAD_CLOSED_PATIENT = (
+    "Votre échange avec l'équipe est terminé de notre côté. Vous pouvez de nouveau me poser "
+    "vos questions ici. Pour toute inquiétude, la ligne de l'hôpital reste joignable en "
+    "permanence au {hotline}."
+)
+STAFF_OPEN_ALERTS_HEADER = "<b>Alertes en cours</b> (les plus anciennes d'abord) :"
+STAFF_OPEN_ALERT_LINE = "n° {id} · {kind} · <b>{label}</b> · depuis {since} · {state}"
+STAFF_OPEN_ALERTS_NONE = "Aucune alerte en cours."
+ALERT_STATE_WORDS = {"open": "⏳ en attente", "acknowledged": "✅ prise en charge par {name}"}
+STAFF_HELP = (
+    "<b>Dans ce groupe</b>\n"
+    "• Les alertes arrivent ici : « Pris en charge » pour la prendre, « Clore » quand c'est "
+    "réglé.\n"
+    "• Répondre à un message d'alerte prépare une réponse au patient : elle ne part qu'après "
+    "« Envoyer au patient ».\n"
+    "• /alertes : les alertes en cours · /clore n° : clore une alerte\n"
+    "• /inscrire AAAA-MM-JJ HH:MM libellé · /patients · /deplacer n° AAAA-MM-JJ HH:MM · "
+    "/annuler n° · /suivi n°\n"
+    "• /recharger : recharger la FAQ, les règles d'alerte et le plan de rappels"
+)
+CHECKIN_NOTE = "Merci pour votre réponse, c'est noté et transmis à l'équipe."
+
+
+def step_title(days: int | None, offset: timedelta | None) -> str:
+    """'Suivi J+7' (or 'Suivi H+2') for staff, instead of the plan's step id."""
+    if days is not None:
+        return f"Suivi J{days:+d}"
+    hours = int(offset.total_seconds() // 3600) if offset is not None else 0
+    return f"Suivi H{hours:+d}"

@@ -137,8 +137,11 @@ async def test_reports_list_unanswered_by_frequency_and_alert_delays(tmp_path: P
     alert_id = await db.create_alert(
         chat_id=1,
         patient_id=None,
+        kind="urgent",
         severity="urgent",
         categories="saignement",
+        told="15",
+        priority=40,
         now=now,
         renotify_at=now,
         staff_chat_id=-1,

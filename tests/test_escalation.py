@@ -30,6 +30,16 @@ async def _urgent_alert(fake: FakeBotAPI, text: str = "je saigne beaucoup depuis
     return alert
 
 
+async def _relay(fake: FakeBotAPI, post: dict, text: str, who: int = NURSE) -> dict:  # type: ignore[type-arg]
+    """Reply to a staff post, then press 'Envoyer au patient' under the preview."""
+    before = len(fake.messages(STAFF_CHAT))
+    fake.send_text(who, text, chat_id=STAFF_CHAT, reply_to=post["message_id"])
+    *_, preview = await fake.wait_for_messages(STAFF_CHAT, before + 1)
+    assert texts.RELAY_SEND_BUTTON in [b for b, _ in fake.buttons(preview)]
+    fake.press_button(who, preview, fake.buttons(preview)[0][1])
+    return preview
+
+
 async def test_urgent_message_end_to_end(bot: RunningBot, fake: FakeBotAPI) -> None:
     alert = await _urgent_alert(fake)
     # The patient got the phone number before the staff post was even attempted.
@@ -49,20 +59,18 @@ async def test_urgent_message_end_to_end(bot: RunningBot, fake: FakeBotAPI) -> N
     assert notice["text"] == texts.with_hotline(texts.ALERT_ACKNOWLEDGED, HOTLINE)
     assert [b for b, _ in fake.buttons(fake.messages(STAFF_CHAT)[0])] == [texts.STAFF_CLOSE_BUTTON]
 
-    fake.send_text(
-        NURSE,
-        "Bonjour, je vous rappelle dans 5 minutes.",
-        chat_id=STAFF_CHAT,
-        reply_to=alert["message_id"],
-    )
+    preview = await _relay(fake, alert, "Bonjour, je vous rappelle dans 5 minutes.")
     [*_, relayed] = await fake.wait_for_messages(PATIENT, 3)
     assert relayed["text"] == texts.STAFF_REPLY_TO_PATIENT.format(
         text="Bonjour, je vous rappelle dans 5 minutes."
     )
     assert "Claire" not in relayed["text"]  # staff identities stay private
     await fake.wait_for(
-        lambda: any(m["text"] == texts.STAFF_RELAYED for m in fake.messages(STAFF_CHAT)),
-        what="relay confirmation",
+        lambda: (
+            "Envoyé par Claire"
+            in (fake.message(STAFF_CHAT, preview["message_id"]) or {}).get("text", "")
+        ),
+        what="preview marked sent",
     )
 
 
@@ -119,9 +127,17 @@ async def test_unacknowledged_alert_is_posted_again(bot: RunningBot, fake: FakeB
         await bot.dispatch()
         assert len(fake.messages(STAFF_CHAT)) == n
         assert fake.messages(STAFF_CHAT)[-1]["text"].startswith("🔁 Rappel")
+    # ESCALATION_MAX_RENOTIFY = 3 re-posts, then the policy's next step: the group is told
+    # the alert was escalated, and the patient is told to call rather than wait.
     bot.clock.advance(timedelta(minutes=30))
     await bot.dispatch()
-    assert len(fake.messages(STAFF_CHAT)) == 4  # ESCALATION_MAX_RENOTIFY = 3 reminders
+    staff = fake.messages(STAFF_CHAT)
+    assert len(staff) == 5 and "Alerte n° 1 toujours sans prise en charge" in staff[-1]["text"]
+    [_, told] = await fake.wait_for_messages(PATIENT, 2)
+    assert told["text"] == texts.with_hotline(texts.ESCALATION_PATIENT_CALL, HOTLINE)
+    bot.clock.advance(timedelta(minutes=30))
+    await bot.dispatch()
+    assert len(fake.messages(STAFF_CHAT)) == 5 and len(fake.messages(PATIENT)) == 2
 
 
 async def test_staff_outage_then_recovery_delivers_the_alert_once(
@@ -252,12 +268,7 @@ async def test_unanswered_question_can_be_forwarded_and_answered(
         lambda: any(a["text"] == texts.STALE_BUTTON for a in fake.callback_answers()),
         what="forged forward refused",
     )
-    fake.send_text(
-        NURSE,
-        "Non, le parking n'est pas remboursé.",
-        chat_id=STAFF_CHAT,
-        reply_to=post["message_id"],
-    )
+    await _relay(fake, post, "Non, le parking n'est pas remboursé.")
     [*_, relayed] = await fake.wait_for_messages(PATIENT, 3)
     assert "le parking n'est pas remboursé" in relayed["text"]
-    assert len(fake.messages(STAFF_CHAT)) == 2  # the post and the relay confirmation
+    assert len(fake.messages(STAFF_CHAT)) == 2  # the post and the preview

@@ -164,6 +164,11 @@ async def test_no_message_text_label_or_token_in_logs_across_flows(
     fake.send_text(
         NURSE, f"On vous rappelle {marker}", chat_id=STAFF_CHAT, reply_to=alert["message_id"]
     )
+    await fake.wait_for(
+        lambda: any("Aperçu" in m["text"] for m in fake.messages(STAFF_CHAT)), what="preview"
+    )
+    preview = next(m for m in fake.messages(STAFF_CHAT) if "Aperçu" in m["text"])
+    fake.press_button(NURSE, preview, fake.buttons(preview)[0][1])
     fake.send_command(PATIENT, "urgence")
     fake.send_command(NURSE, "suivi", "1", chat_id=STAFF_CHAT)
     fake.send_command(NURSE, "patients", chat_id=STAFF_CHAT)

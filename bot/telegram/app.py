@@ -6,9 +6,11 @@ handlers, then the patient's private chat. Anything in other chats is ignored.
 
 from __future__ import annotations
 
+import asyncio
 import html
 import logging
 import traceback
+from collections.abc import Callable
 
 from telegram import BotCommand, Update
 from telegram.constants import ParseMode
@@ -23,6 +25,7 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
+from telegram.request import HTTPXRequest
 
 from bot import texts
 from bot.clock import Clock, SystemClock
@@ -32,6 +35,7 @@ from bot.runtime import Runtime
 from bot.telegram import patient, staff
 from bot.telegram.common import Context, update_id
 from bot.telegram.dispatcher import Dispatcher
+from bot.telegram.inbox import Inbox, InboxBot
 from bot.telegram.ratelimit import PriorityRateLimiter
 from bot.telegram.updates import PerChatUpdateProcessor
 
@@ -61,9 +65,51 @@ async def error_handler(update: object, context: Context) -> None:
                 log.error("could not apologise to the chat: %s", type(exc).__name__)
 
 
+def _is_urgent(rt: Runtime) -> Callable[[Update], bool]:
+    def check(update: Update) -> bool:
+        message = update.message or update.edited_message
+        if message is None or message.chat.type != "private":
+            return False
+        text = message.text or message.caption or ""
+        if text.startswith("/urgence"):
+            return True
+        return bool(text.strip()) and rt.content.conversation.triage.assess(text) is not None
+
+    return check
+
+
+async def _attach_inbox(app: Application, rt: Runtime) -> None:  # type: ignore[type-arg]
+    """Store updates before confirming them, and handle again what a crash cut short."""
+    bot = app.bot
+    processor = app.update_processor
+    if not isinstance(bot, InboxBot) or not isinstance(processor, PerChatUpdateProcessor):
+        return
+
+    def fast_lane(update: Update) -> None:
+        app.create_task(processor.do_process_update(update, app.process_update(update)))
+
+    inbox = Inbox(rt.db, rt.clock, _is_urgent(rt), fast_lane)
+    bot.attach_inbox(inbox)
+    processor.inbox = inbox
+    again, given_up = await inbox.unhandled(bot)
+    for update in again:
+        await app.update_queue.put(update)
+    if again:
+        log.warning("inbox: %d update(s) from before a crash handled again", len(again))
+    for update in given_up:
+        chat = update.effective_chat
+        if chat is not None and chat.type == "private":
+            text = texts.with_hotline(texts.INTERNAL_ERROR, rt.settings.hotline_phone)
+            await rt.db.enqueue(
+                chat_id=chat.id, text=html.escape(text), purpose="reply", now=rt.clock.now()
+            )
+        await inbox.done(update.update_id)
+
+
 async def post_init(app: Application) -> None:  # type: ignore[type-arg]
     rt: Runtime = app.bot_data["runtime"]
     await rt.start()
+    await _attach_inbox(app, rt)
     dispatcher = Dispatcher(rt, app.bot)
     app.bot_data["dispatcher"] = dispatcher
 
@@ -95,7 +141,8 @@ async def post_init(app: Application) -> None:  # type: ignore[type-arg]
 
 async def watch_content(rt: Runtime) -> None:
     """Reload content files that changed on disk; tell staff when an edit is refused."""
-    errors = rt.content.reload_if_changed()
+    # Off the event loop: a large file must not hold up an urgent reply (#12).
+    errors = await asyncio.to_thread(rt.content.reload_if_changed)
     if errors is None:
         return
     if not errors:
@@ -128,18 +175,24 @@ def build_application(
         content=content if content is not None else Content(settings),
         clock=clock if clock is not None else SystemClock(),
     )
-    builder = (
+    # Our own bot object, so that get_updates stores each batch before it is confirmed
+    # (inbox.py); the rest is what ApplicationBuilder would build.
+    bot = InboxBot(
+        settings.telegram_bot_token,
+        base_url=settings.telegram_api_base_url or "https://api.telegram.org/bot",
+        defaults=Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.timezone),
+        rate_limiter=PriorityRateLimiter(max_retries=RATE_LIMIT_RETRIES),
+        request=HTTPXRequest(connection_pool_size=256),
+        get_updates_request=HTTPXRequest(connection_pool_size=1),
+    )
+    app = (
         ApplicationBuilder()
-        .token(settings.telegram_bot_token)
-        .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.timezone))
-        .rate_limiter(PriorityRateLimiter(max_retries=RATE_LIMIT_RETRIES))
+        .bot(bot)
         .concurrent_updates(PerChatUpdateProcessor())
         .post_init(post_init)
         .post_shutdown(post_shutdown)
+        .build()
     )
-    if settings.telegram_api_base_url:
-        builder = builder.base_url(settings.telegram_api_base_url)
-    app = builder.build()
     app.bot_data["runtime"] = runtime
 
     staff_chat = filters.Chat(chat_id=settings.staff_chat_id)
@@ -153,8 +206,10 @@ def build_application(
         ChatMemberHandler(patient.stranger_group, ChatMemberHandler.MY_CHAT_MEMBER), group=-1
     )
 
-    # Staff group.
-    app.add_handler(CallbackQueryHandler(staff.staff_callback, pattern=r"^(ack|close):"))
+    # Staff group: buttons are checked against the chat they were pressed in (callbacks.py).
+    app.add_handler(CallbackQueryHandler(staff.staff_callback, pattern=r"^(ack|close|rs|rc):"))
+    app.add_handler(CommandHandler("alertes", staff.alerts_command, filters=staff_chat | private))
+    app.add_handler(CommandHandler(["aide", "help"], staff.staff_help, filters=staff_chat))
     app.add_handler(CommandHandler("clore", staff.close_command, filters=staff_chat | private))
     app.add_handler(CommandHandler("recharger", staff.reload_command, filters=staff_chat | private))
     for name, callback in (
@@ -186,11 +241,6 @@ def build_application(
     app.add_handler(MessageHandler(private & filters.TEXT, patient.text_message))
     app.add_handler(
         MessageHandler(private & ~filters.TEXT & filters.UpdateType.MESSAGE, patient.media_message)
-    )
-    app.add_handler(CallbackQueryHandler(patient.consent_callback, pattern=r"^consent:"))
-    app.add_handler(CallbackQueryHandler(patient.erase_callback, pattern=r"^erase:"))
-    app.add_handler(
-        CallbackQueryHandler(patient.checkin_callback, pattern=rf"^{patient.CB_CHECKIN}")
     )
     app.add_handler(CallbackQueryHandler(patient.callback))
 

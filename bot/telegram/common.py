@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import html
 import logging
+from collections.abc import Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest, Forbidden, TelegramError
@@ -11,7 +11,10 @@ from telegram.ext import ContextTypes
 
 from bot.conversation import Button, Reply
 from bot.escalation import buttons_json
+from bot.render import esc
 from bot.runtime import Runtime
+from bot.session import Action, RunCommand, Send, StaffDirect, Wake
+from bot.telegram.ratelimit import URGENT
 
 log = logging.getLogger("bot.telegram")
 
@@ -45,11 +48,43 @@ def keyboard(
 
 def reply_html(reply: Reply) -> str:
     """Core replies are plain text; Telegram gets them HTML-escaped."""
-    return html.escape(reply.text, quote=False)
+    return esc(reply.text)
+
+
+async def execute(context: Context, actions: Sequence[Action]) -> None:
+    """Carry out what the session decided, in order."""
+    from bot.telegram import patient  # the command flows live with the patient handlers
+
+    for action in actions:
+        if isinstance(action, Send):
+            rows = [list(r) for r in action.extra_rows]
+            await send_reply(context, action.chat_id, action.reply, rows, urgent=action.urgent)
+        elif isinstance(action, StaffDirect):
+            await post_to_staff_now(context, action.text)
+        elif isinstance(action, RunCommand):
+            await patient.run_command(context, action.chat_id, action.command)
+        elif isinstance(action, Wake):
+            wake_dispatcher(context)
+
+
+async def post_to_staff_now(context: Context, text: str) -> None:
+    """Best effort, outside the outbox (used when storage fails): never raises."""
+    staff = runtime(context).settings.staff_chat_id
+    if staff is None:
+        return
+    try:
+        await context.bot.send_message(staff, text)
+    except TelegramError as exc:
+        log.critical("direct staff post failed too (%s)", type(exc).__name__)
 
 
 async def send_reply(
-    context: Context, chat_id: int, reply: Reply, extra_rows: list[list[Button]] | None = None
+    context: Context,
+    chat_id: int,
+    reply: Reply,
+    extra_rows: list[list[Button]] | None = None,
+    *,
+    urgent: bool = False,
 ) -> Message | None:
     """Send a core reply to a chat. If Telegram fails, queue it in the outbox instead.
 
@@ -61,6 +96,13 @@ async def send_reply(
     text = reply_html(reply)
     markup = keyboard(rows)
     try:
+        if urgent:
+            return await context.bot.send_message(
+                chat_id,
+                text,
+                reply_markup=markup,
+                rate_limit_args=URGENT,  # type: ignore[arg-type]  # InboxBot's limiter takes it
+            )
         return await context.bot.send_message(chat_id, text, reply_markup=markup)
     except Forbidden:
         await runtime(context).db.stop_patient_chat(chat_id)

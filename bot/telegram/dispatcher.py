@@ -6,7 +6,9 @@ result. Failures are sorted by what Telegram meant:
 
 - 429 ``RetryAfter``: wait exactly what Telegram asked, without counting an attempt;
 - 403 ``Forbidden`` to a patient: they blocked the bot; mark them stopped, never retry;
-- 400 ``BadRequest``: our message is wrong and will stay wrong; mark failed and log;
+- 400 ``BadRequest``: our message is wrong as it is: sent again at once as plain text that
+  fits, then without buttons, and only then marked failed (a staff thread never waits on a
+  failed post; a relay that fails is reported in its thread);
 - timeouts, 5xx, connection errors: retry with exponential backoff, forever. A timed-out
   send may still have reached Telegram, so delivery is at-least-once (see README).
 """
@@ -14,21 +16,22 @@ result. Failures are sorted by what Telegram meant:
 from __future__ import annotations
 
 import asyncio
-import html
 import logging
 from datetime import datetime, timedelta
 
 import aiosqlite
 from telegram import Bot, ReplyParameters
+from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
+from bot import callbacks as cb
 from bot import texts
 from bot.db import from_db
 from bot.escalation import parse_buttons
 from bot.reminders.plan import checkin_buttons, render_text
+from bot.render import esc, html_format, plain_fallback
 from bot.runtime import Runtime
 from bot.telegram.common import keyboard
-from bot.telegram.patient import CB_CHECKIN
 
 log = logging.getLogger("bot.dispatcher")
 
@@ -76,8 +79,10 @@ class Dispatcher:
     async def _tick_once(self) -> None:
         rt = self.runtime
         await self._purge_if_due()
+        if rt.session.pending:
+            await rt.session.flush_pending()
         if rt.escalation is not None and rt.settings.staff_chat_id is not None:
-            await rt.escalation.renotify_due()
+            await rt.escalation.run_policy()
             await self._note_unanswered_checkins()
         if await self._outbox():
             await self._steps()
@@ -157,12 +162,12 @@ class Dispatcher:
         appointment = from_db(str(row["appointment_at"]))
         text = render_text(step, appointment, rt.settings.timezone, rt.settings.hotline_phone)
         rows = [
-            [(label, f"{CB_CHECKIN}{row_id}:{value}") for label, value in chunk]
+            [(label, cb.encode(cb.CheckinAnswer(row_id, value))) for label, value in chunk]
             for chunk in _chunks(checkin_buttons(step), 3 if step.scale is None else 6)
         ]
         try:
             sent = await self.bot.send_message(
-                int(row["chat_id"]), html.escape(text, quote=False), reply_markup=keyboard(rows)
+                int(row["chat_id"]), esc(text), reply_markup=keyboard(rows)
             )
         except RetryAfter as exc:
             await rt.db.step_retry(
@@ -208,11 +213,14 @@ class Dispatcher:
         if staff_chat is None:
             return
         now = rt.clock.now()
-        for row in await rt.db.unanswered_checkins(now - rt.content.plan.no_answer_alert_after):
+        plan = rt.content.plan
+        for row in await rt.db.unanswered_checkins(now - plan.no_answer_alert_after):
             sent = from_db(str(row["sent_at"]))
-            text = texts.NO_ANSWER_NOTE.format(
-                label=html.escape(str(row["label"])),
-                step=html.escape(str(row["step_id"])),
+            step = plan.get(str(row["step_id"]))
+            text = html_format(
+                texts.NO_ANSWER_NOTE,
+                label=row["label"],
+                step=texts.step_title(step.days, step.offset) if step else row["step_id"],
                 sent=texts.short_time(sent, rt.settings.timezone),
             )
             await rt.db.note_no_answer(int(row["id"]), staff_chat, text, now)
@@ -223,17 +231,20 @@ class Dispatcher:
         row_id = int(row["id"])
         reply_to = row["reply_to"]
         if row["purpose"] in THREAD_PURPOSES and row["alert_id"] is not None:
-            reply_to = await rt.db.first_alert_post(int(row["alert_id"]))
-            if reply_to is None:
+            state, first_post = await rt.db.alert_post_state(int(row["alert_id"]))
+            if state in ("pending", "sending"):
                 # The alert's own post has not gone out yet; keep the thread in order.
                 await rt.db.outbox_retry(
                     row_id, rt.clock.now() + timedelta(seconds=2), "waiting", count_attempt=False
                 )
                 return True
+            reply_to = first_post  # None if it failed: the follow-up goes out on its own
+        plain = int(row["plain"])
         try:
             sent = await self.bot.send_message(
                 int(row["chat_id"]),
                 str(row["text"]),
+                parse_mode=None if plain else ParseMode.HTML,
                 reply_markup=keyboard(parse_buttons(row["buttons"])),
                 reply_parameters=ReplyParameters(
                     message_id=int(reply_to), allow_sending_without_reply=True
@@ -263,10 +274,22 @@ class Dispatcher:
                 log.info("patient chat blocked the bot; patient stopped")
                 await rt.db.outbox_failed(row_id, "Forbidden")
                 await rt.db.stop_patient_chat(chat_id)
+                await self._report_relay_failure(row, texts.RELAY_FAILED_BLOCKED)
             return True
         except BadRequest as exc:
+            if plain < 2:
+                # Rejected as it is (too long, bad markup, a button): plain text that fits,
+                # then the same without buttons. Never a silent failure for a staff post.
+                log.warning(
+                    "outbox row %s rejected (%s); resent as plain text", row_id, type(exc).__name__
+                )
+                await rt.db.outbox_downgrade(
+                    row_id, plain_fallback(str(row["text"])), keep_buttons=plain == 0
+                )
+                return True
             log.error("outbox row %s rejected by Telegram: %s", row_id, type(exc).__name__)
             await rt.db.outbox_failed(row_id, "BadRequest")
+            await self._report_relay_failure(row, texts.RELAY_FAILED_REJECTED)
             return True
         except (NetworkError, TelegramError) as exc:
             await rt.db.outbox_retry(
@@ -276,3 +299,18 @@ class Dispatcher:
             return True
         await rt.db.outbox_sent(row_id, sent.message_id, rt.clock.now())
         return True
+
+    async def _report_relay_failure(self, row: aiosqlite.Row, reason: str) -> None:
+        """A staff reply that could not reach the patient is said in its thread."""
+        rt = self.runtime
+        staff = rt.settings.staff_chat_id
+        if row["purpose"] != "relay" or row["alert_id"] is None or staff is None:
+            return
+        await rt.db.enqueue(
+            chat_id=staff,
+            text=html_format(texts.RELAY_FAILED, alert_id=row["alert_id"], reason=reason),
+            purpose="followup",
+            alert_id=int(row["alert_id"]),
+            priority=50,
+            now=rt.clock.now(),
+        )

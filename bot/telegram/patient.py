@@ -2,29 +2,22 @@
 
 from __future__ import annotations
 
-import html
 import logging
 
 from telegram import CallbackQuery, Message, Update
 from telegram.error import TelegramError
 
+from bot import callbacks as cb
 from bot import texts
-from bot.conversation import CB_FAQ, CB_OTHER, CB_THEME, CB_THEMES, Button, Reply
+from bot.conversation import Button, Reply
 from bot.db import from_db
-from bot.normalize import normalize
+from bot.escalation import AlertKind, told_summary
 from bot.reminders.plan import checkin_buttons, is_worrying, scale_score
-from bot.telegram.common import Context, runtime, send_reply, wake_dispatcher
-from bot.telegram.ratelimit import URGENT
+from bot.render import html_format
+from bot.telegram.common import Context, execute, runtime, send_reply, wake_dispatcher
 from bot.triage import TriageResult
 
 log = logging.getLogger("bot.patient")
-
-CB_FORWARD = "fwd:"
-CB_CONSENT_YES = "consent:yes"
-CB_CONSENT_NO = "consent:no"
-CB_ERASE_YES = "erase:yes"
-CB_ERASE_NO = "erase:no"
-CB_CHECKIN = "ci:"
 
 # What Telegram can carry besides text, by the Message attribute that holds it.
 MEDIA_KINDS = (
@@ -77,8 +70,8 @@ async def start(update: Update, context: Context) -> None:
             date=texts.appointment_words(when, tz), retention=str(rt.settings.retention_days)
         )
         buttons = (
-            (Button(texts.CONSENT_YES, CB_CONSENT_YES),),
-            (Button(texts.CONSENT_NO, CB_CONSENT_NO),),
+            (Button(texts.CONSENT_YES, cb.encode(cb.Consent(True))),),
+            (Button(texts.CONSENT_NO, cb.encode(cb.Consent(False))),),
         )
         await send_reply(context, chat.id, Reply("info", text, buttons=buttons))
         return
@@ -92,14 +85,14 @@ async def start(update: Update, context: Context) -> None:
     await send_reply(context, chat.id, rt.content.conversation.welcome())
 
 
-async def consent_callback(update: Update, context: Context) -> None:
+async def consent_callback(update: Update, context: Context, yes: bool) -> None:
     query = update.callback_query
     chat = update.effective_chat
     if query is None or chat is None:
         return
     rt = runtime(context)
     hotline = rt.settings.hotline_phone
-    if query.data == CB_CONSENT_NO:
+    if not yes:
         await query.answer()
         await rt.enrollment.decline(chat.id)
         await _drop_buttons(query)
@@ -165,11 +158,20 @@ async def erase(update: Update, context: Context) -> None:
     chat = update.effective_chat
     if chat is None:
         return
-    buttons = ((Button(texts.ERASE_YES, CB_ERASE_YES), Button(texts.ERASE_NO, CB_ERASE_NO)),)
-    await send_reply(context, chat.id, Reply("info", texts.ERASE_CONFIRM, buttons=buttons))
+    await send_reply(context, chat.id, _erase_question())
 
 
-async def erase_callback(update: Update, context: Context) -> None:
+def _erase_question() -> Reply:
+    buttons = (
+        (
+            Button(texts.ERASE_YES, cb.encode(cb.Erase(True))),
+            Button(texts.ERASE_NO, cb.encode(cb.Erase(False))),
+        ),
+    )
+    return Reply("info", texts.ERASE_CONFIRM, buttons=buttons)
+
+
+async def erase_callback(update: Update, context: Context, yes: bool) -> None:
     query = update.callback_query
     chat = update.effective_chat
     if query is None or chat is None:
@@ -177,7 +179,7 @@ async def erase_callback(update: Update, context: Context) -> None:
     rt = runtime(context)
     await query.answer()
     await _drop_buttons(query)
-    if query.data != CB_ERASE_YES:
+    if not yes:
         await send_reply(context, chat.id, Reply("info", texts.ERASE_KEPT))
         return
     patient = await rt.enrollment.erase(chat.id)
@@ -185,7 +187,7 @@ async def erase_callback(update: Update, context: Context) -> None:
     if patient is not None and rt.settings.staff_chat_id is not None:
         await rt.db.enqueue(
             chat_id=rt.settings.staff_chat_id,
-            text=texts.PATIENT_LEFT.format(label=html.escape(str(patient["label"]))),
+            text=html_format(texts.PATIENT_LEFT, label=patient["label"]),
             purpose="notice",
             now=rt.clock.now(),
         )
@@ -193,19 +195,17 @@ async def erase_callback(update: Update, context: Context) -> None:
     await send_reply(context, chat.id, _info(texts.ERASED, rt.settings.hotline_phone))
 
 
-async def checkin_callback(update: Update, context: Context) -> None:
-    """An answer button under a check-in: ``ci:<step row>:<value>``, never trusted."""
+async def checkin_callback(update: Update, context: Context, answer: cb.CheckinAnswer) -> None:
+    """An answer button under a check-in; the step must belong to this very chat."""
     query = update.callback_query
     chat = update.effective_chat
     if query is None or chat is None:
         return
     rt = runtime(context)
-    parts = (query.data or "").split(":")
-    raw_row, value = (parts[1], parts[2]) if len(parts) == 3 else ("", "")
-    row = await rt.db.step(int(raw_row)) if raw_row.isdigit() else None
+    row = await rt.db.step(answer.step_row)
     step = rt.content.plan.get(str(row["step_id"])) if row is not None else None
+    value = answer.value
     valid = step is not None and value in {v for _, v in checkin_buttons(step)}
-    # The step must belong to the patient of this very chat.
     if row is None or step is None or not valid or row["chat_id"] != chat.id:
         await query.answer(texts.STALE_BUTTON)
         return
@@ -219,14 +219,29 @@ async def checkin_callback(update: Update, context: Context) -> None:
     hotline = rt.settings.hotline_phone
     if is_worrying(step, value, previous) and rt.escalation is not None:
         label = next((lbl for lbl, v in checkin_buttons(step) if v == value), value)
-        await send_reply(context, chat.id, _info(texts.CHECKIN_WORRYING, hotline))
+        reply = _info(texts.CHECKIN_WORRYING, hotline)
+        await send_reply(context, chat.id, reply, urgent=True)
         found = TriageResult(
             severity="urgent", categories=("suivi",), labels=(texts.CHECKIN_ALERT_LABEL,)
         )
-        await rt.escalation.raise_alert(chat.id, f"{step.id} : {label}", found)
+        title = texts.step_title(step.days, step.offset)
+        await rt.escalation.raise_alert(
+            chat.id,
+            f"{title} — {step_question(step.text)} : {label}",
+            found,
+            told=told_summary(reply.text, hotline),
+            kind=AlertKind.CHECKIN,
+            update_id=update.update_id,
+        )
         wake_dispatcher(context)
         return
     await send_reply(context, chat.id, Reply("info", texts.CHECKIN_THANKS))
+
+
+def step_question(text: str) -> str:
+    """The question of a check-in text, for staff: its last line ending with "?"."""
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip().endswith("?")]
+    return lines[-1] if lines else text.strip().splitlines()[0] if text.strip() else ""
 
 
 async def help_command(update: Update, context: Context) -> None:
@@ -248,24 +263,10 @@ async def urgence(update: Update, context: Context) -> None:
     message = update.effective_message
     if chat is None or message is None:
         return
-    conv = runtime(context).content.conversation
-    await handle_urgent(context, chat.id, message.text or "/urgence", conv.human_request())
-
-
-async def handle_urgent(context: Context, chat_id: int, text: str, reply: Reply) -> None:
-    """Phone number to the patient first, then the staff alert (which is only a DB row)."""
-    token = URGENT.set(True)  # ahead of every queued ordinary reply (ratelimit.py)
-    try:
-        await send_reply(context, chat_id, reply)
-    finally:
-        URGENT.reset(token)
     rt = runtime(context)
-    if rt.escalation is None or reply.triage is None:
-        log.error("urgent message but no staff group configured; patient got the hotline")
-        return
-    alert_id = await rt.escalation.raise_alert(chat_id, text, reply.triage)
-    log.info("alert %s raised, severity %s", alert_id, reply.triage.severity)
-    wake_dispatcher(context)
+    reply = rt.content.conversation.human_request()
+    actions = await rt.session.urgent(chat.id, message.text or "/urgence", reply, update.update_id)
+    await execute(context, actions)
 
 
 async def text_message(update: Update, context: Context) -> None:
@@ -273,51 +274,22 @@ async def text_message(update: Update, context: Context) -> None:
     message = update.effective_message
     if chat is None or message is None:
         return
-    await handle_text(context, chat.id, message.text or "")
+    await handle_text(context, chat.id, message.text or "", update.update_id)
 
 
-async def handle_text(context: Context, chat_id: int, text: str) -> None:
+async def handle_text(context: Context, chat_id: int, text: str, update_id: int) -> None:
+    actions = await runtime(context).session.on_text(chat_id, text, update_id)
+    await execute(context, actions)
+
+
+async def run_command(context: Context, chat_id: int, command: str) -> None:
+    """A command's flow asked for in words ("STOP", "supprimer mes données")."""
     rt = runtime(context)
-    conv = rt.content.conversation
-    if rt.throttle.hit(chat_id):
-        found = conv.triage.assess(text)
-        if found is not None:
-            await handle_urgent(context, chat_id, text, conv.urgent(found))
-        elif rt.throttle.should_warn(chat_id):
-            await send_reply(context, chat_id, _info(texts.SLOW_DOWN, rt.settings.hotline_phone))
-        return
-    reply = conv.respond(text)
-    if reply.kind == "urgent":
-        await handle_urgent(context, chat_id, text, reply)
-        return
-    if rt.escalation is not None:
-        open_alert = await rt.escalation.open_alert(chat_id)
-        if open_alert is not None:
-            # A person is on the case: the message goes to them, the bot steps back.
-            await rt.escalation.follow_up(open_alert, text)
-            wake_dispatcher(context)
-            await send_reply(
-                context,
-                chat_id,
-                Reply(
-                    "info", texts.with_hotline(texts.FOLLOWUP_FORWARDED, rt.settings.hotline_phone)
-                ),
-            )
-            return
-    extra: list[list[Button]] = []
-    if reply.record_unanswered:
-        patient = await rt.db.patient_by_chat(chat_id)
-        row_id = await rt.db.record_unanswered(
-            chat_id=chat_id,
-            patient_id=int(patient["id"]) if patient is not None else None,
-            kind=reply.kind,
-            normalized=normalize(text)[:500],
-            text=text,
-            now=rt.clock.now(),
-        )
-        if reply.offer_forward and rt.escalation is not None:
-            extra.append([Button(texts.FORWARD_BUTTON, f"{CB_FORWARD}{row_id}")])
-    await send_reply(context, chat_id, reply, extra)
+    if command == "stop":
+        await rt.enrollment.stop(chat_id)
+        await send_reply(context, chat_id, _info(texts.STOPPED, rt.settings.hotline_phone))
+    elif command == "supprimer":
+        await send_reply(context, chat_id, _erase_question())
 
 
 async def media_message(update: Update, context: Context) -> None:
@@ -329,7 +301,7 @@ async def media_message(update: Update, context: Context) -> None:
     caption = message.caption or ""
     if caption.strip():
         # A photo captioned "je saigne" is a message like any other: read the caption.
-        await handle_text(context, chat.id, caption)
+        await handle_text(context, chat.id, caption, update.update_id)
         return
     kind = media_kind(message)
     if kind == "other":  # nothing we know of: treat it as an empty message
@@ -363,10 +335,8 @@ async def edited_message(update: Update, context: Context) -> None:
     if chat is None or message is None:
         return
     text = message.text or message.caption or ""
-    rt = runtime(context)
-    found = rt.content.conversation.triage.assess(text) if text.strip() else None
-    if found is not None:
-        await handle_urgent(context, chat.id, text, rt.content.conversation.urgent(found))
+    actions = await runtime(context).session.on_edit(chat.id, text, update.update_id)
+    await execute(context, actions)
 
 
 async def unknown_command(update: Update, context: Context) -> None:
@@ -374,25 +344,40 @@ async def unknown_command(update: Update, context: Context) -> None:
 
 
 async def callback(update: Update, context: Context) -> None:
-    """Buttons under the bot's messages in a private chat. Data is never trusted."""
+    """Every button pressed in a private chat. Data is never trusted: decoded strictly, and a
+    patient button acts only in a private chat, on that chat's own rows."""
     query = update.callback_query
     chat = update.effective_chat
     if query is None or chat is None:
         return
-    data = query.data or ""
+    data = cb.decode(query.data)
+    if data is None or chat.type != "private" or cb.audience(data) != "patient":
+        log.info("button refused: unknown data or wrong chat")
+        await query.answer(texts.STALE_BUTTON)
+        return
     conv = runtime(context).content.conversation
     reply: Reply | None = None
-    if data == CB_OTHER:
-        reply = conv.other_question()
-    elif data == CB_THEMES:
-        reply = conv.themes()
-    elif data.startswith(CB_FAQ):
-        reply = conv.answer_by_id(data[len(CB_FAQ) :])
-    elif data.startswith(CB_THEME) and data[len(CB_THEME) :].isdigit():
-        reply = conv.theme(int(data[len(CB_THEME) :]))
-    elif data.startswith(CB_FORWARD) and data[len(CB_FORWARD) :].isdigit():
-        await forward_question(update, context, int(data[len(CB_FORWARD) :]))
-        return
+    match data:
+        case cb.Consent(yes):
+            await consent_callback(update, context, yes)
+            return
+        case cb.Erase(yes):
+            await erase_callback(update, context, yes)
+            return
+        case cb.CheckinAnswer():
+            await checkin_callback(update, context, data)
+            return
+        case cb.Forward(question_id):
+            await forward_question(update, context, question_id)
+            return
+        case cb.OtherQuestion():
+            reply = conv.other_question()
+        case cb.Themes():
+            reply = conv.themes()
+        case cb.FaqAnswer(entry_id):
+            reply = conv.answer_by_id(entry_id)
+        case cb.Theme(index):
+            reply = conv.theme(index)
     if reply is None:
         await query.answer(texts.STALE_BUTTON)
         return

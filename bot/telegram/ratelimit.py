@@ -1,49 +1,69 @@
 """Telegram's flood limits, with a priority lane for urgent replies.
 
 ptb's AIORateLimiter queues every request first come, first served under Telegram's ~30
-messages per second. Under load (bench/load.py: 500 patients at once) that put a patient
-who wrote "je saigne beaucoup" ten seconds behind other people's FAQ answers. A reply that
-carries the phone number must not wait: requests sent while :data:`URGENT` is set skip the
-overall queue (they still pause during a 429's retry_after, and per-group limits still
-apply). A handful of urgent messages above 30/s is within what Telegram tolerates; if it
-ever answers 429, the limiter's retries and our outbox take over as for any message.
+messages per second. Under load (bench/load.py: 500 patients at once) that put a patient who
+wrote "je saigne beaucoup" seconds behind other people's FAQ answers. A reply that carries
+the phone number must not wait.
 
-This overrides ``_run_request``, a private method of ptb 22's AIORateLimiter: the project
-pins ``python-telegram-bot<23`` and tests/test_hostile.py measures the priority, so a change
-in ptb shows up as a failing test rather than a silent loss of priority.
+Built on ptb's public API only (#11): :class:`PriorityRateLimiter` is a
+``BaseRateLimiter`` that delegates ordinary requests to an ``AIORateLimiter``. A request sent
+with ``rate_limit_args={"urgent": True}`` to a private chat skips the overall queue; if
+Telegram answers 429 it waits the ``retry_after`` and tries again, up to ``max_retries``
+times, like the ordinary lane. A handful of urgent messages above 30/s is within what
+Telegram tolerates; if not, our outbox takes over as for any message.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Callable, Coroutine
-from contextvars import ContextVar
 from typing import Any
 
-from telegram.ext import AIORateLimiter
+from telegram.error import RetryAfter
+from telegram.ext import AIORateLimiter, BaseRateLimiter
+
+log = logging.getLogger("bot.ratelimit")
 
 JSONDict = dict[str, Any]
+RateLimitArgs = dict[str, Any]
+URGENT: RateLimitArgs = {"urgent": True}
 
-URGENT: ContextVar[bool] = ContextVar("urgent_send", default=False)
+
+def _seconds(exc: RetryAfter) -> float:
+    wait = exc.retry_after
+    return wait if isinstance(wait, int | float) else wait.total_seconds()
 
 
-class PriorityRateLimiter(AIORateLimiter):
-    async def _run_request(
+class PriorityRateLimiter(BaseRateLimiter[RateLimitArgs]):
+    def __init__(self, max_retries: int = 0) -> None:
+        self._max_retries = max_retries
+        self._ordinary = AIORateLimiter(max_retries=max_retries)
+
+    async def initialize(self) -> None:
+        await self._ordinary.initialize()
+
+    async def shutdown(self) -> None:
+        await self._ordinary.shutdown()
+
+    async def process_request(
         self,
-        chat: bool,
-        group: str | int | bool,
-        allow_paid_broadcast: bool,
         callback: Callable[..., Coroutine[Any, Any, bool | JSONDict | list[JSONDict]]],
         args: Any,
         kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: RateLimitArgs | None,
     ) -> bool | JSONDict | list[JSONDict]:
-        if URGENT.get() and not group:
-            await self._retry_after_event.wait()
-            return await callback(*args, **kwargs)
-        return await super()._run_request(
-            chat=chat,
-            group=group,
-            allow_paid_broadcast=allow_paid_broadcast,
-            callback=callback,
-            args=args,
-            kwargs=kwargs,
-        )
+        chat_id = data.get("chat_id")
+        private = isinstance(chat_id, int) and chat_id > 0
+        if rate_limit_args and rate_limit_args.get("urgent") and private:
+            for attempt in range(self._max_retries + 1):
+                try:
+                    return await callback(*args, **kwargs)
+                except RetryAfter as exc:
+                    if attempt == self._max_retries:
+                        raise
+                    log.info("urgent reply: Telegram asked to wait %.1f s", _seconds(exc))
+                    await asyncio.sleep(_seconds(exc) + 0.1)
+        return await self._ordinary.process_request(callback, args, kwargs, endpoint, data, None)

@@ -17,12 +17,14 @@ from telegram import Message, Update
 from telegram.constants import ChatMemberStatus
 from telegram.error import TelegramError
 
+from bot import callbacks as cb
 from bot import texts
 from bot.chart import pain_chart
 from bot.db import from_db
 from bot.enrollment import INVITE_VALIDITY, link_for, parse_local, valid_label
-from bot.escalation import close_buttons, parse_buttons
+from bot.escalation import close_buttons, draft_buttons, parse_buttons
 from bot.reminders.plan import checkin_buttons
+from bot.render import esc, html_format
 from bot.telegram.common import Context, keyboard, runtime, wake_dispatcher
 
 log = logging.getLogger("bot.staff")
@@ -35,12 +37,29 @@ MEMBER_STATUSES = {
 }
 
 
+# Telegram's placeholder user for anonymous group admins (``sender_chat`` holds the group).
+ANONYMOUS_ADMIN_ID = 1087968824
+
+
 async def is_staff(update: Update, context: Context) -> bool:
+    """Sent in the staff group by a person who is staff.
+
+    An anonymous group admin (or a channel post) carries no person: it counts as staff only
+    when it speaks as the staff group itself and ALLOW_ANONYMOUS_STAFF is set.
+    """
     rt = runtime(context)
     chat = update.effective_chat
     user = update.effective_user
     if chat is None or user is None or chat.id != rt.settings.staff_chat_id:
         return False
+    message = update.effective_message
+    sender_chat = message.sender_chat if message is not None else None
+    if sender_chat is not None or user.id == ANONYMOUS_ADMIN_ID:
+        return (
+            rt.settings.allow_anonymous_staff
+            and sender_chat is not None
+            and sender_chat.id == rt.settings.staff_chat_id
+        )
     if rt.settings.staff_user_ids:
         return user.id in rt.settings.staff_user_ids
     try:
@@ -65,7 +84,7 @@ async def _refuse(update: Update, context: Context, what: str) -> None:
     if update.callback_query is not None:
         await update.callback_query.answer(texts.STAFF_NOT_ALLOWED, show_alert=True)
     elif chat is not None and chat.type == "private":
-        await context.bot.send_message(chat.id, html.escape(texts.STAFF_NOT_ALLOWED))
+        await context.bot.send_message(chat.id, esc(texts.STAFF_NOT_ALLOWED))
 
 
 def _display_name(update: Update) -> str:
@@ -76,19 +95,27 @@ def _display_name(update: Update) -> str:
 
 
 async def staff_callback(update: Update, context: Context) -> None:
-    """'Pris en charge' and 'Clore' buttons on alert posts."""
+    """Buttons on staff posts: 'Pris en charge', 'Clore', 'Envoyer au patient', 'Annuler'.
+
+    Decoded strictly; acts only in the staff group, for staff, and only on the alert (or
+    draft) of the very post the button is under.
+    """
     query = update.callback_query
     if query is None:
         return
-    data = query.data or ""
-    action, _, raw_id = data.partition(":")
+    data = cb.decode(query.data)
+    if data is None or cb.audience(data) != "staff":
+        await query.answer(texts.STAFF_UNKNOWN_ALERT, show_alert=True)
+        return
     if not await is_staff(update, context):
-        await _refuse(update, context, action)
+        await _refuse(update, context, type(data).__name__)
+        return
+    if isinstance(data, cb.RelaySend | cb.RelayCancel):
+        await _settle_draft(update, context, data)
         return
     rt = runtime(context)
-    alert_id = int(raw_id) if raw_id.isdigit() else -1
+    alert_id = data.alert_id  # type: ignore[union-attr]
     alert = await rt.db.alert(alert_id)
-    # A forged or stale button never acts on another alert: the id must match the post.
     message = query.message
     posted = (
         await rt.db.alert_by_post(message.chat.id, message.message_id)
@@ -99,33 +126,69 @@ async def staff_callback(update: Update, context: Context) -> None:
         await query.answer(texts.STAFF_UNKNOWN_ALERT, show_alert=True)
         return
     tz = rt.settings.timezone
-    if action == "ack":
+    if isinstance(data, cb.Ack):
         outcome = await rt.escalation.acknowledge(
             alert_id, query.from_user.id, _display_name(update)
         )
         row = outcome.alert
         if not outcome.won:
-            if row is not None and row["status"] == "closed":
+            if row is not None and row["status"] not in ("open", "acknowledged"):
                 await query.answer(texts.STAFF_ALREADY_CLOSED, show_alert=True)
             else:
                 name = str(row["acknowledged_by_name"]) if row is not None else "?"
                 await query.answer(texts.STAFF_ALREADY_ACK.format(name=name), show_alert=True)
             return
         await query.answer(texts.STAFF_ACK_DONE)
-        line = texts.STAFF_ACK_LINE.format(
-            name=html.escape(_display_name(update)), time=texts.clock_time(rt.clock.now(), tz)
+        line = html_format(
+            texts.STAFF_ACK_LINE,
+            name=_display_name(update),
+            time=texts.clock_time(rt.clock.now(), tz),
         )
         await _mark_posts(context, alert_id, line, keep_close=True)
         wake_dispatcher(context)
-    elif action == "close":
+    else:
         if not await rt.escalation.close(alert_id):
             await query.answer(texts.STAFF_ALREADY_CLOSED, show_alert=True)
             return
         await query.answer(texts.STAFF_CLOSED_DONE)
-        line = texts.STAFF_CLOSED_LINE.format(time=texts.clock_time(rt.clock.now(), tz))
+        line = html_format(texts.STAFF_CLOSED_LINE, time=texts.clock_time(rt.clock.now(), tz))
         await _mark_posts(context, alert_id, line, keep_close=False)
+
+
+async def _settle_draft(
+    update: Update, context: Context, data: cb.RelaySend | cb.RelayCancel
+) -> None:
+    """'Envoyer au patient' or 'Annuler' under a relay preview: once, by any staff member."""
+    query = update.callback_query
+    assert query is not None
+    rt = runtime(context)
+    if rt.escalation is None:
+        return
+    if isinstance(data, cb.RelaySend):
+        draft = await rt.escalation.send_draft(data.draft_id)
+        ok, template = draft is not None, texts.RELAY_SENT_LINE
     else:
-        await query.answer(texts.STAFF_UNKNOWN_ALERT, show_alert=True)
+        ok, template = await rt.escalation.cancel_draft(data.draft_id), texts.RELAY_CANCELLED_LINE
+    if not ok:
+        await query.answer(texts.RELAY_DRAFT_GONE, show_alert=True)
+        return
+    await query.answer()
+    wake_dispatcher(context)
+    message = query.message
+    if message is None:
+        return
+    line = html_format(
+        template,
+        name=_display_name(update),
+        time=texts.clock_time(rt.clock.now(), rt.settings.timezone),
+    )
+    original = getattr(message, "text_html", None) or ""
+    try:
+        await context.bot.edit_message_text(
+            original + line, chat_id=message.chat.id, message_id=message.message_id
+        )
+    except TelegramError as exc:
+        log.info("could not update relay preview: %s", type(exc).__name__)
 
 
 async def _mark_posts(context: Context, alert_id: int, line: str, keep_close: bool) -> None:
@@ -150,7 +213,12 @@ def _close_rows(alert_id: int) -> list[list[tuple[str, str]]]:
 
 
 async def staff_reply(update: Update, context: Context) -> None:
-    """A staff member replies to an alert post: the bot sends the text to the patient."""
+    """A staff member replies to an alert post: a preview, sent only on 'Envoyer au patient'.
+
+    Why a preview rather than relaying every reply (#11): staff also talk among themselves
+    under an alert ("@Marie tu peux voir ?"), and nothing a patient reads should leave by
+    accident. The preview shows exactly what the patient will get, split as it will be.
+    """
     message = update.effective_message
     if message is None or message.reply_to_message is None:
         return
@@ -165,22 +233,44 @@ async def staff_reply(update: Update, context: Context) -> None:
         await _refuse(update, context, "relay")
         return
     text = (message.text or "").strip()
-    if not text:
+    if not text or update.effective_user is None:
         return
-    if alert["status"] == "open" and update.effective_user is not None:
-        # Answering the patient is taking charge.
-        outcome = await rt.escalation.acknowledge(
-            int(alert["id"]), update.effective_user.id, _display_name(update)
-        )
-        if outcome.won:
-            line = texts.STAFF_ACK_LINE.format(
-                name=html.escape(_display_name(update)),
-                time=texts.clock_time(rt.clock.now(), rt.settings.timezone),
+    draft_id, preview = await rt.escalation.draft_reply(alert, update.effective_user.id, text)
+    await message.reply_text(preview, reply_markup=keyboard(parse_buttons(draft_buttons(draft_id))))
+
+
+async def alerts_command(update: Update, context: Context) -> None:
+    """/alertes: threads in progress, oldest first."""
+    message = await _staff_message(update, context, "alertes")
+    if message is None:
+        return
+    rt = runtime(context)
+    tz = rt.settings.timezone
+    rows = await rt.db.open_alerts()
+    if not rows:
+        await _reply(message, esc(texts.STAFF_OPEN_ALERTS_NONE))
+        return
+    lines = [texts.STAFF_OPEN_ALERTS_HEADER]
+    for r in rows:
+        state = texts.ALERT_STATE_WORDS.get(str(r["status"]), str(r["status"]))
+        lines.append(
+            html_format(
+                texts.STAFF_OPEN_ALERT_LINE,
+                id=r["id"],
+                kind=rt.escalation.severity_label(str(r["severity"])) if rt.escalation else "",
+                label=r["label"] or texts.UNENROLLED_LABEL,
+                since=texts.short_time(from_db(str(r["created_at"])), tz),
+                state=state.format(name=r["acknowledged_by_name"] or "?"),
             )
-            await _mark_posts(context, int(alert["id"]), line, keep_close=True)
-    await rt.escalation.relay(alert, text)
-    wake_dispatcher(context)
-    await message.reply_text(html.escape(texts.STAFF_RELAYED))
+        )
+    await _reply(message, "\n".join(lines))
+
+
+async def staff_help(update: Update, context: Context) -> None:
+    """/aide in the staff group."""
+    message = await _staff_message(update, context, "aide")
+    if message is not None:
+        await _reply(message, texts.STAFF_HELP)
 
 
 async def close_command(update: Update, context: Context) -> None:
@@ -205,8 +295,8 @@ async def close_command(update: Update, context: Context) -> None:
     if not await rt.escalation.close(int(alert["id"])):
         await message.reply_text(html.escape(texts.STAFF_ALREADY_CLOSED))
         return
-    line = texts.STAFF_CLOSED_LINE.format(
-        time=texts.clock_time(rt.clock.now(), rt.settings.timezone)
+    line = html_format(
+        texts.STAFF_CLOSED_LINE, time=texts.clock_time(rt.clock.now(), rt.settings.timezone)
     )
     await _mark_posts(context, int(alert["id"]), line, keep_close=False)
     await message.reply_text(html.escape(texts.STAFF_CLOSED_DONE))

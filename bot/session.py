@@ -1,0 +1,210 @@
+"""The patient session: what happens when a patient writes, whatever the door.
+
+Throttle -> triage -> open thread -> FAQ and intents -> actions. The Telegram handlers, the
+terminal demo and ``python -m bot ask`` all call :meth:`Session.on_text`, so the
+alert-thread rule, the concern notes and the requests behave the same everywhere. It
+writes what must be durable (alerts, notes, unanswered questions) and *returns* what must
+be sent, as :class:`Send` actions: the caller delivers them (Telegram, or a terminal).
+
+Order for an urgent message: the alert row is written first (one local transaction, never
+behind anything that can hang), then the patient's reply goes out on the priority lane. If
+the database cannot be written (disk full, read-only file), the patient still gets the
+line, the alert goes straight to the staff group (:class:`StaffDirect`, best effort), stays
+in memory, and is written when storage is back (:meth:`Session.flush_pending`); a CRITICAL
+log line says so, without the patient's words.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from bot import texts
+from bot.conversation import Button, Reply
+from bot.escalation import AlertKind, Escalation, told_summary
+from bot.normalize import normalize
+from bot.render import Html, fit_quote, html_format
+from bot.triage import TriageResult
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
+log = logging.getLogger("bot.session")
+
+CB_FORWARD = "fwd:"
+
+
+@dataclass(frozen=True)
+class Send:
+    """A reply for the patient's chat; ``urgent`` sends it on the priority lane."""
+
+    chat_id: int
+    reply: Reply
+    urgent: bool = False
+    extra_rows: tuple[tuple[Button, ...], ...] = ()
+
+
+@dataclass(frozen=True)
+class StaffDirect:
+    """Post this to the staff group now, outside the outbox (storage is failing)."""
+
+    text: Html
+
+
+@dataclass(frozen=True)
+class RunCommand:
+    """The patient asked in words for a command's flow ("STOP", "supprimer mes données")."""
+
+    chat_id: int
+    command: str
+
+
+@dataclass(frozen=True)
+class Wake:
+    """Something was queued for staff: deliver it now rather than at the next tick."""
+
+
+Action = Send | StaffDirect | RunCommand | Wake
+
+
+@dataclass
+class PendingAlert:
+    chat_id: int
+    text: str
+    found: TriageResult
+    told: str
+    kind: AlertKind
+    update_id: int | None
+
+
+@dataclass
+class Session:
+    rt: Runtime
+    pending: list[PendingAlert] = field(default_factory=list)
+
+    @property
+    def escalation(self) -> Escalation | None:
+        return self.rt.escalation
+
+    async def on_text(self, chat_id: int, text: str, update_id: int | None = None) -> list[Action]:
+        """The actions for one patient message, in the order they must happen."""
+        rt = self.rt
+        conv = rt.content.conversation
+        if rt.throttle.hit(chat_id):
+            found = conv.triage.assess(text)
+            if found is not None:
+                return await self.urgent(chat_id, text, conv.urgent(found), update_id)
+            if rt.throttle.should_warn(chat_id):
+                return [Send(chat_id, self._info(texts.SLOW_DOWN))]
+            return []
+        reply = conv.respond(text)
+        if reply.kind == "urgent":
+            return await self.urgent(chat_id, text, reply, update_id)
+        command = getattr(reply, "command", None)
+        if command:
+            return [RunCommand(chat_id, str(command))]
+        esc = self.escalation
+        if esc is not None:
+            thread = await esc.open_thread(chat_id)
+            if thread is not None:
+                # A person is on the case: the message goes to them, the bot steps back.
+                await esc.follow_up(thread, text, update_id)
+                return [Send(chat_id, self._info(texts.FOLLOWUP_FORWARDED)), Wake()]
+        woke: list[Action] = []
+        if esc is not None and reply.kind == "concern":
+            await esc.note(chat_id, text, update_id)
+            woke.append(Wake())
+        elif esc is not None and reply.kind == "request":
+            await esc.logistics(chat_id, text, update_id)
+            woke.append(Wake())
+        extra: tuple[tuple[Button, ...], ...] = ()
+        if reply.record_unanswered:
+            patient = await rt.db.patient_by_chat(chat_id)
+            row_id = await rt.db.record_unanswered(
+                chat_id=chat_id,
+                patient_id=int(patient["id"]) if patient is not None else None,
+                kind=reply.kind,
+                normalized=normalize(text)[:500],
+                text=text,
+                now=rt.clock.now(),
+            )
+            if reply.offer_forward and esc is not None:
+                extra = ((Button(texts.FORWARD_BUTTON, f"{CB_FORWARD}{row_id}"),),)
+        return [Send(chat_id, reply, extra_rows=extra), *woke]
+
+    async def on_edit(self, chat_id: int, text: str, update_id: int | None = None) -> list[Action]:
+        """An edit gets no second answer, unless the new text is urgent: never ignored."""
+        conv = self.rt.content.conversation
+        found = conv.triage.assess(text) if text.strip() else None
+        if found is None:
+            return []
+        return await self.urgent(chat_id, text, conv.urgent(found), update_id)
+
+    async def urgent(
+        self, chat_id: int, text: str, reply: Reply, update_id: int | None
+    ) -> list[Action]:
+        """Alert first (or the storage-fault path), then the reply on the priority lane."""
+        actions: list[Action] = [Send(chat_id, reply, urgent=True)]
+        esc = self.escalation
+        found = reply.triage
+        if esc is None or found is None:
+            log.error("urgent message but no staff group configured; patient got the hotline")
+            return actions
+        kind = alert_kind(found)
+        told = told_summary(reply.text, self.rt.settings.hotline_phone)
+        try:
+            alert_id = await esc.raise_alert(
+                chat_id, text, found, told=told, kind=kind, update_id=update_id
+            )
+            log.info("alert %s raised, kind %s, severity %s", alert_id, kind, found.severity)
+            actions.append(Wake())
+        except sqlite3.Error as exc:
+            log.critical(
+                "storage failed while raising an alert (%s): posted directly to staff, kept "
+                "in memory until the database accepts it",
+                type(exc).__name__,
+            )
+            self.pending.append(PendingAlert(chat_id, text, found, told, kind, update_id))
+            actions.append(StaffDirect(self._direct_post(text, found, told, esc)))
+        return actions
+
+    def _direct_post(self, text: str, found: TriageResult, told: str, esc: Escalation) -> Html:
+        def build(quoted: Html) -> Html:
+            return html_format(
+                texts.STAFF_ALERT_UNSTORED,
+                severity=esc.severity_label(found.severity),
+                categories=", ".join(found.labels),
+                received=texts.short_time(self.rt.clock.now(), self.rt.settings.timezone),
+                told=told,
+                message=quoted,
+            )
+
+        return fit_quote(build, text)
+
+    async def flush_pending(self) -> int:
+        """Write alerts kept in memory during a storage fault; how many are still waiting."""
+        esc = self.escalation
+        while self.pending and esc is not None:
+            p = self.pending[0]
+            try:
+                await esc.raise_alert(
+                    p.chat_id, p.text, p.found, told=p.told, kind=p.kind, update_id=p.update_id
+                )
+            except sqlite3.Error:
+                return len(self.pending)
+            self.pending.pop(0)
+            log.warning("alert kept in memory during a storage fault is now stored")
+        return len(self.pending)
+
+    def _info(self, template: str) -> Reply:
+        return Reply("info", texts.with_hotline(template, self.rt.settings.hotline_phone))
+
+
+def alert_kind(found: TriageResult) -> AlertKind:
+    if getattr(found, "net_only", False):
+        return AlertKind.CHECK
+    if found.severity == "humain":
+        return AlertKind.REQUEST
+    return AlertKind.URGENT
