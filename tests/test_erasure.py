@@ -215,11 +215,16 @@ async def test_busy_checkpoint_is_retried_then_logged(
     reader = sqlite3.connect(path)
     try:
         now = datetime.now(UTC)
-        unanswered = {"chat_id": 1, "patient_id": None, "kind": "fallback", "now": now}
-        await db.record_unanswered(**unanswered, normalized="a", text="a")
+
+        async def write(text: str) -> None:
+            await db.record_unanswered(
+                chat_id=1, patient_id=None, kind="fallback", normalized=text, text=text, now=now
+            )
+
+        await write("a")
         reader.execute("BEGIN")
         reader.execute("SELECT COUNT(*) FROM unanswered").fetchone()  # holds a read snapshot
-        await db.record_unanswered(**unanswered, normalized="b", text="b")
+        await write("b")
         caplog.set_level(logging.WARNING, logger="bot.db")
         assert not await db.truncate_wal()
         assert "WAL checkpoint busy after 5 tries" in caplog.text
