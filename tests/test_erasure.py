@@ -12,15 +12,13 @@ import logging
 import os
 import sqlite3
 import stat
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from bot import texts
-from bot.config import PROJECT_ROOT, Settings, SettingsError, load_settings
+from bot.config import Settings, SettingsError, load_settings
 from bot.db import Database, backup_database, backup_name
 from tests.conftest import (
     CONTROLLER,
@@ -33,6 +31,7 @@ from tests.conftest import (
     privacy_text,
 )
 from tests.fakes.bot_api import FakeBotAPI
+from tests.test_cli import run_cli
 
 MARKER = "zorglub7741"
 APPOINTMENT = datetime(2026, 12, 7, 9, 30, tzinfo=PARIS)
@@ -252,19 +251,10 @@ def test_backup_command_rotates_only_its_own_old_copies(tmp_path: Path) -> None:
     for path in (old, recent, mine, Path(f"{old}-wal")):
         path.write_bytes(b"x")
         os.chmod(path, 0o644)
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "HOTLINE"))},
-        "DATABASE_PATH": str(db_path),
-        "BACKUP_RETENTION_DAYS": "7",
-    }
-    out = subprocess.run(
-        [sys.executable, "-m", "bot", "backup", str(folder)],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=PROJECT_ROOT,
-        timeout=60,
-        check=False,
+    out = run_cli(
+        "backup",
+        str(folder),
+        env={"DATABASE_PATH": str(db_path), "BACKUP_RETENTION_DAYS": "7"},
     )
     assert out.returncode == 0, out.stderr
     made = [p for p in folder.iterdir() if p.name.startswith("bot-backup-") and p != recent]
