@@ -439,6 +439,8 @@ def bot_environment(fake: FakeBotAPI, db_path: Path, content: dict[str, str]) ->
         "STAFF_CHAT_ID": str(STAFF_CHAT),
         "STAFF_USER_IDS": "",
         "HOTLINE_PHONE": HOTLINE,
+        "DATA_CONTROLLER": "Hôpital (banc d'essai)",
+        "DPO_CONTACT": "dpo@exemple.invalid",
         "TELEGRAM_API_BASE_URL": fake.base_url,
         "DATABASE_PATH": str(db_path),
         **content,

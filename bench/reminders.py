@@ -127,6 +127,8 @@ def settings_for(db_path: Path, base_url: str | None = None) -> Settings:
         "TELEGRAM_BOT_TOKEN": TOKEN,
         "STAFF_CHAT_ID": str(STAFF_CHAT),
         "HOTLINE_PHONE": HOTLINE,
+        "DATA_CONTROLLER": "Hôpital (banc d'essai)",
+        "DPO_CONTACT": "dpo@exemple.invalid",
         "DATABASE_PATH": str(db_path),
     }
     if base_url is not None:

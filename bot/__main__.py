@@ -18,7 +18,14 @@ from typing import TextIO
 from bot.config import Settings, SettingsError, load_settings
 from bot.content import load_all, load_conversation
 from bot.conversation import Reply
-from bot.db import Database, DatabaseError, backup_database, from_db
+from bot.db import (
+    Database,
+    DatabaseError,
+    backup_database,
+    backup_name,
+    from_db,
+    rotate_backups,
+)
 from bot.logs import quiet_third_party_loggers
 from bot.yamlfile import ContentError
 
@@ -74,6 +81,25 @@ def cmd_check(settings: Settings, stdout: TextIO) -> int:
         f"règles d'alerte {settings.triage_rules}, "
         f"{len(plan.steps)} étapes dans {settings.reminder_plan}.\n"
     )
+    return 0
+
+
+def cmd_backup(settings: Settings, path: Path, stdout: TextIO) -> int:
+    """Copy the live database, then delete this command's copies past their retention.
+
+    Erased patients stay in older copies until those go: the rotation bounds how long.
+    """
+    from bot.clock import SystemClock
+
+    now = SystemClock().now()
+    dest = path / backup_name(now) if path.is_dir() else path
+    backup_database(settings.database_path, dest)
+    stdout.write(f"Sauvegarde écrite dans {dest} (lisible par son propriétaire seulement).\n")
+    removed = rotate_backups(dest.parent, settings.backup_retention_days, now, keep=dest)
+    for old in removed:
+        stdout.write(
+            f"Ancienne sauvegarde effacée ({settings.backup_retention_days} jours) : {old}\n"
+        )
     return 0
 
 
@@ -172,8 +198,14 @@ def build_parser() -> argparse.ArgumentParser:
     enroll = sub.add_parser("enroll", help="inscrire un patient et afficher son lien personnel")
     enroll.add_argument("--at", required=True, help='date et heure locales, "AAAA-MM-JJ HH:MM"')
     enroll.add_argument("--label", required=True, help="pseudonyme choisi par l'équipe")
-    backup = sub.add_parser("backup", help="sauvegarder la base (à chaud) dans un fichier")
-    backup.add_argument("path", help="fichier de destination (ne doit pas exister)")
+    backup = sub.add_parser(
+        "backup",
+        help="sauvegarder la base (à chaud) ; efface les sauvegardes de plus de "
+        "BACKUP_RETENTION_DAYS jours faites dans le même dossier",
+    )
+    backup.add_argument(
+        "path", help="dossier (le fichier y est nommé bot-backup-<date>.db) ou fichier neuf"
+    )
     report = sub.add_parser("report", help="rapports pour les administrateurs")
     report.add_argument("what", choices=["unanswered", "escalations"])
     return parser
@@ -199,9 +231,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "enroll":
             return asyncio.run(_enroll(settings, args.at, args.label, sys.stdout))
         if args.command == "backup":
-            backup_database(settings.database_path, Path(args.path))
-            print(f"Sauvegarde écrite dans {args.path} (lisible par son propriétaire seulement).")
-            return 0
+            return cmd_backup(settings, Path(args.path), sys.stdout)
         if args.command == "run":
             from bot.telegram.app import run
 

@@ -1,9 +1,9 @@
 """Typed settings, read from the environment and an optional ``.env`` file.
 
 Each command asks only for what it needs: ``demo``, ``ask`` and ``check`` run on a fresh
-clone with no ``.env``; ``run`` needs a token, the staff group and the hospital line. A
-missing or malformed value stops the program with one line naming the variable
-(:class:`SettingsError`), never a traceback.
+clone with no ``.env``; ``run`` needs a token, the staff group, the hospital line and the
+privacy contacts (data controller, DPO). A missing or malformed value stops the program
+with one line naming the variable (:class:`SettingsError`), never a traceback.
 """
 
 from __future__ import annotations
@@ -22,6 +22,14 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # Shown by demo/ask/check when HOTLINE_PHONE is not set. Deliberately fictitious: a real
 # deployment must set the hospital's own number, and `run` refuses to start without it.
 DEMO_HOTLINE = "01 23 45 67 89"
+
+# Shown to patients by demo/ask/check when the privacy contacts are not set. The consent
+# text must name the data controller and how to reach the DPO (RGPD art. 13): `run`
+# refuses to start with these placeholders, as with a fictitious hotline, because a patient
+# told "à configurer" has not been told who holds their data.
+DEMO_CONTROLLER = "responsable du traitement à configurer (DATA_CONTROLLER)"
+DEMO_DPO = "contact du DPO à configurer (DPO_CONTACT)"
+MAX_CONTACT = 200
 
 _PHONE_RE = re.compile(r"^\+?[0-9][0-9 .\-()]{5,24}$")
 _TOKEN_RE = re.compile(r"^[0-9]{3,}:[A-Za-z0-9_-]{10,}$")
@@ -63,6 +71,9 @@ class Settings:
     # Anonymous group admins and channel posts carry no person: off by default, so every
     # staff action is tied to a named member (see README, "Rôles").
     allow_anonymous_staff: bool = False
+    backup_retention_days: int = 7
+    data_controller: str = DEMO_CONTROLLER
+    dpo_contact: str = DEMO_DPO
 
     def require_telegram(self) -> None:
         """Check what the Telegram bot needs; raise SettingsError on the first gap."""
@@ -78,6 +89,16 @@ class Settings:
             raise SettingsError(
                 "HOTLINE_PHONE",
                 "requis pour `run` (numéro joignable en permanence, ex. 01 46 41 00 00)",
+            )
+        if self.data_controller == DEMO_CONTROLLER:
+            raise SettingsError(
+                "DATA_CONTROLLER",
+                "requis pour `run` (qui est responsable des données, ex. Hôpital Américain de "
+                "Paris, 55 bd du Château, 92200 Neuilly-sur-Seine)",
+            )
+        if self.dpo_contact == DEMO_DPO:
+            raise SettingsError(
+                "DPO_CONTACT", "requis pour `run` (comment joindre le DPO, ex. dpo@hopital.fr)"
             )
 
 
@@ -170,12 +191,21 @@ def load_settings(
             raise SettingsError("LOG_LEVEL", "l'un de " + ", ".join(_LOG_LEVELS))
         kw["log_level"] = raw.upper()
 
+    for name, attr in (("DATA_CONTROLLER", "data_controller"), ("DPO_CONTACT", "dpo_contact")):
+        if raw := env.get(name, ""):
+            # One line a patient reads: no control characters, short enough for a phone; no
+            # braces, which the texts' templates would take for placeholders.
+            if len(raw) > MAX_CONTACT or not raw.isprintable() or "{" in raw or "}" in raw:
+                raise SettingsError(name, f"une ligne de texte de {MAX_CONTACT} caractères au plus")
+            kw[attr] = raw
+
     for name, attr, minimum in (
         ("ESCALATION_RENOTIFY_MINUTES", "escalation_renotify_minutes", 1),
         ("ESCALATION_MAX_RENOTIFY", "escalation_max_renotify", 0),
         ("RETENTION_DAYS", "retention_days", 1),
         ("ACK_REMINDER_HOURS", "ack_reminder_hours", 1),
         ("ALERT_QUIET_HOURS", "alert_quiet_hours", 1),
+        ("BACKUP_RETENTION_DAYS", "backup_retention_days", 1),
     ):
         if raw := env.get(name, ""):
             kw[attr] = _int(name, raw, f"un entier ≥ {minimum}", minimum)

@@ -13,16 +13,31 @@ SQL string comparison is time comparison.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
+import re
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiosqlite
 
+log = logging.getLogger("bot.db")
+
 BUSY_TIMEOUT_MS = 15_000
+# SQLite cuts the WAL file back to this size whenever it restarts it. The auto-checkpoint
+# keeps it near 1,000 pages (4 MiB) in ordinary use, so ordinary use never shrinks and
+# regrows it; a burst (a migration, a large purge) would otherwise leave the file at its
+# peak size for good, its tail holding stale copies of pages. Erasures truncate it to zero.
+JOURNAL_SIZE_LIMIT = 4 * 1024 * 1024
+# A TRUNCATE checkpoint is refused while another process reads (a backup, an admin's shell):
+# a few short tries, each waiting at most CHECKPOINT_WAIT_MS so patients' messages never
+# queue behind it for long.
+CHECKPOINT_TRIES = 5
+CHECKPOINT_WAIT_MS = 200
+PRIVATE_MODE = 0o600
 
 # Each entry is one schema version; never edit a shipped one, append a new one.
 MIGRATIONS: list[str] = [
@@ -159,6 +174,23 @@ MIGRATIONS: list[str] = [
     ALTER TABLE outbox ADD COLUMN plain INTEGER NOT NULL DEFAULT 0;
     CREATE INDEX outbox_staff_due ON outbox(chat_id, status, priority, not_before);
     """,
+    # 5 (#12 erasure): the bot's posts in the staff group about an erased patient (or one past
+    # the retention period), to be edited to "message effacé" or deleted. Ids only: nothing
+    # here says who the patient was.
+    """
+    CREATE TABLE redactions (
+        chat_id     INTEGER NOT NULL,
+        message_id  INTEGER NOT NULL,
+        reason      TEXT NOT NULL,
+        status      TEXT NOT NULL DEFAULT 'pending',
+        attempts    INTEGER NOT NULL DEFAULT 0,
+        not_before  TEXT NOT NULL,
+        created_at  TEXT NOT NULL,
+        last_error  TEXT,
+        PRIMARY KEY (chat_id, message_id)
+    );
+    CREATE INDEX redactions_due ON redactions(status, not_before);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -182,14 +214,31 @@ def _create_private(path: Path) -> None:
     """Create the file readable by its owner only, before SQLite opens it.
 
     SQLite gives the -wal and -shm files the permissions of the main file, so this is
-    enough to keep all three private.
+    enough to keep all three private. A file that already exists is made private too.
     """
     if path.exists():
+        enforce_private(path)
         return
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+    fd = os.open(path, os.O_CREAT | os.O_RDWR, PRIVATE_MODE)
     os.close(fd)
-    os.chmod(path, 0o600)
+    os.chmod(path, PRIVATE_MODE)
+
+
+def enforce_private(path: Path) -> None:
+    """Make a database (or backup) and its -wal and -shm files readable by their owner only.
+
+    A file created by an older version, copied with ``cp`` or restored from elsewhere may
+    be readable by others; it holds health data, so it is tightened and the fix logged.
+    """
+    for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        try:
+            mode = p.stat().st_mode & 0o777
+        except FileNotFoundError:
+            continue
+        if mode & ~PRIVATE_MODE:
+            os.chmod(p, PRIVATE_MODE)
+            log.warning("permissions of %s were %o; set to 600 (owner only)", p, mode)
 
 
 class Database:
@@ -213,6 +262,11 @@ class Database:
         try:
             await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             await conn.execute("PRAGMA foreign_keys = ON")
+            # Deleted rows are overwritten with zeros, not just unlinked: without it an
+            # erased patient's words stay readable in free pages of bot.db (and its backups)
+            # until a VACUUM. Per connection, so set on every open.
+            await conn.execute("PRAGMA secure_delete = ON")
+            await conn.execute(f"PRAGMA journal_size_limit = {JOURNAL_SIZE_LIMIT}")
             version = await db._check_version()
             # Only now, knowing the file is ours, may we write to it (WAL changes the header).
             if not is_memory:
@@ -383,6 +437,10 @@ class Database:
                 (to_db(now), alert_id),
             )
             return cur.rowcount == 1
+
+    async def touch(self, alert_id: int, now: datetime) -> None:
+        async with self.tx() as c:
+            await self.touch_alert(c, alert_id, now)
 
     async def touch_alert(self, c: aiosqlite.Connection, alert_id: int, now: datetime) -> None:
         await c.execute(
@@ -1003,9 +1061,18 @@ class Database:
                 (patient_id,),
             )
 
-    async def erase_patient(self, patient_id: int) -> None:
-        """Everything about this patient, in every table (foreign keys cascade)."""
+    async def erase_patient(self, patient_id: int, now: datetime) -> None:
+        """Everything about this patient, in every table (foreign keys cascade).
+
+        The bot's posts about them in the staff group are queued for redaction in the same
+        transaction (their ids are read before the rows that hold them go), and the WAL is
+        emptied afterwards so no copy of the deleted rows stays on disk.
+        """
         async with self.tx() as c:
+            async with c.execute("SELECT chat_id FROM patients WHERE id = ?", (patient_id,)) as q:
+                row = await q.fetchone()
+            chats = [int(row[0])] if row is not None and row[0] is not None else []
+            await self._queue_redactions(c, "erasure", now, [patient_id], chats)
             await c.execute(
                 "DELETE FROM outbox WHERE patient_id = ? OR chat_id ="
                 " (SELECT chat_id FROM patients WHERE id = ?)",
@@ -1022,15 +1089,127 @@ class Database:
                 (patient_id, patient_id),
             )
             await c.execute("DELETE FROM patients WHERE id = ?", (patient_id,))
+        await self.truncate_wal()
 
-    async def erase_chat(self, chat_id: int) -> None:
+    async def erase_chat(self, chat_id: int, now: datetime) -> None:
         """Erase what is kept about a chat that is not (or no longer) a linked patient."""
         async with self.tx() as c:
+            await self._queue_redactions(c, "erasure", now, [], [chat_id])
             await c.execute("DELETE FROM outbox WHERE chat_id = ?", (chat_id,))
             await c.execute("DELETE FROM unanswered WHERE chat_id = ?", (chat_id,))
             await c.execute("DELETE FROM alerts WHERE chat_id = ?", (chat_id,))
             await c.execute(
                 "UPDATE invites SET opened_chat_id = NULL WHERE opened_chat_id = ?", (chat_id,)
+            )
+        await self.truncate_wal()
+
+    # --- #12 erasure: staff-group copies and the WAL -------------------------------------------
+
+    async def _queue_redactions(
+        self,
+        c: aiosqlite.Connection,
+        reason: str,
+        now: datetime,
+        patient_ids: list[int],
+        chat_ids: list[int],
+        extra_alerts: str = "0",
+        extra_params: tuple[object, ...] = (),
+    ) -> int:
+        """Remember the bot's group posts about these patients, chats (and alerts) for redaction.
+
+        Only group posts (negative chat ids in Telegram): a patient's own private chat is
+        theirs to clear. A post still being sent has no message id yet; it is deleted from
+        the outbox with the rest and, if Telegram took it, stays (a known narrow window).
+        """
+        pmarks = ",".join("?" * len(patient_ids))
+        cmarks = ",".join("?" * len(chat_ids))
+        alerts = (
+            f"SELECT id FROM alerts WHERE patient_id IN ({pmarks}) OR chat_id IN ({cmarks})"
+            f" OR ({extra_alerts})"
+        )
+        alert_params = (*patient_ids, *chat_ids, *extra_params)
+        stamp = to_db(now)
+        cur = await c.execute(
+            "INSERT OR IGNORE INTO redactions (chat_id, message_id, reason, not_before,"
+            " created_at)"
+            " SELECT chat_id, message_id, ?, ?, ? FROM outbox WHERE message_id IS NOT NULL"
+            f" AND chat_id < 0 AND (patient_id IN ({pmarks}) OR alert_id IN ({alerts}))"
+            " UNION SELECT chat_id, message_id, ?, ?, ? FROM alert_posts"
+            f" WHERE chat_id < 0 AND alert_id IN ({alerts})",
+            (
+                reason,
+                stamp,
+                stamp,
+                *patient_ids,
+                *alert_params,
+                reason,
+                stamp,
+                stamp,
+                *alert_params,
+            ),
+        )
+        return cur.rowcount
+
+    async def truncate_wal(self) -> bool:
+        """Checkpoint the WAL into bot.db and cut it to zero bytes; outside any transaction.
+
+        Deleted rows are zeroed in bot.db (secure_delete) but their earlier versions stay in
+        bot.db-wal until it is overwritten: this removes them now. False if another process
+        kept it busy through every try (logged; the next erasure or purge tries again).
+        """
+        if str(self.path) == ":memory:":
+            return True
+        for attempt in range(CHECKPOINT_TRIES):
+            async with self._lock:
+                await self.conn.execute(f"PRAGMA busy_timeout = {CHECKPOINT_WAIT_MS}")
+                try:
+                    async with self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cur:
+                        row = await cur.fetchone()
+                finally:
+                    await self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            if row is not None and int(row[0]) == 0:
+                return True
+            await asyncio.sleep(0.05 * 2**attempt)
+        log.warning(
+            "WAL checkpoint busy after %d tries (another process reading %s?): erased rows"
+            " stay in its -wal file until the next erasure or purge",
+            CHECKPOINT_TRIES,
+            self.path,
+        )
+        return False
+
+    async def claim_redactions(self, now: datetime, limit: int) -> list[aiosqlite.Row]:
+        """Due redactions, oldest first (not marked: only the dispatcher's tick runs them)."""
+        return await self.fetchall(
+            "SELECT * FROM redactions WHERE status = 'pending' AND not_before <= ?"
+            " ORDER BY not_before, created_at LIMIT ?",
+            (to_db(now), limit),
+        )
+
+    async def redaction_done(self, chat_id: int, message_id: int) -> None:
+        async with self.tx() as c:
+            await c.execute(
+                "DELETE FROM redactions WHERE chat_id = ? AND message_id = ?",
+                (chat_id, message_id),
+            )
+
+    async def redaction_retry(
+        self, chat_id: int, message_id: int, not_before: datetime, error: str
+    ) -> None:
+        async with self.tx() as c:
+            await c.execute(
+                "UPDATE redactions SET attempts = attempts + 1, not_before = ?, last_error = ?"
+                " WHERE chat_id = ? AND message_id = ?",
+                (to_db(not_before), error, chat_id, message_id),
+            )
+
+    async def redaction_failed(self, chat_id: int, message_id: int, error: str) -> None:
+        """Neither edit nor delete is possible: kept (ids only) for the operator to see."""
+        async with self.tx() as c:
+            await c.execute(
+                "UPDATE redactions SET status = 'failed', attempts = attempts + 1,"
+                " last_error = ? WHERE chat_id = ? AND message_id = ?",
+                (error, chat_id, message_id),
             )
 
     async def patients_overview(self, since: datetime) -> list[aiosqlite.Row]:
@@ -1164,7 +1343,17 @@ class Database:
                 (row_id,),
             )
             if cur.rowcount == 1:
-                await self._enqueue(c, chat_id=staff_chat_id, text=text, purpose="notice", now=now)
+                # Tied to the patient: the note names them, so their erasure removes it too.
+                async with c.execute("SELECT patient_id FROM steps WHERE id = ?", (row_id,)) as q:
+                    step = await q.fetchone()
+                await self._enqueue(
+                    c,
+                    chat_id=staff_chat_id,
+                    text=text,
+                    purpose="notice",
+                    now=now,
+                    patient_id=int(step[0]) if step is not None else None,
+                )
 
     # --- retention ----------------------------------------------------------------------------
 
@@ -1172,8 +1361,11 @@ class Database:
         """Erase what the retention period no longer allows us to keep.
 
         Patients whose appointment is older than the cutoff go with everything attached to
-        them (foreign keys cascade); unanswered questions, alerts of people who never
-        enrolled, and delivered or abandoned outgoing messages go once older than the cutoff.
+        them (foreign keys cascade), and the bot's staff-group posts about them are queued
+        for redaction; unanswered questions, alerts of people who never enrolled, and
+        delivered or abandoned outgoing messages not tied to a patient go once older than
+        the cutoff (a patient's own rows stay until the patient goes). Redactions are
+        stamped with the cutoff: this method is not told the time, and the cutoff is past.
         """
         stamp = to_db(cutoff)
         counts: dict[str, int] = {}
@@ -1182,6 +1374,15 @@ class Database:
                 "SELECT id, chat_id FROM patients WHERE appointment_at < ?", (stamp,)
             ) as cur:
                 old = [(int(r[0]), r[1]) for r in await cur.fetchall()]
+            counts["staff_posts"] = await self._queue_redactions(
+                c,
+                "retention",
+                cutoff,
+                [patient_id for patient_id, _ in old],
+                [int(chat_id) for _, chat_id in old if chat_id is not None],
+                "patient_id IS NULL AND created_at < ?",
+                (stamp,),
+            )
             for patient_id, chat_id in old:
                 if chat_id is not None:
                     await c.execute("DELETE FROM outbox WHERE chat_id = ?", (chat_id,))
@@ -1193,10 +1394,17 @@ class Database:
                 ("inbox", "status != 'pending' AND received_at < ?"),
                 ("unanswered", "created_at < ?"),
                 ("alerts", "patient_id IS NULL AND created_at < ?"),
-                ("outbox", "status IN ('sent', 'failed', 'cancelled') AND created_at < ?"),
+                (
+                    "outbox",
+                    "status IN ('sent', 'failed', 'cancelled') AND patient_id IS NULL"
+                    " AND created_at < ?",
+                ),
+                ("redactions", "status = 'failed' AND created_at < ?"),
             ):
                 cur = await c.execute(f"DELETE FROM {table} WHERE {where}", (stamp,))
                 counts[table] = cur.rowcount
+        if any(n for name, n in counts.items() if name != "staff_posts"):
+            await self.truncate_wal()
         return counts
 
 
@@ -1212,6 +1420,7 @@ def backup_database(source: Path, dest: Path) -> None:
         raise DatabaseError(f"{dest} existe déjà : choisissez un autre nom")
     _create_private(dest)
     src = sqlite3.connect(source, timeout=BUSY_TIMEOUT_MS / 1000)
+    # Pages freed by deletions are copied too: zeroed, as in the source (secure_delete).
     try:
         dst = sqlite3.connect(dest)
         try:
@@ -1223,3 +1432,36 @@ def backup_database(source: Path, dest: Path) -> None:
         raise DatabaseError(f"sauvegarde impossible : {exc}") from exc
     finally:
         src.close()
+
+
+# --- #12 erasure: backups the `backup` command names itself, and their rotation -------------
+
+_BACKUP_NAME = re.compile(r"^bot-backup-(\d{8}T\d{6}Z)\.db$")
+
+
+def backup_name(now: datetime) -> str:
+    """``bot-backup-20261201T080000Z.db``: sortable, and how rotation knows its own files."""
+    return f"bot-backup-{now.astimezone(UTC):%Y%m%dT%H%M%SZ}.db"
+
+
+def rotate_backups(folder: Path, keep_days: int, now: datetime, keep: Path) -> list[Path]:
+    """Delete this command's backups in ``folder`` older than ``keep_days``; never ``keep``.
+
+    Age comes from the name (a copy or a touch changes a file's mtime, not its name). Only
+    files named by :func:`backup_name` are touched: anything else in the folder is the
+    operator's. Those kept are made owner-readable if they were not.
+    """
+    removed: list[Path] = []
+    limit = now - timedelta(days=keep_days)
+    for path in sorted(folder.iterdir()):
+        match = _BACKUP_NAME.match(path.name)
+        if match is None or not path.is_file() or path.resolve() == keep.resolve():
+            continue
+        made = datetime.strptime(match[1], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+        if made >= limit:
+            enforce_private(path)
+            continue
+        for leftover in (path, *(Path(f"{path}{s}") for s in ("-wal", "-shm", "-journal"))):
+            leftover.unlink(missing_ok=True)
+        removed.append(path)
+    return removed

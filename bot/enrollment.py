@@ -133,7 +133,8 @@ class Enrollment:
     async def erase(self, chat_id: int) -> aiosqlite.Row | None:
         """Erase everything about this chat; returns the erased patient row (for staff notice)."""
         patient = await self.db.patient_by_chat(chat_id)
+        now = self.clock.now()
         if patient is not None:
-            await self.db.erase_patient(int(patient["id"]))
-        await self.db.erase_chat(chat_id)
+            await self.db.erase_patient(int(patient["id"]), now)
+        await self.db.erase_chat(chat_id, now)
         return patient

@@ -463,16 +463,27 @@ class Escalation:
         """The staff text as the patient will get it: header first, split to fit Telegram."""
         return split_plain(texts.STAFF_REPLY_TO_PATIENT.format(text=staff_text))
 
-    async def send_draft(self, draft_id: int) -> aiosqlite.Row | None:
-        """'Envoyer au patient': queue the reply (once, whoever presses); the draft, or None."""
+    async def send_draft(
+        self, draft_id: int, user_id: int, user_name: str
+    ) -> tuple[aiosqlite.Row | None, bool]:
+        """'Envoyer au patient': queue the reply (once, whoever presses).
+
+        Answering the patient is taking charge: an open alert is acknowledged by the sender
+        first (the patient then reads "un membre de l'équipe s'en occupe", then the reply).
+        Returns (the draft or None, whether this acknowledged the alert).
+        """
         draft = await self.db.settle_draft(draft_id, "sent")
         if draft is None:
-            return None
+            return None, False
         alert = await self.db.alert(int(draft["alert_id"]))
         if alert is None:
-            return None
+            return None, False
+        acked = False
+        if alert["status"] == AlertState.OPEN:
+            acked = (await self.acknowledge(int(alert["id"]), user_id, user_name)).won
         await self.relay(alert, str(draft["text"]))
-        return draft
+        await self.db.touch(int(alert["id"]), self.clock.now())
+        return draft, acked
 
     async def cancel_draft(self, draft_id: int) -> bool:
         return await self.db.settle_draft(draft_id, "cancelled") is not None

@@ -8,9 +8,13 @@ templates whose placeholders are escaped by the caller (see ``escalation.py``).
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime, format_timedelta
+
+if TYPE_CHECKING:
+    from bot.config import Settings
 
 LOCALE = "fr_FR"
 
@@ -181,10 +185,16 @@ CONSENT_REQUEST = (
     "• des rappels avant l'intervention ;\n"
     "• quelques questions de suivi après (comment vous allez, votre douleur), dont les "
     "réponses inquiétantes sont transmises à l'équipe.\n\n"
-    "Ce que je conserve : la date de votre rendez-vous, le code choisi par l'équipe pour vous "
-    "identifier (pas votre nom), vos réponses de suivi et vos messages d'alerte, pendant "
-    "{retention} jours après l'intervention au plus. Vous pourrez arrêter à tout moment "
-    "(/stop) ou tout effacer (/supprimer).\n\n"
+    "Ce que je conserve, sur un serveur de l'hôpital : votre identifiant Telegram (pas votre "
+    "numéro), la date du rendez-vous, le code choisi par l'équipe pour vous identifier (pas "
+    "votre nom), vos réponses de suivi, les questions auxquelles je ne sais pas répondre, vos "
+    "messages d'alerte et vos échanges avec l'équipe. Les alertes et les questions transmises "
+    "sont aussi copiées dans le groupe Telegram de l'équipe soignante.\n\n"
+    "Pendant combien de temps : {retention} jours après l'intervention au plus, puis tout est "
+    "effacé (une copie peut rester {backup_days} jours de plus dans les sauvegardes). Nos "
+    "messages passent par Telegram, une société extérieure à l'hôpital.\n\n"
+    "Responsable du traitement : {controller}. Délégué à la protection des données : {dpo}.\n\n"
+    "Vous pourrez arrêter à tout moment (/stop) ou tout effacer (/supprimer).\n\n"
     "Acceptez-vous ce suivi ?"
 )
 CONSENT_YES = "✅ J'accepte"
@@ -195,9 +205,13 @@ CONSENT_DONE = (
     "En cas d'inquiétude, l'équipe est joignable en permanence au {hotline}."
 )
 CONSENT_DECLINED = (
-    "C'est noté : je ne vous enverrai rien et je ne conserve rien de vous. Vous pouvez quand "
-    "même me poser vos questions sur l'intervention. Si vous changez d'avis, rouvrez le lien "
-    "de l'équipe."
+    "C'est noté : je ne vous enverrai ni rappels ni questions de suivi, et votre compte "
+    "Telegram n'est pas relié à votre rendez-vous.\n\n"
+    "Vous pouvez quand même me poser vos questions sur l'intervention. Je garde alors "
+    "{retention} jours, avec votre identifiant Telegram, les questions auxquelles je ne sais "
+    "pas répondre et les messages d'alerte transmis à l'équipe ; /supprimer les efface.\n\n"
+    "Si vous changez d'avis, rouvrez le lien de l'équipe. Responsable du traitement : "
+    "{controller}. Délégué à la protection des données : {dpo}."
 )
 INVITE_INVALID = (
     "Ce lien n'est pas (ou plus) valable : il a peut-être déjà servi ou expiré. Demandez un "
@@ -220,13 +234,21 @@ STOPPED = (
 )
 ERASE_CONFIRM = (
     "Voulez-vous vraiment effacer tout ce que je conserve à votre sujet (rendez-vous, réponses, "
-    "messages) ? Je ne pourrai plus vous envoyer de rappels. C'est définitif."
+    "questions, messages) ? Mes messages à votre sujet dans le groupe de l'équipe seront "
+    "remplacés par « message effacé ». Je ne pourrai plus vous envoyer de rappels. "
+    "C'est définitif."
 )
 ERASE_YES = "Oui, tout effacer"
 ERASE_NO = "Non, garder"
 ERASED = (
-    "C'est fait : tout ce que je conservais à votre sujet est effacé. Si vous avez besoin de "
-    "l'équipe, elle reste joignable au {hotline}."
+    "C'est fait : j'ai effacé tout ce que je conservais à votre sujet, et mes messages à votre "
+    "sujet dans le groupe de l'équipe vont être remplacés par « message effacé ». Une copie "
+    "peut rester jusqu'à {backup_days} jours dans les sauvegardes de l'hôpital, puis "
+    "disparaît.\n\n"
+    "Cette conversation reste dans votre Telegram : vous pouvez la supprimer vous-même. Ce "
+    "que l'équipe a noté elle-même (votre dossier médical, ses propres messages) n'est pas "
+    "concerné : pour cela, écrivez à {controller} ou au délégué à la protection des données "
+    "({dpo}). L'équipe reste joignable au {hotline}."
 )
 ERASE_KEPT = "D'accord, rien n'a été effacé."
 CHECKIN_THANKS = "Merci pour votre réponse 🙏"
@@ -302,7 +324,10 @@ NO_ANSWER_NOTE = (
     "(note non urgente)."
 )
 CHECKIN_ALERT_LABEL = "Réponse de suivi inquiétante"
-PATIENT_LEFT = "Le patient <b>{label}</b> a effacé ses données (demande faite dans le bot)."
+PATIENT_LEFT = (
+    "Le patient n° {patient_id} a effacé ses données (demande faite dans le bot). Mes messages "
+    "à son sujet dans ce groupe sont remplacés par « message effacé »."
+)
 
 # --- Hostile and odd input -------------------------------------------------------------------
 
@@ -424,3 +449,35 @@ def step_title(days: int | None, offset: timedelta | None) -> str:
         return f"Suivi J{days:+d}"
     hours = int(offset.total_seconds() // 3600) if offset is not None else 0
     return f"Suivi H{hours:+d}"
+
+
+# --- #12 erasure and privacy ----------------------------------------------------------------
+
+HELP_PRIVACY = (
+    "🔒 Vos données : sur un serveur de l'hôpital, je garde votre identifiant Telegram, votre "
+    "rendez-vous, vos réponses de suivi, les questions auxquelles je ne sais pas répondre, vos "
+    "alertes et vos échanges avec l'équipe, {retention} jours au plus après l'intervention (ou "
+    "après votre message si vous n'êtes pas inscrit). Alertes et questions transmises sont "
+    "copiées dans le groupe Telegram de l'équipe. Nos messages passent par Telegram, société "
+    "extérieure à l'hôpital. /supprimer efface tout.\n"
+    "Responsable du traitement : {controller}. Délégué à la protection des données : {dpo}."
+)
+
+# Staff group (HTML): what the bot's own posts about a patient become.
+REDACTED_ERASURE = "🗑 <i>Message effacé à la demande du patient.</i>"
+REDACTED_EXPIRED = "🗑 <i>Message effacé : durée de conservation écoulée.</i>"
+
+
+def with_privacy(template: str, settings: Settings) -> str:
+    """Fill the data-protection placeholders from the settings.
+
+    Done before any ``.format()``: the contacts are checked free of braces (config.py).
+    """
+    for key, value in (
+        ("{retention}", str(settings.retention_days)),
+        ("{backup_days}", str(settings.backup_retention_days)),
+        ("{controller}", settings.data_controller),
+        ("{dpo}", settings.dpo_contact),
+    ):
+        template = template.replace(key, value)
+    return template

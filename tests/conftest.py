@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot import texts
 from bot.clock import FakeClock
 from bot.config import PROJECT_ROOT, Settings, load_settings
 from bot.content import Content
@@ -29,6 +30,22 @@ NURSE = 900  # a member of the staff group
 OUTSIDER = 666  # not a member of the staff group
 PATIENT = 1001
 HOTLINE = "01 46 41 00 00"
+CONTROLLER = "Hôpital Américain de Paris, 55 bd du Château, 92200 Neuilly-sur-Seine"
+DPO = "dpo@exemple-hopital.fr"
+# The settings' data-protection values as the fixtures set them (other fields as defaults).
+PRIVACY = Settings(data_controller=CONTROLLER, dpo_contact=DPO)
+
+
+def privacy_text(template: str) -> str:
+    """A patient text with its data-protection and hotline placeholders filled as in tests."""
+    return texts.with_hotline(texts.with_privacy(template, PRIVACY), HOTLINE)
+
+
+HELP_TEXT = (
+    texts.with_hotline(texts.HELP, HOTLINE)
+    + "\n\n"
+    + texts.with_privacy(texts.HELP_PRIVACY, PRIVACY)
+)
 
 
 @pytest.fixture
@@ -45,6 +62,8 @@ def base_settings(tmp_path: Path) -> Settings:
             "TELEGRAM_BOT_TOKEN": TOKEN,
             "STAFF_CHAT_ID": str(STAFF_CHAT),
             "HOTLINE_PHONE": HOTLINE,
+            "DATA_CONTROLLER": CONTROLLER,
+            "DPO_CONTACT": DPO,
             "DATABASE_PATH": str(tmp_path / "bot.db"),
             "FAQ_DIR": str(PROJECT_ROOT / "faq"),
             "TRIAGE_RULES": str(PROJECT_ROOT / "data" / "triage.yaml"),

@@ -9,7 +9,7 @@ import pytest
 
 from bot import texts
 from bot.logs import quiet_third_party_loggers
-from tests.conftest import HOTLINE, PATIENT, STAFF_CHAT, RunningBot
+from tests.conftest import HELP_TEXT, HOTLINE, PATIENT, STAFF_CHAT, RunningBot
 from tests.fakes.bot_api import FakeBotAPI
 
 
@@ -29,7 +29,7 @@ async def test_menu_is_set_in_french(bot: RunningBot, fake: FakeBotAPI) -> None:
 async def test_help_and_unknown_commands(bot: RunningBot, fake: FakeBotAPI, command: str) -> None:
     fake.send_command(PATIENT, command)
     [msg] = await fake.wait_for_messages(PATIENT, 1)
-    assert msg["text"] == texts.with_hotline(texts.HELP, HOTLINE)
+    assert msg["text"] == HELP_TEXT
 
 
 @pytest.mark.parametrize("kind", ["photo", "sticker", "document", "location", "contact"])

@@ -19,6 +19,7 @@ from tests.conftest import (
     PATIENT,
     STAFF_CHAT,
     RunningBot,
+    privacy_text,
     start_bot,
     stop_bot,
 )
@@ -234,7 +235,7 @@ async def test_erase_removes_everything(bot: RunningBot, fake: FakeBotAPI) -> No
     fake.send_command(PATIENT, "supprimer")
     confirm = await wait_text(fake, PATIENT, texts.ERASE_CONFIRM)
     fake.press_button(PATIENT, confirm, dict(fake.buttons(confirm))[texts.ERASE_YES])
-    await wait_text(fake, PATIENT, texts.with_hotline(texts.ERASED, HOTLINE))
+    await wait_text(fake, PATIENT, privacy_text(texts.ERASED))
     db = bot.runtime.db
     for table in ("patients", "steps", "invites", "alerts", "alert_posts", "unanswered"):
         row = await db.fetchone(f"SELECT COUNT(*) FROM {table}")
@@ -386,7 +387,7 @@ async def test_refusing_consent_keeps_nothing_and_faq_still_works(
     [request] = await fake.wait_for_messages(PATIENT, 1)
     fake.press_button(PATIENT, request, dict(fake.buttons(request))[texts.CONSENT_NO])
     [_, declined] = await fake.wait_for_messages(PATIENT, 2)
-    assert declined["text"] == texts.CONSENT_DECLINED
+    assert declined["text"] == privacy_text(texts.CONSENT_DECLINED)
     db = bot.runtime.db
     assert await db.patient_by_chat(PATIENT) is None
     row = await db.fetchone("SELECT COUNT(*) FROM invites WHERE opened_chat_id IS NOT NULL")

@@ -23,6 +23,8 @@ from bot.enrollment import Enrollment, hash_token
 from bot.reminders.plan import load_plan
 from bot.telegram.dispatcher import MAX_IN_FLIGHT
 from tests.conftest import (
+    CONTROLLER,
+    DPO,
     HOTLINE,
     PARIS,
     PATIENT,
@@ -163,6 +165,8 @@ def _bot_env(settings: Settings, fake: FakeBotAPI, **extra: str) -> dict[str, st
         "TELEGRAM_BOT_TOKEN": TOKEN,
         "STAFF_CHAT_ID": str(settings.staff_chat_id),
         "HOTLINE_PHONE": HOTLINE,
+        "DATA_CONTROLLER": CONTROLLER,
+        "DPO_CONTACT": DPO,
         "TELEGRAM_API_BASE_URL": fake.base_url,
         "DATABASE_PATH": str(settings.database_path),
         **extra,

@@ -16,12 +16,12 @@ from dataclasses import dataclass
 import pytest
 
 from bot import texts
-from tests.conftest import HOTLINE, PATIENT, STAFF_CHAT, RunningBot
+from tests.conftest import HELP_TEXT, HOTLINE, PATIENT, STAFF_CHAT, RunningBot
 from tests.fakes.bot_api import FakeBotAPI
 
 FALLBACK = texts.with_hotline(texts.FALLBACK, HOTLINE)
 ONLY_FRENCH = texts.with_hotline(texts.ONLY_FRENCH, HOTLINE)
-HELP = texts.with_hotline(texts.HELP, HOTLINE)
+HELP = HELP_TEXT
 MEDIA = texts.with_hotline(texts.MEDIA_NOT_READ, HOTLINE)
 INVALID_LINK = texts.with_hotline(texts.INVITE_INVALID, HOTLINE)
 

@@ -20,6 +20,7 @@ from tests.conftest import (
     PATIENT,
     STAFF_CHAT,
     RunningBot,
+    privacy_text,
     start_bot,
     stop_bot,
 )
@@ -136,7 +137,7 @@ async def test_patient_cannot_act_on_another_patients_data(
     )
     confirm = fake.messages(other)[-1]
     fake.press_button(other, confirm, "erase:yes")
-    erased = texts.with_hotline(texts.ERASED, HOTLINE)
+    erased = privacy_text(texts.ERASED)
     await fake.wait_for(lambda: fake.messages(other)[-1]["text"] == erased, what="erased")
     assert await rt.db.patient(first.patient_id) is not None
 

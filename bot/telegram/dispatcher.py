@@ -81,6 +81,7 @@ class Dispatcher:
         await self._purge_if_due()
         if rt.session.pending:
             await rt.session.flush_pending()
+        await self._redact()
         if rt.escalation is not None and rt.settings.staff_chat_id is not None:
             await rt.escalation.run_policy()
             await self._note_unanswered_checkins()
@@ -205,6 +206,48 @@ class Dispatcher:
         counts = await rt.db.purge(now - timedelta(days=rt.settings.retention_days))
         if any(counts.values()):
             log.info("retention: erased %s", ", ".join(f"{k}={v}" for k, v in counts.items()))
+
+    async def _redact(self) -> None:
+        """Blank the bot's staff-group posts about erased patients (#12), a few per tick.
+
+        Each is edited to a short notice (omitting reply_markup removes the buttons); if the
+        edit is refused (too old, not text) it is deleted; if both are refused it is given up
+        (ids kept, logged). A post already gone counts as done. Network errors, 429 and a bot
+        removed from the group are retried with backoff: the erasure itself never waits.
+        """
+        per_tick = 3  # edits share the group's ~20 posts a minute with alerts
+        max_attempts = 30  # with backoff capped at 5 min: about two hours of trying
+        rt = self.runtime
+        for row in await rt.db.claim_redactions(rt.clock.now(), per_tick):
+            chat_id, message_id = int(row["chat_id"]), int(row["message_id"])
+            text = texts.REDACTED_ERASURE if row["reason"] == "erasure" else texts.REDACTED_EXPIRED
+            try:
+                try:
+                    await self.bot.edit_message_text(text, chat_id, message_id)
+                except BadRequest as exc:
+                    gone = "not found" in exc.message or "not modified" in exc.message
+                    if not gone:
+                        await self.bot.delete_message(chat_id, message_id)
+            except RetryAfter as exc:
+                when = rt.clock.now() + timedelta(seconds=_seconds(exc.retry_after))
+                await rt.db.redaction_retry(chat_id, message_id, when, "RetryAfter")
+                return
+            except BadRequest as exc:
+                if "not found" not in exc.message:
+                    log.warning("staff post %s can be neither edited nor deleted", message_id)
+                    await rt.db.redaction_failed(chat_id, message_id, "BadRequest")
+                    continue
+            except (NetworkError, TelegramError) as exc:
+                attempts = int(row["attempts"]) + 1
+                if attempts >= max_attempts:
+                    log.warning("staff post %s not redacted after %d tries", message_id, attempts)
+                    await rt.db.redaction_failed(chat_id, message_id, type(exc).__name__)
+                else:
+                    when = rt.clock.now() + backoff(attempts)
+                    await rt.db.redaction_retry(chat_id, message_id, when, type(exc).__name__)
+                continue
+            await rt.db.redaction_done(chat_id, message_id)
+            log.info("staff post %s redacted (%s)", message_id, row["reason"])
 
     async def _note_unanswered_checkins(self) -> None:
         """A check-in left unanswered too long becomes a low-priority note to staff."""

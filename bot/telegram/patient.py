@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from telegram import CallbackQuery, Message, Update
 from telegram.error import TelegramError
@@ -13,7 +14,6 @@ from bot.conversation import Button, Reply
 from bot.db import from_db
 from bot.escalation import AlertKind, told_summary
 from bot.reminders.plan import checkin_buttons, is_worrying, scale_score
-from bot.render import html_format
 from bot.telegram.common import Context, execute, runtime, send_reply, wake_dispatcher
 from bot.triage import TriageResult
 
@@ -66,7 +66,7 @@ async def start(update: Update, context: Context) -> None:
             await send_reply(context, chat.id, _info(texts.INVITE_INVALID, hotline))
             return
         when = from_db(str(patient["appointment_at"]))
-        text = texts.CONSENT_REQUEST.format(
+        text = texts.with_privacy(texts.CONSENT_REQUEST, rt.settings).format(
             date=texts.appointment_words(when, tz), retention=str(rt.settings.retention_days)
         )
         buttons = (
@@ -96,7 +96,8 @@ async def consent_callback(update: Update, context: Context, yes: bool) -> None:
         await query.answer()
         await rt.enrollment.decline(chat.id)
         await _drop_buttons(query)
-        await send_reply(context, chat.id, _info(texts.CONSENT_DECLINED, hotline))
+        declined = texts.with_privacy(texts.CONSENT_DECLINED, rt.settings)
+        await send_reply(context, chat.id, _info(declined, hotline))
         return
     patient = await rt.enrollment.consent(chat.id, rt.content.plan)
     if patient is None:
@@ -187,12 +188,14 @@ async def erase_callback(update: Update, context: Context, yes: bool) -> None:
     if patient is not None and rt.settings.staff_chat_id is not None:
         await rt.db.enqueue(
             chat_id=rt.settings.staff_chat_id,
-            text=html_format(texts.PATIENT_LEFT, label=patient["label"]),
+            # The number only: the label would stay in the outbox and the group (#12).
+            text=texts.PATIENT_LEFT.format(patient_id=int(patient["id"])),
             purpose="notice",
             now=rt.clock.now(),
         )
         wake_dispatcher(context)
-    await send_reply(context, chat.id, _info(texts.ERASED, rt.settings.hotline_phone))
+    erased = texts.with_privacy(texts.ERASED, rt.settings)
+    await send_reply(context, chat.id, _info(erased, rt.settings.hotline_phone))
 
 
 async def checkin_callback(update: Update, context: Context, answer: cb.CheckinAnswer) -> None:
@@ -248,7 +251,10 @@ async def help_command(update: Update, context: Context) -> None:
     chat = update.effective_chat
     if chat is None:
         return
-    await send_reply(context, chat.id, runtime(context).content.conversation.help())
+    rt = runtime(context)
+    reply = rt.content.conversation.help()
+    privacy = texts.with_privacy(texts.HELP_PRIVACY, rt.settings)
+    await send_reply(context, chat.id, replace(reply, text=f"{reply.text}\n\n{privacy}"))
 
 
 async def questions(update: Update, context: Context) -> None:

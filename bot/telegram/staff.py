@@ -165,8 +165,17 @@ async def _settle_draft(
     if rt.escalation is None:
         return
     if isinstance(data, cb.RelaySend):
-        draft = await rt.escalation.send_draft(data.draft_id)
+        draft, acked = await rt.escalation.send_draft(
+            data.draft_id, query.from_user.id, _display_name(update)
+        )
         ok, template = draft is not None, texts.RELAY_SENT_LINE
+        if acked and draft is not None:
+            ack = html_format(
+                texts.STAFF_ACK_LINE,
+                name=_display_name(update),
+                time=texts.clock_time(rt.clock.now(), rt.settings.timezone),
+            )
+            await _mark_posts(context, int(draft["alert_id"]), ack, keep_close=True)
     else:
         ok, template = await rt.escalation.cancel_draft(data.draft_id), texts.RELAY_CANCELLED_LINE
     if not ok:
