@@ -8,8 +8,8 @@ The rules find a symptom; this module decides whether the patient is reporting i
   marker of now there; or resolved a little later ("…, plus rien depuis", "mais c'est fini");
 * chronic: the usual pain the patient comes for ("comme d'habitude", "depuis des années");
 * someone else's: the latest person named before it in its sentence is a stranger ("ma
-  voisine", "une amie", "sur un forum"), or a relative with nothing tying the story to the
-  patient now. A relative or carer reporting now ("ma femme a 39 depuis l'injection") is a
+  voisine", "une amie", "sur un forum"), or a relative when the message shows they are not
+  the patient ("il a la grippe", "je ne peux pas venir") and nothing says "now". A relative or carer reporting now ("ma femme a 39 depuis l'injection") is a
   report, and so is any vital or distress sign about a relative: the 15 is right for anyone.
 
 Negation itself stays in :mod:`bot.triage.rules` (nominal cues, pseudo-negations). The trigger
@@ -36,7 +36,7 @@ CONTEXT_KEYS: Final = (
     "self",
     "relatives",
     "strangers",
-    "injection",
+    "not_patient",
 )
 # Resolution is looked for in the symptom's clause (after it) and in this many later clauses:
 # "j'avais saigné un peu, mais c'est fini" ends its story one clause later.
@@ -55,7 +55,7 @@ class ContextGroups:
     self: int
     relatives: int
     strangers: int
-    injection: int
+    not_patient: int
 
 
 @dataclass(frozen=True)
@@ -76,17 +76,18 @@ def judge(
     spans: Sequence[Sequence[Span]],
     groups: ContextGroups,
     *,
-    serious: bool,
+    severity: str,
     skip_when_question: bool,
 ) -> Verdict:
-    """What the context says of one symptom match. ``serious``: a vital or distress sign."""
+    """What the context says of one symptom match, for a category of this severity."""
     clause = layout.clause[span[0]]
     sentence = layout.sentence[span[0]]
     now = _in_clause(spans[groups.now], layout, clause)
     if skip_when_question and not now:
         if any(h[1] < span[0] for h in _in_clause(spans[groups.hypothetical], layout, clause)):
             return "asked"
-    if _in_clause(spans[groups.chronic], layout, clause):
+    # Distress that has lasted for months is no less urgent.
+    if severity != "detresse" and _in_clause(spans[groups.chronic], layout, clause):
         return "chronic"
     if not now:
         if _in_clause(spans[groups.past], layout, clause):
@@ -112,7 +113,9 @@ def judge(
     if who == "stranger":
         return "other"
     if who == "relative":
-        tied = serious or bool(now) or bool(spans[groups.injection])
+        # A carer writing to the bot is most often reporting the patient: only a message
+        # that shows otherwise ("il a la grippe", "je ne peux pas venir") makes it a story.
+        tied = severity in ("vital", "detresse") or bool(now)
         tied = tied or any(layout.sentence[s[0]] == sentence for s in spans[groups.now])
-        return "report" if tied else "other"
+        return "other" if spans[groups.not_patient] and not tied else "report"
     return "report"

@@ -611,7 +611,7 @@ class TriageRules:
                     layout,
                     spans,
                     self._context,
-                    serious=cat.severity in ("vital", "detresse"),
+                    severity=cat.severity,
                     skip_when_question=cat.skip_when_question,
                 )
                 if verdict == "report":
