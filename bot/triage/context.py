@@ -9,8 +9,9 @@ The rules find a symptom; this module decides whether the patient is reporting i
 * chronic: the usual pain the patient comes for ("comme d'habitude", "depuis des années");
 * someone else's: the latest person named before it in its sentence is a stranger ("ma
   voisine", "une amie", "sur un forum"), or a relative when the message shows they are not
-  the patient ("il a la grippe", "je ne peux pas venir") and nothing says "now". A relative or carer reporting now ("ma femme a 39 depuis l'injection") is a
-  report, and so is any vital or distress sign about a relative: the 15 is right for anyone.
+  the patient ("il a la grippe", "je ne peux pas venir") and nothing says "now". A relative
+  or carer reporting now ("ma femme a 39 depuis l'injection") is a report, and so is any
+  vital or distress sign about a relative: the 15 is right for anyone.
 
 Negation itself stays in :mod:`bot.triage.rules` (nominal cues, pseudo-negations). The trigger
 lists live in ``data/triage.yaml`` under ``context:``; edsnlp's qualifiers (negation,
@@ -83,9 +84,9 @@ def judge(
     clause = layout.clause[span[0]]
     sentence = layout.sentence[span[0]]
     now = _in_clause(spans[groups.now], layout, clause)
-    if skip_when_question and not now:
-        if any(h[1] < span[0] for h in _in_clause(spans[groups.hypothetical], layout, clause)):
-            return "asked"
+    hypotheses = _in_clause(spans[groups.hypothetical], layout, clause)
+    if skip_when_question and not now and any(h[1] < span[0] for h in hypotheses):
+        return "asked"
     # Distress that has lasted for months is no less urgent.
     if severity != "detresse" and _in_clause(spans[groups.chronic], layout, clause):
         return "chronic"

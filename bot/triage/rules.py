@@ -917,7 +917,9 @@ class _Builder:
         for name in names:
             if name not in _PLACEHOLDERS:
                 self.error(
-                    line, f"« {where} » : espace réservé inconnu « {{{name}}} » (seul {{hotline}} existe)"
+                    line,
+                    f"« {where} » : espace réservé inconnu « {{{name}}} » "
+                    "(seul {hotline} existe)",
                 )
         if "hotline" not in names:
             self.error(line, f"« {where} » : la réponse doit contenir {{hotline}} (le numéro)")
