@@ -96,7 +96,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"   concern path where expected: {r['concern'][0]}/{r['concern'][1]}")
     med, p99 = latency(conv, texts)
     print(
-        f"triage.analyse latency over {len(texts)} messages x5: median {med:.3f} ms, p99 {p99:.3f} ms"
+        f"triage.analyse latency over {len(texts)} messages x5: "
+        f"median {med:.3f} ms, p99 {p99:.3f} ms"
     )
     return 0
 
