@@ -107,9 +107,21 @@ class Conversation:
         """The reply to one patient message."""
         if not readable(text):
             return Reply("smalltalk", texts.EMPTY_MESSAGE)
-        found = self.triage.assess(text)
-        if found is not None:
-            return self.urgent(found)
+        found = self.triage.analyse(text, english=not looks_french(text))
+        if found.alert is not None:
+            return self.urgent(found.alert)
+        if found.concern is not None:
+            # A symptom that is not a red flag: acknowledged, the line, a note to staff.
+            return Reply(
+                "concern", self.triage.reply(found.concern, self.hotline), triage=found.concern
+            )
+        if found.asked:
+            # A question about a red flag: the information and the line, no alert. The FAQ
+            # still answers it when it can.
+            asked = self.faq.match(text)
+            if asked.kind == "answer" and asked.entry is not None:
+                return self.answer(asked.entry, score=asked.score)
+            return Reply("info", self._t(texts.TRIAGE_RISK_INFO), score=asked.score)
         result = self.faq.match(text)
         if result.kind == "fallback" and not looks_french(text):
             # Same honest fallback, in words a non-French speaker can act on.

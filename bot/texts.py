@@ -481,3 +481,18 @@ def with_privacy(template: str, settings: Settings) -> str:
     ):
         template = template.replace(key, value)
     return template
+
+
+# --- Issue 10: triage (questions about risk) ---------------------------------------------------
+
+# A question about a warning sign ("et si j'avais du mal à avaler ?"): the signs, who to call,
+# and no alert. Asked, not lived: never "ce que vous décrivez".
+TRIAGE_RISK_INFO = (
+    "Bonne question. Si un jour vous aviez du mal à avaler, à respirer ou à parler, une vision "
+    "double ou un malaise avec perte de connaissance, appelez tout de suite le 15 (SAMU) ou le "
+    "112.\n"
+    "Une fièvre, un saignement qui ne s'arrête pas, une douleur qui augmente, des difficultés "
+    "pour uriner ou une perte de contrôle des selles ou des urines : appelez la ligne de "
+    "l'hôpital au {hotline}, joignable à tout moment.\n"
+    "Pour toute autre question, l'équipe vous répond au {hotline}."
+)

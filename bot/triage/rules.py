@@ -66,11 +66,15 @@ from typing import Any, Final, Literal, cast
 from rapidfuzz.distance import OSA
 
 from bot.normalize import SMS_FORMS, fold, raw_tokens
+from bot.triage.context import CONTEXT_KEYS, ContextGroups, Layout, Verdict, judge
 from bot.yamlfile import CheckError, ContentError, LineDict, LineList, load_yaml
 
 __all__ = [
+    "ALL_SEVERITIES",
+    "CONCERN",
     "HUMAN_REQUEST_ID",
     "SEVERITY_ORDER",
+    "Analysis",
     "PatternError",
     "Severity",
     "TriageResult",
@@ -82,10 +86,13 @@ __all__ = [
     "severity_rank",
 ]
 
-Severity = Literal["vital", "detresse", "urgent", "humain"]
+Severity = Literal["vital", "detresse", "urgent", "humain", "concern"]
 
-#: Most severe first.
+#: The severities that raise an alert, most severe first.
 SEVERITY_ORDER: Final[tuple[Severity, ...]] = ("vital", "detresse", "urgent", "humain")
+#: Not an alert: a first-person symptom that is not a red flag. Staff get a non-urgent note.
+CONCERN: Final = "concern"
+ALL_SEVERITIES: Final[tuple[Severity, ...]] = (*SEVERITY_ORDER, "concern")
 
 #: The category the /urgence command produces; the rules file must define it.
 HUMAN_REQUEST_ID: Final = "demande_humain"
@@ -137,6 +144,12 @@ EXTRA_FORMS: Final[Mapping[str, str]] = {
     "dla": "de la",
     "yavait": "il y avait",
     "sui": "suis",
+    "javais": "j avais",
+    "javai": "j avais",
+    "jetais": "j etais",
+    "chuis": "je suis",
+    "jsui": "je suis",
+    "im": "i m",
 }
 
 # "c'est" arrives as "c" + "est"; the shared table would turn "c" into "c est" and give
@@ -165,7 +178,8 @@ _SEP_RE: Final = re.compile(
 
 
 def severity_rank(severity: str) -> int:
-    """Higher is more severe: vital 4, detresse 3, urgent 2, humain 1; unknown 0."""
+    """Higher is more severe: vital 4, detresse 3, urgent 2, humain 1; concern (not an
+    alert) and unknown values 0."""
     try:
         return len(SEVERITY_ORDER) - SEVERITY_ORDER.index(cast(Severity, severity))
     except ValueError:
@@ -173,7 +187,7 @@ def severity_rank(severity: str) -> int:
 
 
 def is_severity(value: object) -> bool:
-    return isinstance(value, str) and value in SEVERITY_ORDER
+    return isinstance(value, str) and value in ALL_SEVERITIES
 
 
 @dataclass(frozen=True)
@@ -183,6 +197,14 @@ class TriageResult:
     severity: Severity
     categories: tuple[str, ...]  # category ids, most severe first
     labels: tuple[str, ...]  # French labels for staff, same order
+    # Only the safety net (not the rules) flagged the message: staff see "à vérifier".
+    net_only: bool = False
+    # The message is not in French: the patient reply adds an English version.
+    english: bool = False
+
+    @property
+    def is_alert(self) -> bool:
+        return self.severity != CONCERN
 
 
 # --- normalisation ------------------------------------------------------------------------
@@ -477,6 +499,24 @@ class _Category:
     skip_when_question: bool
     patterns: int  # matcher group
     exclusions: int  # matcher group
+    veto: int  # matcher group: anywhere in the message, cancels the category
+    reply: str | None = None  # overrides the severity's reply
+    reply_en: str | None = None
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Everything triage makes of one message (never the message itself).
+
+    ``alert``: red flags reported now (None if none). ``concern``: first-person symptoms that
+    are not red flags. ``asked``: red flags the patient asked about (hypothetical, risk):
+    they get information and the line, without an alert.
+    """
+
+    alert: TriageResult | None
+    concern: TriageResult | None
+    asked: tuple[str, ...]
+    dismissed: tuple[tuple[str, Verdict], ...]  # (category id, why) for the bench and tests
 
 
 def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
@@ -510,6 +550,10 @@ class TriageRules:
         breakers: frozenset[str],
         question_markers: int,
         report_markers: int,
+        pseudo_negations: int,
+        clause_start_cues: int,
+        context: ContextGroups,
+        replies_en: Mapping[Severity, str],
     ) -> None:
         self.source = source
         self._matcher = matcher
@@ -526,34 +570,78 @@ class TriageRules:
         self._breakers = breakers
         self._questions = question_markers
         self._reports = report_markers
+        self._pseudo = pseudo_negations
+        self._clause_start_cues = clause_start_cues
+        self._context = context
+        self._replies_en = dict(replies_en)
 
     # --- public API -----------------------------------------------------------------------
 
     def assess(self, text: str) -> TriageResult | None:
-        """The urgency found in one patient message, or None when nothing is urgent."""
+        """The alert found in one patient message, or None when nothing is urgent."""
+        return self.analyse(text).alert
+
+    def analyse(self, text: str, *, english: bool = False) -> Analysis:
+        """Red flags, concerns and questions about risk found in one message.
+
+        ``english``: the caller found the message is not French; replies become bilingual.
+        """
         parsed = self._split(text)
         if not parsed.tokens:
-            return None
+            return Analysis(None, None, (), ())
         spans = self._matcher.scan(parsed)
         negated = self._negated(parsed, spans)
+        layout = Layout(parsed.sentence, parsed.clause)
         hits: list[_Category] = []
+        asked: list[str] = []
+        dismissed: list[tuple[str, Verdict]] = []
         for cat in self.categories:
+            if spans[cat.veto]:
+                continue
             excluded = spans[cat.exclusions]
+            verdicts: list[Verdict] = []
             for span in spans[cat.patterns]:
                 if span in negated or any(_cancels(x, span) for x in excluded):
                     continue
                 if cat.skip_when_question and self._is_question(parsed, spans, span):
+                    verdicts.append("asked")
                     continue
-                hits.append(cat)
-                break
+                verdict = judge(
+                    span,
+                    layout,
+                    spans,
+                    self._context,
+                    severity=cat.severity,
+                    skip_when_question=cat.skip_when_question,
+                )
+                if verdict == "report":
+                    hits.append(cat)
+                    break
+                verdicts.append(verdict)
+            else:
+                if "asked" in verdicts and cat.severity != CONCERN:
+                    asked.append(cat.id)
+                dismissed.extend((cat.id, v) for v in dict.fromkeys(verdicts))
+        alerts = [c for c in hits if c.severity != CONCERN]
+        concerns = [c for c in hits if c.severity == CONCERN]
+        return Analysis(
+            alert=self._result(alerts, english),
+            concern=None if alerts else self._result(concerns, english),
+            asked=tuple(asked),
+            dismissed=tuple(dismissed),
+        )
+
+    @staticmethod
+    def _result(hits: list[_Category], english: bool) -> TriageResult | None:
         if not hits:
             return None
         # Stable sort: equal severities keep the order of the rules file.
-        hits.sort(key=lambda c: -severity_rank(c.severity))
+        hits = sorted(hits, key=lambda c: -severity_rank(c.severity))
         return TriageResult(
             severity=hits[0].severity,
             categories=tuple(c.id for c in hits),
             labels=tuple(c.label for c in hits),
+            english=english,
         )
 
     def human_request(self) -> TriageResult:
@@ -562,8 +650,16 @@ class TriageRules:
         return TriageResult(severity=cat.severity, categories=(cat.id,), labels=(cat.label,))
 
     def reply(self, result: TriageResult, hotline: str) -> str:
-        """The plain-text patient reply for the result's severity, hotline filled in."""
-        return self._replies[result.severity].replace("{hotline}", hotline)
+        """The plain-text patient reply, hotline filled in: the first category of the top
+        severity with its own reply, else the severity's; French then English for a message
+        in English."""
+        top = [self._by_id[c] for c in result.categories if c in self._by_id]
+        own = next((c for c in top if c.severity == result.severity and c.reply), None)
+        text = own.reply if own and own.reply else self._replies[result.severity]
+        if result.english:
+            en = own.reply_en if own and own.reply_en else self._replies_en[result.severity]
+            text = f"{text}\n\n🇬🇧 {en}"
+        return text.replace("{hotline}", hotline)
 
     def severity_label(self, severity: str) -> str:
         """The staff-facing label of a severity ("🔴 Urgence vitale"); the raw name if unknown."""
@@ -618,8 +714,18 @@ class TriageRules:
 
     def _negated(self, text: _Text, spans: list[list[tuple[int, int]]]) -> set[tuple[int, int]]:
         """Symptom spans cancelled by a nominal negation ("pas de fievre")."""
+        # A cue inside a pseudo-negation ("n'arrete pas de saigner", "pas seulement") is not
+        # one; "plus de" negates only at the head of its clause ("plus de fievre depuis
+        # samedi"), since "j'ai plus de fievre" may mean "more".
+        pseudo = spans[self._pseudo]
         cues = [(c, self._window) for c in spans[self._cues]]
         cues += [(c, 0) for c in spans[self._adjacent_cues]]
+        cues += [
+            (c, self._window)
+            for c in spans[self._clause_start_cues]
+            if c[0] == 0 or text.clause[c[0] - 1] != text.clause[c[0]]
+        ]
+        cues = [(c, w) for c, w in cues if not any(_overlaps(c, p) for p in pseudo)]
         symptoms = sorted({s for c in self.categories for s in spans[c.patterns]})
         negated: set[tuple[int, int]] = set()
         toks = text.tokens
@@ -670,9 +776,20 @@ _TOP_KEYS: Final = (
     "negation",
     "questions",
     "no_typo",
+    "context",
     "categories",
 )
-_CATEGORY_KEYS: Final = ("id", "label", "severity", "skip_when_question", "patterns", "exclusions")
+_CATEGORY_KEYS: Final = (
+    "id",
+    "label",
+    "severity",
+    "skip_when_question",
+    "patterns",
+    "exclusions",
+    "veto",
+    "reply",
+    "reply_en",
+)
 
 
 class _Builder:
@@ -789,20 +906,45 @@ class _Builder:
 
     # the file ----------------------------------------------------------------------------
 
-    def severities(self, root: LineDict) -> tuple[dict[Severity, str], dict[Severity, str]]:
+    def reply_text(self, entry: LineDict, field: str, where: str) -> str | None:
+        """A reply template: non-empty, with {hotline} and no other placeholder."""
+        reply = entry.get(field)
+        line = self.key_line(entry, field)
+        if not isinstance(reply, str) or not reply.strip():
+            self.error(line, f"« {where} » : « {field} » manquant ou vide")
+            return None
+        names = _PLACEHOLDER_RE.findall(reply)
+        for name in names:
+            if name not in _PLACEHOLDERS:
+                self.error(
+                    line,
+                    f"« {where} » : espace réservé inconnu « {{{name}}} » "
+                    "(seul {hotline} existe)",
+                )
+        if "hotline" not in names:
+            self.error(line, f"« {where} » : la réponse doit contenir {{hotline}} (le numéro)")
+        rest = _PLACEHOLDER_RE.sub("", reply)
+        if "{" in rest or "}" in rest:
+            self.error(line, f"« {where} » : accolade « {{ » ou « }} » non appariée")
+        return reply.strip()
+
+    def severities(
+        self, root: LineDict
+    ) -> tuple[dict[Severity, str], dict[Severity, str], dict[Severity, str]]:
         replies: dict[Severity, str] = {}
+        replies_en: dict[Severity, str] = {}
         labels: dict[Severity, str] = {}
         node = self.mapping(root, "severities", "à la racine du fichier")
         if node is None:
-            return replies, labels
+            return replies, labels, replies_en
         for key in node:
-            if key not in SEVERITY_ORDER:
+            if key not in ALL_SEVERITIES:
                 self.error(
                     self.key_line(node, key),
                     f"gravité inconnue « {key} » (gravités possibles : "
-                    f"{', '.join(SEVERITY_ORDER)})",
+                    f"{', '.join(ALL_SEVERITIES)})",
                 )
-        for sev in SEVERITY_ORDER:
+        for sev in ALL_SEVERITIES:
             entry = node.get(sev)
             if entry is None:
                 self.error(node.line, f"gravité « {sev} » manquante dans « severities »")
@@ -810,35 +952,17 @@ class _Builder:
             if not isinstance(entry, LineDict):
                 self.error(self.key_line(node, sev), f"« {sev} » : attendu « label » et « reply »")
                 continue
-            self.unknown_keys(entry, ("label", "reply"), f"dans « {sev} »")
-            for field in ("label", "reply"):
-                value = entry.get(field)
-                if not isinstance(value, str) or not value.strip():
-                    self.error(
-                        self.key_line(entry, field),
-                        f"« {sev} » : « {field} » manquant ou vide",
-                    )
-            label, reply = entry.get("label"), entry.get("reply")
+            self.unknown_keys(entry, ("label", "reply", "reply_en"), f"dans « {sev} »")
+            label = entry.get("label")
             if isinstance(label, str) and label.strip():
                 labels[sev] = label.strip()
-            if isinstance(reply, str) and reply.strip():
-                line = self.key_line(entry, "reply")
-                names = _PLACEHOLDER_RE.findall(reply)
-                for name in names:
-                    if name not in _PLACEHOLDERS:
-                        self.error(
-                            line,
-                            f"« {sev} » : espace réservé inconnu « {{{name}}} » "
-                            "(seul {hotline} existe)",
-                        )
-                if "hotline" not in names:
-                    self.error(
-                        line, f"« {sev} » : la réponse doit contenir {{hotline}} (le numéro)"
-                    )
-                if "{" in _PLACEHOLDER_RE.sub("", reply) or "}" in _PLACEHOLDER_RE.sub("", reply):
-                    self.error(line, f"« {sev} » : accolade « {{ » ou « }} » non appariée")
-                replies[sev] = reply.strip()
-        return replies, labels
+            else:
+                self.error(self.key_line(entry, "label"), f"« {sev} » : « label » manquant ou vide")
+            for field, out in (("reply", replies), ("reply_en", replies_en)):
+                text = self.reply_text(entry, field, sev)
+                if text is not None:
+                    out[sev] = text
+        return replies, labels, replies_en
 
     def build(self) -> TriageRules | None:
         try:
@@ -851,7 +975,7 @@ class _Builder:
             return None
         self.unknown_keys(root, _TOP_KEYS, "à la racine du fichier")
         max_gap = self.int_value(root, "max_gap", _DEFAULT_GAP, 0, 10)
-        replies, labels = self.severities(root)
+        replies, labels, replies_en = self.severities(root)
         separators = self.words(
             self.text_list(root, "clause_separators", required=False), "clause_separators"
         )
@@ -871,12 +995,16 @@ class _Builder:
 
         cues_group = matcher.new_group()
         adjacent_group = matcher.new_group()
+        clause_start_group = matcher.new_group()
+        pseudo_group = matcher.new_group()
         window = _DEFAULT_WINDOW
         breakers: set[str] = set()
         negation = self.mapping(root, "negation", "à la racine du fichier")
         if negation is not None:
             self.unknown_keys(
-                negation, ("window", "cues", "adjacent_cues", "breakers"), "dans « negation »"
+                negation,
+                ("window", "cues", "adjacent_cues", "clause_start_cues", "pseudo", "breakers"),
+                "dans « negation »",
             )
             window = self.int_value(negation, "window", _DEFAULT_WINDOW, 0, 5)
             # Typo tolerance only where it can add an alert, never where it can remove one:
@@ -885,6 +1013,11 @@ class _Builder:
             self.patterns(matcher, cues_group, cues, typos=False)
             adjacent = self.text_list(negation, "adjacent_cues", required=False)
             self.patterns(matcher, adjacent_group, adjacent, typos=False)
+            starts = self.text_list(negation, "clause_start_cues", required=False)
+            self.patterns(matcher, clause_start_group, starts, typos=False)
+            # Pseudo-negations only ever keep an alert, so they may tolerate typos.
+            pseudo = self.text_list(negation, "pseudo", required=False)
+            self.patterns(matcher, pseudo_group, pseudo, typos=True)
             for seq in self.words(self.text_list(negation, "breakers", required=False), "breakers"):
                 breakers.update(seq)
 
@@ -898,6 +1031,7 @@ class _Builder:
             reports = self.text_list(questions, "reports", required=True)
             self.patterns(matcher, reports_group, reports, typos=True)
 
+        context = self.context(root, matcher)
         categories = self.categories(root, matcher)
         if self.errors:
             return None
@@ -914,7 +1048,23 @@ class _Builder:
             breakers=frozenset(breakers),
             question_markers=questions_group,
             report_markers=reports_group,
+            pseudo_negations=pseudo_group,
+            clause_start_cues=clause_start_group,
+            context=context,
+            replies_en=replies_en,
         )
+
+    def context(self, root: LineDict, matcher: _Matcher) -> ContextGroups:
+        """The ConText trigger lists; they match exactly (no typo tolerance): a typo could
+        otherwise turn a report into a story."""
+        ids = {key: matcher.new_group() for key in CONTEXT_KEYS}
+        node = self.mapping(root, "context", "à la racine du fichier")
+        if node is not None:
+            self.unknown_keys(node, CONTEXT_KEYS, "dans « context »")
+            for key in CONTEXT_KEYS:
+                items = self.text_list(node, key, required=True)
+                self.patterns(matcher, ids[key], items, typos=False)
+        return ContextGroups(**ids)
 
     def categories(self, root: LineDict, matcher: _Matcher) -> list[_Category]:
         out: list[_Category] = []
@@ -956,7 +1106,7 @@ class _Builder:
                 self.error(
                     self.key_line(item, "severity"),
                     f"gravité inconnue « {severity} » (gravités possibles : "
-                    f"{', '.join(SEVERITY_ORDER)})",
+                    f"{', '.join(ALL_SEVERITIES)})",
                 )
             skip = item.get("skip_when_question", True)
             if not isinstance(skip, bool):
@@ -966,10 +1116,17 @@ class _Builder:
                 )
             patterns = matcher.new_group()
             exclusions = matcher.new_group()
+            veto = matcher.new_group()
             found = self.text_list(item, "patterns", required=True)
             self.patterns(matcher, patterns, found, typos=True)
             excluded = self.text_list(item, "exclusions", required=False)
             self.patterns(matcher, exclusions, excluded, typos=False)
+            vetoes = self.text_list(item, "veto", required=False)
+            self.patterns(matcher, veto, vetoes, typos=False)
+            own: dict[str, str | None] = {"reply": None, "reply_en": None}
+            for field in own:
+                if field in item:
+                    own[field] = self.reply_text(item, field, str(cid))
             if cid is not None and isinstance(label, str) and is_severity(severity):
                 out.append(
                     _Category(
@@ -979,6 +1136,9 @@ class _Builder:
                         skip_when_question=skip if isinstance(skip, bool) else True,
                         patterns=patterns,
                         exclusions=exclusions,
+                        veto=veto,
+                        reply=own["reply"],
+                        reply_en=own["reply_en"],
                     )
                 )
         human = [c for c in out if c.id == HUMAN_REQUEST_ID]

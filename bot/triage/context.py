@@ -1,0 +1,122 @@
+"""Clause-level context of a symptom, the way clinical NLP does it (NegEx / ConText).
+
+The rules find a symptom; this module decides whether the patient is reporting it, now:
+
+* asked about: a hypothetical marker ("si", "au cas où", "if") before it in its clause, with
+  no marker of "now" in that clause ("si je saigne encore ce soir" stays a report);
+* past: a past marker in its clause ("j'avais", "la semaine dernière", "il y a 3 ans") and no
+  marker of now there; or resolved a little later ("…, plus rien depuis", "mais c'est fini");
+* chronic: the usual pain the patient comes for ("comme d'habitude", "depuis des années");
+* someone else's: the latest person named before it in its sentence is a stranger ("ma
+  voisine", "une amie", "sur un forum"), or a relative when the message shows they are not
+  the patient ("il a la grippe", "je ne peux pas venir") and nothing says "now". A relative
+  or carer reporting now ("ma femme a 39 depuis l'injection") is a report, and so is any
+  vital or distress sign about a relative: the 15 is right for anyone.
+
+Negation itself stays in :mod:`bot.triage.rules` (nominal cues, pseudo-negations). The trigger
+lists live in ``data/triage.yaml`` under ``context:``; edsnlp's qualifiers (negation,
+hypothesis, history, family, reported speech) were taken as the reference for their kinds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Final, Literal
+
+Span = tuple[int, int]
+Verdict = Literal["report", "asked", "past", "chronic", "other"]
+
+#: Context groups read from the rules file, in the order of ``ContextGroups`` fields.
+CONTEXT_KEYS: Final = (
+    "hypothetical",
+    "now",
+    "past",
+    "resolved",
+    "chronic",
+    "self",
+    "relatives",
+    "strangers",
+    "not_patient",
+)
+# Resolution is looked for in the symptom's clause (after it) and in this many later clauses:
+# "j'avais saigné un peu, mais c'est fini" ends its story one clause later.
+_RESOLVED_REACH: Final = 2
+
+
+@dataclass(frozen=True)
+class ContextGroups:
+    """Matcher group ids of each trigger list."""
+
+    hypothetical: int
+    now: int
+    past: int
+    resolved: int
+    chronic: int
+    self: int
+    relatives: int
+    strangers: int
+    not_patient: int
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where each token sits: its sentence and clause numbers."""
+
+    sentence: Sequence[int]
+    clause: Sequence[int]
+
+
+def _in_clause(spans: Sequence[Span], layout: Layout, clause: int) -> list[Span]:
+    return [s for s in spans if layout.clause[s[0]] == clause]
+
+
+def judge(
+    span: Span,
+    layout: Layout,
+    spans: Sequence[Sequence[Span]],
+    groups: ContextGroups,
+    *,
+    severity: str,
+    skip_when_question: bool,
+) -> Verdict:
+    """What the context says of one symptom match, for a category of this severity."""
+    clause = layout.clause[span[0]]
+    sentence = layout.sentence[span[0]]
+    now = _in_clause(spans[groups.now], layout, clause)
+    hypotheses = _in_clause(spans[groups.hypothetical], layout, clause)
+    if skip_when_question and not now and any(h[1] < span[0] for h in hypotheses):
+        return "asked"
+    # Distress that has lasted for months is no less urgent.
+    if severity != "detresse" and _in_clause(spans[groups.chronic], layout, clause):
+        return "chronic"
+    if not now:
+        if _in_clause(spans[groups.past], layout, clause):
+            return "past"
+        for r in spans[groups.resolved]:
+            if r[0] > span[1] and clause <= layout.clause[r[0]] <= clause + _RESOLVED_REACH:
+                return "past"
+    # Who has it: the last person named before the symptom, in its sentence.
+    people: list[tuple[int, str]] = []
+    for kind, group in (
+        ("self", groups.self),
+        ("relative", groups.relatives),
+        ("stranger", groups.strangers),
+    ):
+        people += [
+            (s[1], kind)
+            for s in spans[group]
+            if s[1] < span[0] and layout.sentence[s[0]] == sentence
+        ]
+    if not people:
+        return "report"
+    _end, who = max(people)
+    if who == "stranger":
+        return "other"
+    if who == "relative":
+        # A carer writing to the bot is most often reporting the patient: only a message
+        # that shows otherwise ("il a la grippe", "je ne peux pas venir") makes it a story.
+        tied = severity in ("vital", "detresse") or bool(now)
+        tied = tied or any(layout.sentence[s[0]] == sentence for s in spans[groups.now])
+        return "other" if spans[groups.not_patient] and not tied else "report"
+    return "report"

@@ -1,0 +1,130 @@
+"""Issue 10 at the conversation level: context, concern path, English, the line unreachable.
+
+Table tests through ``Conversation.respond``, the function Telegram, ``demo`` and ``ask`` call.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.config import load_settings
+from bot.content import load_conversation
+from bot.conversation import Conversation
+from bot.triage import CONCERN, severity_rank
+
+ROUND4 = Path(__file__).parent / "data" / "triage_round4.yaml"
+
+
+@pytest.fixture(scope="module")
+def conv() -> Conversation:
+    return load_conversation(load_settings(None, {}))
+
+
+ALERTS = [
+    # (message, severity at least)
+    ("ça n'arrête pas de saigner", "urgent"),
+    ("je saigne sans arrêt depuis ce matin", "urgent"),
+    ("la douleur ne fait qu'augmenter depuis l'injection", "urgent"),
+    ("ma femme a 39 depuis l'injection", "urgent"),
+    ("mon mari respire très mal, il a les lèvres bleues", "vital"),
+    ("I can't breathe", "vital"),
+    ("I'm bleeding a lot", "urgent"),
+    ("personne ne répond au téléphone", "humain"),
+    ("qq1 peut m'appeler ?", "humain"),
+    ("can someone call me please", "humain"),
+    ("je suis tombée, je n'arrive pas à me relever", "urgent"),
+    ("j'avais un peu mal hier et maintenant c'est insupportable", "urgent"),
+]
+
+
+@pytest.mark.parametrize(("text", "severity"), ALERTS)
+def test_red_flags_alert_with_the_line(conv: Conversation, text: str, severity: str) -> None:
+    reply = conv.respond(text)
+    assert reply.kind == "urgent"
+    assert reply.triage is not None and reply.triage.is_alert
+    assert severity_rank(reply.triage.severity) >= severity_rank(severity)
+    assert conv.hotline in reply.text
+    assert not reply.triage.net_only
+
+
+CALM = [
+    "j'avais saigné un peu mais c'est fini",
+    "un peu de sang le premier soir, plus rien depuis",
+    "plus de fièvre depuis samedi",
+    "ma voisine a eu une paralysie après son botox il y a des années",
+    "je ne peux pas venir le 12, mon fils a de la fièvre",
+    "j'ai cru m'évanouir en voyant l'addition",
+    "urgent : j'ai perdu ma carte vitale",
+    "douleur 8/10 comme d'habitude",
+    "je vois flou sans mes lunettes",
+    "pas besoin de me rappeler, tout va bien",
+    "no fever, no bleeding, all good",
+]
+
+
+@pytest.mark.parametrize("text", CALM)
+def test_look_alikes_raise_no_alert(conv: Conversation, text: str) -> None:
+    assert conv.respond(text).kind != "urgent"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "et si j'avais du mal à avaler, ce serait grave ?",
+        "au cas où j'aurais de la fièvre, je vous appelle ou j'appelle le 15 ?",
+        "is it possible to have trouble swallowing after botox?",
+    ],
+)
+def test_questions_about_risk_get_information_without_alert(conv: Conversation, text: str) -> None:
+    reply = conv.respond(text)
+    assert reply.kind in {"info", "answer"}
+    assert "ce que vous décrivez" not in reply.text.lower()
+    if reply.kind == "info":
+        assert conv.hotline in reply.text and "15" in reply.text
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("j'ai mal depuis l'injection, c'est normal ?", "gene_douleur"),
+        ("j'ai la diarrhée", "digestif"),
+        ("je suis très fatiguée depuis l'injection", "fatigue"),
+        ("un petit bleu au point d'injection", "hematome"),
+    ],
+)
+def test_concern_path(conv: Conversation, text: str, category: str) -> None:
+    reply = conv.respond(text)
+    assert reply.kind == "concern"
+    assert reply.triage is not None
+    assert reply.triage.severity == CONCERN and not reply.triage.is_alert
+    assert category in reply.triage.categories
+    assert conv.hotline in reply.text
+    assert "pas cette information" not in reply.text
+
+
+def test_english_red_flag_gets_a_bilingual_reply(conv: Conversation) -> None:
+    reply = conv.respond("I can't breathe")
+    assert reply.triage is not None and reply.triage.english
+    assert "112" in reply.text and conv.hotline in reply.text
+    assert "Appelez" in reply.text and "Call" in reply.text
+
+
+def test_line_unreachable_gives_the_15(conv: Conversation) -> None:
+    reply = conv.respond("personne ne répond au téléphone")
+    assert reply.kind == "urgent" and reply.severity == "humain"
+    assert reply.triage is not None and "ligne_injoignable" in reply.triage.categories
+    assert "15" in reply.text
+    plain = conv.respond("rappelez-moi s'il vous plaît")
+    assert plain.severity == "humain" and plain.text != reply.text
+
+
+def test_round4_after_fixes(conv: Conversation) -> None:
+    """Round 4 was measured once before fixes (75.1 % / 26.2 %); it is now a tuning floor."""
+    data = yaml.safe_load(ROUND4.read_text(encoding="utf-8"))
+    missed = [i["text"] for i in data["urgent"] if conv.respond(i["text"]).kind != "urgent"]
+    alarms = [i["text"] for i in data["lookalike"] if conv.respond(i["text"]).kind == "urgent"]
+    assert not missed, missed
+    assert len(alarms) <= 0.03 * len(data["lookalike"]), alarms
