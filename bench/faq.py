@@ -4,7 +4,7 @@ Run with ``python -m bench.faq`` (or ``python -m bench`` for every benchmark). N
 tests: numbers depend on the machine. ``--sweep`` prints the parameter grid used to choose the
 constants of bot/faq/engine.py.
 
-Metrics, on tests/data/faq_eval.yaml:
+Metrics, on tests/data/faq_tuning.yaml:
 
 * top-1: in-scope messages answered (kind "answer") with the expected entry;
 * top-3: the expected entry is among the 3 best ranked;
@@ -36,12 +36,17 @@ from rapidfuzz import fuzz, process, utils
 
 import bot.faq.engine as engine
 from bot.faq import Faq, FaqEntry, load_faq
+from bot.conversation import Conversation
+from bot.triage import load_triage
 from bot.yamlfile import load_yaml
+from bench.faq_rounds import report as rounds_report
 
 ROOT = Path(__file__).resolve().parent.parent
 FAQ_DIR = ROOT / "faq"
 SOURCE_DIR = ROOT / "data" / "source"
-EVAL_FILE = ROOT / "tests" / "data" / "faq_eval.yaml"
+EVAL_FILE = ROOT / "tests" / "data" / "faq_tuning.yaml"
+TRIAGE_FILE = ROOT / "data" / "triage.yaml"
+BENCH_HOTLINE = "01 23 45 67 89"
 
 
 @dataclass(frozen=True)
@@ -366,11 +371,20 @@ def sweep(items: Sequence[EvalItem], faq: Faq) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.faq", description=__doc__)
     parser.add_argument("--sweep", action="store_true", help="print the tuning grid")
+    parser.add_argument("--rounds", action="store_true", help="only the per-round tables")
+    parser.add_argument("--misses", action="store_true", help="list the held-out misses")
     args = parser.parse_args(argv)
     faq = load_faq(FAQ_DIR, SOURCE_DIR)
     items = load_eval()
     print("## FAQ engine\n")
-    print(sweep(items, faq) if args.sweep else run(items, faq))
+    if args.sweep:
+        print(sweep(items, faq))
+        return 0
+    conv = Conversation(faq, load_triage(TRIAGE_FILE), BENCH_HOTLINE)
+    print(rounds_report(conv, show_misses=args.misses))
+    if not args.rounds:
+        print()
+        print(run(items, faq))
     return 0
 
 

@@ -20,7 +20,9 @@ from bot.faq import Faq, FaqEntry
 from bot.normalize import normalize
 from bot.triage import TriageResult, TriageRules
 
-ReplyKind = Literal["answer", "clarify", "fallback", "urgent", "smalltalk", "info"]
+ReplyKind = Literal[
+    "answer", "clarify", "fallback", "urgent", "smalltalk", "concern", "request", "support", "info"
+]
 
 # Telegram shows long button labels cut off; keep them readable on a phone.
 BUTTON_LABEL_MAX = 60
@@ -51,6 +53,12 @@ class Reply:
     # fallback offers to pass the question to the team.
     record_unanswered: bool = False
     offer_forward: bool = False
+    # The message asks for the /stop or /supprimer flow: the caller runs that flow.
+    command: Literal["stop", "supprimer"] | None = None
+    # A fallback on a recognised subject the page does not cover (faq/hors_sujet.yaml id).
+    topic: str | None = None
+    # Two questions in one message, both answered: their ids (faq_id is the first).
+    answers: tuple[str, ...] = ()
 
     @property
     def severity(self) -> str | None:

@@ -14,7 +14,7 @@ from bot.yamlfile import ContentError, load_yaml
 ROOT = Path(__file__).resolve().parent.parent
 FAQ_DIR = ROOT / "faq"
 SOURCE_DIR = ROOT / "data" / "source"
-EVAL_FILE = ROOT / "tests" / "data" / "faq_eval.yaml"
+EVAL_FILE = ROOT / "tests" / "data" / "faq_tuning.yaml"
 
 
 @pytest.fixture(scope="module")

@@ -51,7 +51,7 @@ from bot.faq.text import (
 )
 
 # --- Tuning constants ----------------------------------------------------------------------
-# Chosen on tests/data/faq_eval.yaml (the part written first) with `python -m bench.faq
+# Chosen on tests/data/faq_tuning.yaml (the part written first) with `python -m bench.faq
 # --sweep`, which prints accuracy for a grid of values; the results were flat around these
 # (within 1-2 messages), so the round middle values were kept. Then checked on the held-out part.
 # Criterion (since held-out round 3): cost = misses + 3 x wrong answers (bench.faq.WRONG_COST).
