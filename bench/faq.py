@@ -35,11 +35,11 @@ from pathlib import Path
 from rapidfuzz import fuzz, process, utils
 
 import bot.faq.engine as engine
-from bot.faq import Faq, FaqEntry, load_faq
+from bench.faq_rounds import report as rounds_report
 from bot.conversation import Conversation
+from bot.faq import Faq, FaqEntry, load_faq
 from bot.triage import load_triage
 from bot.yamlfile import load_yaml
-from bench.faq_rounds import report as rounds_report
 
 ROOT = Path(__file__).resolve().parent.parent
 FAQ_DIR = ROOT / "faq"
