@@ -368,9 +368,57 @@ def sweep(items: Sequence[EvalItem], faq: Faq) -> str:
     return "\n".join(lines)
 
 
+def cross_validate(items: Sequence[EvalItem], faq: Faq, folds: int = 5) -> str:
+    """Decision thresholds chosen by k-fold cross-validation on the tuning set.
+
+    For each fold, the (answer threshold, ambiguity margin) pair with the lowest cost on the
+    other folds is applied to the held fold; the sum of held-fold costs estimates what the
+    choice is worth on unseen messages. The pair finally kept is the one with the lowest mean
+    cost over all folds (printed with its neighbours, to see how flat the optimum is).
+    """
+    tuning = [i for i in items if i.expect != "smalltalk" and i.expect in {None, *faq._by_id}]
+    shuffled = list(tuning)
+    random.Random(9).shuffle(shuffled)
+    parts = [shuffled[k::folds] for k in range(folds)]
+    grid = [
+        (t, m)
+        for t in (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7)
+        for m in (0.0, 0.02, 0.04, 0.06, 0.08, 0.1, 0.13)
+    ]
+    saved = (engine.ANSWER_THRESHOLD, engine.AMBIGUITY_MARGIN, engine.CLARIFY_THRESHOLD)
+    cost: dict[tuple[float, float], list[float]] = {}
+    try:
+        for t, m in grid:
+            engine.ANSWER_THRESHOLD, engine.AMBIGUITY_MARGIN = t, m
+            engine.CLARIFY_THRESHOLD = min(saved[2], t)
+            cost[(t, m)] = [score(ours(faq), part).cost() for part in parts]
+    finally:
+        engine.ANSWER_THRESHOLD, engine.AMBIGUITY_MARGIN, engine.CLARIFY_THRESHOLD = saved
+    held = 0.0
+    lines = ["| fold | chosen on the other folds | held-fold cost |", "|---|---|---|"]
+    for k in range(folds):
+        best = min(grid, key=lambda g: sum(c for j, c in enumerate(cost[g]) if j != k))
+        held += cost[best][k]
+        lines.append(f"| {k} | threshold {best[0]}, margin {best[1]} | {cost[best][k]:.4f} |")
+    ranked = sorted(grid, key=lambda g: sum(cost[g]))
+    lines += [
+        f"\nMean held-fold cost of the procedure: {held / folds:.4f}",
+        "",
+        "| answer threshold | margin | mean cost |",
+        "|---|---|---|",
+    ]
+    lines += [f"| {t} | {m} | {sum(cost[(t, m)]) / folds:.4f} |" for t, m in ranked[:8]]
+    lines.append(
+        f"| current {saved[0]} | {saved[1]} | "
+        + (f"{sum(cost[saved[:2]]) / folds:.4f} |" if saved[:2] in cost else "- |")
+    )
+    return "\n".join(lines)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.faq", description=__doc__)
     parser.add_argument("--sweep", action="store_true", help="print the tuning grid")
+    parser.add_argument("--cv", action="store_true", help="cross-validate decision thresholds")
     parser.add_argument("--rounds", action="store_true", help="only the per-round tables")
     parser.add_argument("--misses", action="store_true", help="list the held-out misses")
     args = parser.parse_args(argv)
@@ -379,6 +427,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("## FAQ engine\n")
     if args.sweep:
         print(sweep(items, faq))
+        return 0
+    if args.cv:
+        print(cross_validate(items, faq))
         return 0
     conv = Conversation(faq, load_triage(TRIAGE_FILE), BENCH_HOTLINE)
     print(rounds_report(conv, show_misses=args.misses))

@@ -31,6 +31,7 @@ _CLAUSE_CUT_RE = re.compile(
     rf"(?:,\s*|\s+)(?:et|ou|puis|aussi)\s+(?=(?:{_QUESTION_OPENERS})\b)", re.IGNORECASE
 )
 _INVERSION_RE = re.compile(r"\w-(?:t-)?(?:je|tu|il|elle|on|nous|vous|ils|elles)\b", re.IGNORECASE)
+_RENDEZ_VOUS_RE = re.compile(r"rendez-vous", re.IGNORECASE)
 _OPENING_QUESTION_WORDS = frozenset(
     [
         "combien",
@@ -44,7 +45,6 @@ _OPENING_QUESTION_WORDS = frozenset(
         "quels",
         "quelles",
         "ou",
-        "est",
     ]
 )
 _ASKING_WORDS = frozenset(
@@ -131,6 +131,27 @@ _ENGLISH = frozenset(
 )
 
 
+# A polite request frame around the question ("Pourriez-vous m'indiquer si", "Je souhaiterais
+# savoir", "Auriez-vous l'amabilité de m'expliquer"): its words (indiquer, savoir, expliquer)
+# say how the patient asks, not what about, and would pull towards the "explications" card.
+_REQUEST_FRAME_RE = re.compile(
+    r"^(?:(?:bonjour|bonsoir|madame|monsieur|docteur)[ ,]+)*"
+    r"(?:(?:je|j')\s*(?:voudrais|souhaiterais|souhaite|aimerais|veux|voulais)"
+    r"|(?:pourriez|pouvez|auriez)[- ]vous(?: l'amabilit[ée] de| la gentillesse de)?"
+    r"|je vous saurais gr[ée] de|merci de)\s+"
+    r"(?:(?:me|m'|nous)\s*)?(?:savoir|conna[iî]tre|comprendre|dire|pr[ée]ciser|indiquer|"
+    r"expliquer|confirmer|renseigner)?\s*"
+    r"(?:(?:si|s')\s*)?",
+    re.IGNORECASE,
+)
+
+
+def without_request_frame(sentence: str) -> str:
+    """The sentence without its polite request frame (unchanged if nothing would be left)."""
+    core = _REQUEST_FRAME_RE.sub("", sentence, count=1)
+    return core if _has_word(core) and len(core) < len(sentence) else sentence
+
+
 def spoken_punctuation(text: str) -> str:
     for pattern, mark in _SPOKEN_PUNCTUATION:
         text = pattern.sub(mark, text)
@@ -139,7 +160,8 @@ def spoken_punctuation(text: str) -> str:
 
 def looks_like_question(clause: str) -> bool:
     """The clause asks something (a "?", an inversion, a question word opening it...)."""
-    if "?" in clause or _INVERSION_RE.search(clause):
+    # "rendez-vous" is a noun, not an inversion ("Mon rendez-vous est mardi." asks nothing).
+    if "?" in clause or _INVERSION_RE.search(_RENDEZ_VOUS_RE.sub("rdv", clause)):
         return True
     toks = normalize(clause).split()
     # Question words only open a question: "j'ai mal quand je suis assis" is context.
@@ -170,6 +192,11 @@ class MessageAnalysis:
     @cached_property
     def normalized(self) -> str:
         return " ".join(self.tokens)
+
+    @cached_property
+    def for_matching(self) -> str:
+        """The message as the FAQ should read it: request frames dropped, sentences kept."""
+        return " ".join(without_request_frame(s) for s in self.sentences) or self.prepared
 
     @property
     def questions(self) -> tuple[Clause, ...]:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from bot import intents, texts
-from bot.analysis import MessageAnalysis, analyse
+from bot.analysis import MessageAnalysis, analyse, without_request_frame
 from bot.faq import Faq, FaqEntry, FaqResult
 from bot.triage import TriageResult, TriageRules
 
@@ -111,10 +111,10 @@ class Conversation:
         two = self._two_questions(message)
         if two is not None:
             return two
-        result = self.faq.match(message.prepared)
+        result = self.faq.match(message.for_matching)
         if result.kind == "answer" and result.entry is not None:
             return self.answer(result.entry, score=result.score)
-        if intents.is_emotion(message):
+        if result.topic is None and intents.is_emotion(message):
             return Reply("support", self._t(texts.SUPPORT), score=result.score)
         if result.kind == "fallback" and not message.french:
             # Same honest fallback, in words a non-French speaker can act on.
@@ -160,7 +160,7 @@ class Conversation:
         answered: list[tuple[FaqEntry, float]] = []
         topics: list[str] = []
         for clause in questions:
-            result = self.faq.match(clause.text)
+            result = self.faq.match(without_request_frame(clause.text))
             if result.kind == "answer" and result.entry is not None:
                 if all(e.id != result.entry.id for e, _ in answered):
                     answered.append((result.entry, result.score))

@@ -233,9 +233,9 @@ def typed_checkin_answer(
     padded = f" {norm} "
     for label, value in choices:
         key = normalize(label)
-        if key and (f" {key} " in padded or norm == value.replace("_", " ")):
-            if best is None or len(key) > best[0]:
-                best = (len(key), value)
+        found = key and (f" {key} " in padded or norm == value.replace("_", " "))
+        if found and (best is None or len(key) > best[0]):
+            best = (len(key), value)
     if best is None and len(words) == 1:
         # "oui" for "Oui, nettement": a lone word opening exactly one label.
         opening = [v for label, v in choices if normalize(label).split()[:1] == words]
