@@ -233,8 +233,8 @@ def typed_checkin_answer(
     padded = f" {norm} "
     for label, value in choices:
         key = normalize(label)
-        found = key and (f" {key} " in padded or norm == value.replace("_", " "))
-        if found and (best is None or len(key) > best[0]):
+        contained = bool(key) and (f" {key} " in padded or norm == value.replace("_", " "))
+        if contained and (best is None or len(key) > best[0]):
             best = (len(key), value)
     if best is None and len(words) == 1:
         # "oui" for "Oui, nettement": a lone word opening exactly one label.
