@@ -11,6 +11,7 @@ measured before its fixes, recorded in its header).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -173,4 +174,17 @@ def report(conv: Conversation, show_misses: bool = False) -> str:
                 style_lines.append(f"| {style} | {t.n['all']} | {t.pct('all')} |")
             if show_misses:
                 miss_lines += ["", f"Misses, {name}:", *total.misses]
-    return "\n".join([*lines, *style_lines, *miss_lines])
+    texts = [c.text for _, path in sets for c in load_cases(path)]
+    samples: list[float] = []
+    for _ in range(5):
+        for text in texts:
+            t0 = time.perf_counter_ns()
+            conv.respond(text)
+            samples.append((time.perf_counter_ns() - t0) / 1e6)
+    samples.sort()
+    median, p99 = samples[len(samples) // 2], samples[int(0.99 * len(samples))]
+    timing = (
+        f"\nConversation.respond latency over {len(texts)} messages x 5 (triage included): "
+        f"median {median:.3f} ms, p99 {p99:.3f} ms, max {samples[-1]:.3f} ms"
+    )
+    return "\n".join([*lines, timing, *style_lines, *miss_lines])
