@@ -4,7 +4,8 @@ Run with ``python -m bench.faq`` (or ``python -m bench`` for every benchmark). N
 tests: numbers depend on the machine. ``--sweep`` prints the parameter grid used to choose the
 constants of bot/faq/engine.py.
 
-Metrics, on tests/data/faq_tuning.yaml:
+Conversation-level tables per round and style come first (bench/faq_rounds.py); then the
+engine alone against two baselines. Engine metrics, on tests/data/faq_tuning.yaml:
 
 * top-1: in-scope messages answered (kind "answer") with the expected entry;
 * top-3: the expected entry is among the 3 best ranked;

@@ -104,7 +104,12 @@ class Conversation:
         if intent == "history":
             # Never an FAQ card: the page cannot speak to one patient's condition.
             return Reply(
-                "fallback", self._t(texts.HISTORY), topic=HISTORY_TOPIC, offer_forward=True
+                "fallback",
+                self._t(texts.HISTORY),
+                topic=HISTORY_TOPIC,
+                offer_forward=True,
+                # The forward button needs the stored message (see the Telegram handler).
+                record_unanswered=True,
             )
         if intent == "request":
             return Reply("request", self._t(texts.REQUEST_FORWARDED))

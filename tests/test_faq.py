@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bench.faq_rounds import INTENTS, TUNING_FILE, evaluate, load_cases, round_files
+from bot import texts
 from bot.analysis import analyse as analyse_message
 from bot.conversation import Conversation
 from bot.faq import Faq, check_faq, load_faq
@@ -16,6 +17,8 @@ from bot.intents import typed_checkin_answer
 from bot.reminders.plan import Plan, checkin_buttons, load_plan
 from bot.triage import load_triage
 from bot.yamlfile import ContentError, load_yaml
+from tests.conftest import HOTLINE, PATIENT, RunningBot
+from tests.fakes.bot_api import FakeBotAPI
 
 ROOT = Path(__file__).resolve().parent.parent
 FAQ_DIR = ROOT / "faq"
@@ -739,3 +742,35 @@ def test_typed_checkin_answer(plan: Plan, step_id: str, typed: str, value: str |
     step = plan.get(step_id)
     assert step is not None
     assert typed_checkin_answer(typed, checkin_buttons(step), step.scale) == value
+
+
+# --- issue 9 over real HTTP (what the current handlers already carry) ------------------------
+
+
+async def test_two_questions_get_both_answers_over_http(bot: RunningBot, fake: FakeBotAPI) -> None:
+    fake.send_text(PATIENT, "Qui fait le geste ? Et est-ce qu'il y a une anesthésie ?")
+    [msg] = await fake.wait_for_messages(PATIENT, 1)
+    faq = bot.runtime.content.conversation.faq
+    for entry_id in ("qui_realise", "anesthesie"):
+        entry = faq.get(entry_id)
+        assert entry is not None and entry.answer in msg["text"]
+
+
+async def test_long_message_gets_its_answer_over_http(bot: RunningBot, fake: FakeBotAPI) -> None:
+    fake.send_text(
+        PATIENT,
+        "Bonsoir. Je suis convoquée mardi. Mon mari m'accompagnera et attendra dans le hall. "
+        "Je suis plutôt sereine. Combien de temps dure le geste ?",
+    )
+    [msg] = await fake.wait_for_messages(PATIENT, 1)
+    entry = bot.runtime.content.conversation.faq.get("duree")
+    assert entry is not None and msg["text"].startswith(entry.answer)
+
+
+async def test_medical_history_offers_to_tell_the_team_over_http(
+    bot: RunningBot, fake: FakeBotAPI
+) -> None:
+    fake.send_text(PATIENT, "j'ai une myasthénie, est-ce un problème ?")
+    [msg] = await fake.wait_for_messages(PATIENT, 1)
+    assert "signalez-le à l'équipe avant l'injection" in msg["text"] and HOTLINE in msg["text"]
+    assert [label for label, _ in fake.buttons(msg)] == [texts.FORWARD_BUTTON]
