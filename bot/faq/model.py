@@ -49,8 +49,6 @@ class OffTopic:
     # l'hôpital ne précise pas ..." in the topic's own fallback reply. Empty: generic fallback.
     id: str = ""
     missing: str = ""
-    # Example questions: the topic competes in the ranking with them, like an entry.
-    phrasings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
