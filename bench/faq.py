@@ -4,7 +4,8 @@ Run with ``python -m bench.faq`` (or ``python -m bench`` for every benchmark). N
 tests: numbers depend on the machine. ``--sweep`` prints the parameter grid used to choose the
 constants of bot/faq/engine.py.
 
-Metrics, on tests/data/faq_eval.yaml:
+Conversation-level tables per round and style come first (bench/faq_rounds.py); then the
+engine alone against two baselines. Engine metrics, on tests/data/faq_tuning.yaml:
 
 * top-1: in-scope messages answered (kind "answer") with the expected entry;
 * top-3: the expected entry is among the 3 best ranked;
@@ -35,13 +36,18 @@ from pathlib import Path
 from rapidfuzz import fuzz, process, utils
 
 import bot.faq.engine as engine
+from bench.faq_rounds import report as rounds_report
+from bot.conversation import Conversation
 from bot.faq import Faq, FaqEntry, load_faq
+from bot.triage import load_triage
 from bot.yamlfile import load_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 FAQ_DIR = ROOT / "faq"
 SOURCE_DIR = ROOT / "data" / "source"
-EVAL_FILE = ROOT / "tests" / "data" / "faq_eval.yaml"
+EVAL_FILE = ROOT / "tests" / "data" / "faq_tuning.yaml"
+TRIAGE_FILE = ROOT / "data" / "triage.yaml"
+BENCH_HOTLINE = "01 23 45 67 89"
 
 
 @dataclass(frozen=True)
@@ -363,14 +369,74 @@ def sweep(items: Sequence[EvalItem], faq: Faq) -> str:
     return "\n".join(lines)
 
 
+def cross_validate(items: Sequence[EvalItem], faq: Faq, folds: int = 5) -> str:
+    """Decision thresholds chosen by k-fold cross-validation on the tuning set.
+
+    For each fold, the (answer threshold, ambiguity margin) pair with the lowest cost on the
+    other folds is applied to the held fold; the sum of held-fold costs estimates what the
+    choice is worth on unseen messages. The pair finally kept is the one with the lowest mean
+    cost over all folds (printed with its neighbours, to see how flat the optimum is).
+    """
+    tuning = [i for i in items if i.expect != "smalltalk" and i.expect in {None, *faq._by_id}]
+    shuffled = list(tuning)
+    random.Random(9).shuffle(shuffled)
+    parts = [shuffled[k::folds] for k in range(folds)]
+    grid = [
+        (t, m)
+        for t in (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7)
+        for m in (0.0, 0.02, 0.04, 0.06, 0.08, 0.1, 0.13)
+    ]
+    saved = (engine.ANSWER_THRESHOLD, engine.AMBIGUITY_MARGIN, engine.CLARIFY_THRESHOLD)
+    cost: dict[tuple[float, float], list[float]] = {}
+    try:
+        for t, m in grid:
+            engine.ANSWER_THRESHOLD, engine.AMBIGUITY_MARGIN = t, m
+            engine.CLARIFY_THRESHOLD = min(saved[2], t)
+            cost[(t, m)] = [score(ours(faq), part).cost() for part in parts]
+    finally:
+        engine.ANSWER_THRESHOLD, engine.AMBIGUITY_MARGIN, engine.CLARIFY_THRESHOLD = saved
+    held = 0.0
+    lines = ["| fold | chosen on the other folds | held-fold cost |", "|---|---|---|"]
+    for k in range(folds):
+        best = min(grid, key=lambda g: sum(c for j, c in enumerate(cost[g]) if j != k))
+        held += cost[best][k]
+        lines.append(f"| {k} | threshold {best[0]}, margin {best[1]} | {cost[best][k]:.4f} |")
+    ranked = sorted(grid, key=lambda g: sum(cost[g]))
+    lines += [
+        f"\nMean held-fold cost of the procedure: {held / folds:.4f}",
+        "",
+        "| answer threshold | margin | mean cost |",
+        "|---|---|---|",
+    ]
+    lines += [f"| {t} | {m} | {sum(cost[(t, m)]) / folds:.4f} |" for t, m in ranked[:8]]
+    lines.append(
+        f"| current {saved[0]} | {saved[1]} | "
+        + (f"{sum(cost[saved[:2]]) / folds:.4f} |" if saved[:2] in cost else "- |")
+    )
+    return "\n".join(lines)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.faq", description=__doc__)
     parser.add_argument("--sweep", action="store_true", help="print the tuning grid")
+    parser.add_argument("--cv", action="store_true", help="cross-validate decision thresholds")
+    parser.add_argument("--rounds", action="store_true", help="only the per-round tables")
+    parser.add_argument("--misses", action="store_true", help="list the held-out misses")
     args = parser.parse_args(argv)
     faq = load_faq(FAQ_DIR, SOURCE_DIR)
     items = load_eval()
     print("## FAQ engine\n")
-    print(sweep(items, faq) if args.sweep else run(items, faq))
+    if args.sweep:
+        print(sweep(items, faq))
+        return 0
+    if args.cv:
+        print(cross_validate(items, faq))
+        return 0
+    conv = Conversation(faq, load_triage(TRIAGE_FILE), BENCH_HOTLINE)
+    print(rounds_report(conv, show_misses=args.misses))
+    if not args.rounds:
+        print()
+        print(run(items, faq))
     return 0
 
 

@@ -10,7 +10,7 @@ Bot API server of tests/fakes/bot_api.py, which runs in this process; a temporar
 ``DATABASE_PATH``; ``STAFF_CHAT_ID`` is a group known to the fake where the bot may post).
 Each simulated patient is a distinct Telegram user writing in their own private chat. All
 start within ``START_SPREAD_S`` seconds; each performs 4 to 6 actions drawn from a mix (70 %
-FAQ questions from tests/data/faq_eval.yaml, in varied French including SMS spelling; 10 %
+FAQ questions from tests/data/faq_tuning.yaml, in varied French including SMS spelling; 10 %
 out-of-scope questions from the same file; 10 % button presses; 5 % urgent messages from
 tests/data/triage_eval.yaml; 5 % greetings). A button press uses a button the bot sent this
 patient (``faq:<id>`` under an answer or a "did you mean", ``thm:<n>`` under a theme list);
@@ -105,7 +105,7 @@ BOT_ID = 123456
 STAFF_CHAT = -1001234567890
 HOTLINE = "01 46 41 00 00"
 FIRST_PATIENT = 7_000_000
-FAQ_EVAL = PROJECT_ROOT / "tests" / "data" / "faq_eval.yaml"
+FAQ_EVAL = PROJECT_ROOT / "tests" / "data" / "faq_tuning.yaml"
 TRIAGE_EVAL = PROJECT_ROOT / "tests" / "data" / "triage_eval.yaml"
 
 DEFAULT_PATIENTS = 500

@@ -15,14 +15,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from bot import texts
-from bot.faq import Faq, FaqEntry
-from bot.normalize import normalize
+from bot import intents, texts
+from bot.analysis import MessageAnalysis, analyse, without_request_frame
+from bot.faq import Faq, FaqEntry, FaqResult
 from bot.triage import TriageResult, TriageRules
 
 ReplyKind = Literal[
     "answer", "clarify", "fallback", "urgent", "smalltalk", "concern", "request", "support", "info"
 ]
+
+# Reply.topic of a medical-history statement (not a faq/hors_sujet.yaml topic).
+HISTORY_TOPIC = "antecedents"
 
 # Telegram shows long button labels cut off; keep them readable on a phone.
 BUTTON_LABEL_MAX = 60
@@ -53,39 +56,16 @@ class Reply:
     # fallback offers to pass the question to the team.
     record_unanswered: bool = False
     offer_forward: bool = False
+    # The message asks for the /stop or /supprimer flow: the caller runs that flow.
+    command: Literal["stop", "supprimer"] | None = None
+    # A fallback on a recognised subject the page does not cover (faq/hors_sujet.yaml id).
+    topic: str | None = None
+    # Two questions in one message, both answered: their ids (faq_id is the first).
+    answers: tuple[str, ...] = ()
 
     @property
     def severity(self) -> str | None:
         return self.triage.severity if self.triage else None
-
-
-# Frequent English words that are not also French words: enough of them in a message the FAQ
-# could not place means the patient is not writing French.
-_ENGLISH_WORDS = (
-    "the is are what how when where why who can could should would will my your you i me it "
-    "this that with have has do does did not after before pain doctor help please hospital "
-    "injection treatment long much need want get"
-)
-_ENGLISH = frozenset(_ENGLISH_WORDS.split())
-
-
-def readable(text: str) -> bool:
-    """Whether the text has any letter or digit (emoji, spaces and invisible characters don't)."""
-    return any(ch.isalnum() for ch in text)
-
-
-def looks_french(text: str) -> bool:
-    """False for messages in another script or mostly English words; True when unsure."""
-    letters = [ch for ch in text if ch.isalpha()]
-    if letters and sum(ch.isascii() or "À" <= ch <= "ÿ" or ch in "œŒæÆ" for ch in letters) < (
-        len(letters) / 2
-    ):
-        return False
-    words = [w for w in normalize(text).split() if w.isalpha()]
-    if len(words) < 2:
-        return True
-    english = sum(w in _ENGLISH for w in words)
-    return not (english >= 2 and english * 2 >= len(words))
 
 
 def _label(text: str) -> str:
@@ -105,31 +85,68 @@ class Conversation:
 
     def respond(self, text: str) -> Reply:
         """The reply to one patient message."""
-        if not readable(text):
+        message = analyse(text)
+        if not message.readable:
             return Reply("smalltalk", texts.EMPTY_MESSAGE)
-        found = self.triage.analyse(text, english=not looks_french(text))
+        found = self.triage.analyse(text, english=not message.french)
         if found.alert is not None:
             return self.urgent(found.alert)
         if found.concern is not None:
-            # A symptom that is not a red flag: acknowledged, the line, a note to staff.
+            # A symptom that is not a red flag: acknowledged, the line, a note to staff;
+            # unless the page answers the question outright ("le botox soigne quelles
+            # douleurs ?" names a symptom without reporting one).
+            asked = self.faq.match(message.for_matching)
+            if (
+                asked.kind == "answer"
+                and asked.entry is not None
+                and message.text.rstrip().endswith("?")
+            ):
+                return self.answer(asked.entry, score=asked.score)
             return Reply(
                 "concern", self.triage.reply(found.concern, self.hotline), triage=found.concern
             )
         if found.asked:
             # A question about a red flag: the information and the line, no alert. The FAQ
             # still answers it when it can.
-            asked = self.faq.match(text)
+            asked = self.faq.match(message.for_matching)
             if asked.kind == "answer" and asked.entry is not None:
                 return self.answer(asked.entry, score=asked.score)
             return Reply("info", self._t(texts.TRIAGE_RISK_INFO), score=asked.score)
-        result = self.faq.match(text)
-        if result.kind == "fallback" and not looks_french(text):
+        return self.understand(message)
+
+    def understand(self, message: MessageAnalysis) -> Reply:
+        """Everything after triage: intents, then the FAQ (one or two questions), then the
+        not-on-the-page topics and the honest fallback."""
+        intent = intents.detect(message)
+        if intent == "stop":
+            return Reply("info", texts.STOP_ASKED, command="stop")
+        if intent == "supprimer":
+            return Reply("info", texts.ERASE_ASKED, command="supprimer")
+        if intent == "history":
+            # Never an FAQ card: the page cannot speak to one patient's condition.
+            return Reply(
+                "fallback",
+                self._t(texts.HISTORY),
+                topic=HISTORY_TOPIC,
+                offer_forward=True,
+                # The forward button needs the stored message (see the Telegram handler).
+                record_unanswered=True,
+            )
+        if intent == "request":
+            return Reply("request", self._t(texts.REQUEST_FORWARDED))
+        two = self._two_questions(message)
+        if two is not None:
+            return two
+        result = self.faq.match(message.for_matching)
+        if result.kind == "answer" and result.entry is not None:
+            return self.answer(result.entry, score=result.score)
+        if result.topic is None and intents.is_emotion(message):
+            return Reply("support", self._t(texts.SUPPORT), score=result.score)
+        if result.kind == "fallback" and not message.french:
             # Same honest fallback, in words a non-French speaker can act on.
             return Reply(
                 "fallback", self._t(texts.ONLY_FRENCH), score=result.score, record_unanswered=True
             )
-        if result.kind == "answer" and result.entry is not None:
-            return self.answer(result.entry, score=result.score)
         if result.kind == "clarify" and result.candidates:
             rows = tuple((Button(_label(e.question), CB_FAQ + e.id),) for e in result.candidates)
             return Reply(
@@ -142,14 +159,58 @@ class Conversation:
             )
         if result.kind == "smalltalk" and result.smalltalk_reply:
             return Reply("smalltalk", self._t(result.smalltalk_reply), score=result.score)
+        return self.fallback(result)
+
+    def fallback(self, result: FaqResult) -> Reply:
+        """No fact from the page: the topic named when recognised, the line, the forward button."""
+        topic = result.topic
+        template = texts.FALLBACK
+        if topic is not None and topic.id:
+            template = texts.TOPIC_FALLBACK.replace("{missing}", topic.missing)
         return Reply(
             "fallback",
-            self._t(texts.FALLBACK),
+            self._t(template),
             score=result.score,
             suggestions=result.candidates,
             record_unanswered=True,
             offer_forward=True,
+            topic=topic.id if topic is not None and topic.id else None,
         )
+
+    def _two_questions(self, message: MessageAnalysis) -> Reply | None:
+        """Both answers when the message asks two different questions the FAQ answers; the one
+        answer (and the other's topic) when only one of them is on the page; else None."""
+        questions = message.questions
+        if len(questions) < 2:
+            return None
+        answered: list[tuple[FaqEntry, float]] = []
+        topics: list[str] = []
+        for clause in questions:
+            result = self.faq.match(without_request_frame(clause.text))
+            if result.kind == "answer" and result.entry is not None:
+                if all(e.id != result.entry.id for e, _ in answered):
+                    answered.append((result.entry, result.score))
+            elif result.kind == "fallback" and result.topic is not None and result.topic.id:
+                topics.append(result.topic.missing)
+        if not answered:
+            return None
+        if len(answered) == 1:
+            if not topics:
+                return None  # the whole message is matched as usual
+            (entry, score), missing = answered[0], topics[0]
+            reply = self.answer(entry, score=score)
+            note = self._t(texts.OTHER_QUESTION_NOT_ON_PAGE.replace("{missing}", missing))
+            return Reply(
+                "answer",
+                reply.text + "\n\n" + note,
+                buttons=reply.buttons,
+                faq_id=entry.id,
+                score=score,
+                record_unanswered=True,
+            )
+        (first, s1), (second, _s2) = answered[:2]
+        text = self._t(first.answer) + texts.SECOND_ANSWER_SEPARATOR + self._t(second.answer)
+        return Reply("answer", text, faq_id=first.id, score=s1, answers=(first.id, second.id))
 
     def urgent(self, found: TriageResult) -> Reply:
         return Reply("urgent", self.triage.reply(found, self.hotline), triage=found)

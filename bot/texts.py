@@ -496,3 +496,48 @@ TRIAGE_RISK_INFO = (
     "l'hôpital au {hotline}, joignable à tout moment.\n"
     "Pour toute autre question, l'équipe vous répond au {hotline}."
 )
+
+
+# --- Issue 9: what patients actually write (topics, requests, feelings, history) -----------
+
+# "{missing}" comes from faq/hors_sujet.yaml (ne_precise_pas), e.g. "le prix de l'injection ni
+# son remboursement". No fact from the page: only who can answer.
+TOPIC_FALLBACK = (
+    "La page de l'hôpital ne précise pas {missing}, et je préfère ne pas vous répondre au "
+    "hasard.\n\n"
+    "L'équipe peut vous répondre : appelez-la au {hotline} (joignable en permanence), "
+    "ou transmettez-lui votre question avec le bouton ci-dessous."
+)
+# After the answer to one question, when the other question of the message is off the page.
+OTHER_QUESTION_NOT_ON_PAGE = (
+    "Pour votre autre question : la page de l'hôpital ne précise pas {missing}. L'équipe "
+    "peut vous répondre au {hotline} (joignable en permanence)."
+)
+# Between two answers, when one message asked two questions.
+SECOND_ANSWER_SEPARATOR = "\n\n—\n\n"
+# Cancel, late, can't come, move the appointment: passed to the staff as a low-priority request.
+REQUEST_FORWARDED = (
+    "C'est noté : je transmets votre message à l'équipe, qui vous répondra ici ou vous "
+    "rappellera.\n\n"
+    "Si c'est pour aujourd'hui ou demain, le plus sûr est aussi d'appeler la ligne au "
+    "{hotline} (joignable en permanence)."
+)
+# Fear, anguish, loneliness, discouragement: warm, and what they can do.
+SUPPORT = (
+    "Ce que vous ressentez est tout à fait compréhensible, et vous n'êtes pas seul·e : "
+    "beaucoup de patients ressentent la même chose avant ou après ce soin.\n\n"
+    "Vous pouvez m'écrire vos questions à tout moment. Pour parler à une personne de "
+    "l'équipe, la ligne est joignable en permanence : {hotline}. Et lors de la consultation, "
+    "n'hésitez pas à dire au radiologue ce qui vous inquiète : il est là pour en parler avec "
+    "vous."
+)
+# A medical history or a treatment (myasthénie, grossesse, anticoagulants, diabète...).
+HISTORY = (
+    "Merci de me le dire. C'est une information importante, mais je ne peux pas vous "
+    "répondre pour votre situation personnelle : signalez-le à l'équipe avant l'injection.\n\n"
+    "Appelez la ligne au {hotline} (joignable en permanence), ou transmettez votre message à "
+    "l'équipe avec le bouton ci-dessous."
+)
+# The message asks for /stop or /supprimer: the caller runs that command's flow.
+STOP_ASKED = "Vous souhaitez ne plus recevoir de messages : c'est entendu, je m'en occupe."
+ERASE_ASKED = "Vous souhaitez que vos données soient supprimées : c'est entendu, je m'en occupe."

@@ -268,8 +268,14 @@ class _Loader:
             if not isinstance(item, LineDict):
                 self.error(path, line, "chaque sujet doit avoir topic et terms")
                 continue
-            self.unknown_keys(path, item, ("topic", "terms"))
+            self.unknown_keys(path, item, ("topic", "terms", "id", "ne_precise_pas"))
             name = self.text_field(path, item, "topic")
+            topic_id = self.text_field(path, item, "id", required=False)
+            if topic_id and not ID_RE.match(topic_id):
+                self.error(path, line, f"id « {topic_id} » : minuscules, chiffres et _ seulement")
+            missing = self.text_field(path, item, "ne_precise_pas", required=False)
+            if topic_id and not missing:
+                self.error(path, line, "un sujet avec un id doit avoir « ne_precise_pas »")
             terms = self.text_list(path, item, "terms")
             kept: list[str] = []
             for term, tline in terms:
@@ -279,7 +285,7 @@ class _Loader:
                 else:
                     kept.append(term)
             if name and kept:
-                topics.append(OffTopic(name, tuple(kept), str(path), line))
+                topics.append(OffTopic(name, tuple(kept), str(path), line, topic_id, missing))
         return topics
 
     def unknown_keys(self, path: Path, data: LineDict, allowed: tuple[str, ...]) -> None:

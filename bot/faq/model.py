@@ -45,6 +45,10 @@ class OffTopic:
     terms: tuple[str, ...]
     path: str
     line: int
+    # Issue 9: an id (Reply.topic) and what the page does not say, completing "La page de
+    # l'hôpital ne précise pas ..." in the topic's own fallback reply. Empty: generic fallback.
+    id: str = ""
+    missing: str = ""
 
 
 @dataclass(frozen=True)
@@ -61,3 +65,5 @@ class FaqResult:
     score: float
     candidates: tuple[FaqEntry, ...] = ()
     smalltalk_reply: str | None = None
+    # A fallback on a subject the page does not cover (faq/hors_sujet.yaml), when recognised.
+    topic: OffTopic | None = None

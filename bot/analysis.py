@@ -1,0 +1,252 @@
+"""One analysis per patient message, shared by the intent rules, the FAQ and the language check.
+
+The message is normalised, cut into sentences and clauses, and tokenised once. Clauses matter
+for two reasons: a long message often tells a story before it asks one thing (the story must
+not drown the question), and one message may ask two things ("combien de temps ça dure et je
+rentre le soir ?"), each of which deserves its own answer.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cached_property
+
+from bot.normalize import fold, normalize
+
+# Dictated punctuation, as voice keyboards write it when the patient says it aloud.
+_SPOKEN_PUNCTUATION = (
+    (re.compile(r"\bpoints? d[' ]interrogation\b", re.IGNORECASE), "?"),
+    (re.compile(r"\bvirgule\b", re.IGNORECASE), ","),
+    (re.compile(r"\bpoint final\b", re.IGNORECASE), "."),
+    (re.compile(r"\bà la ligne\b", re.IGNORECASE), "."),
+)
+_SENTENCE_RE = re.compile(r"[^.!?;\n]+[.!?;\n]*")
+# A new question starts inside a sentence: ", et est-ce que", " et combien", "? et qui"...
+_QUESTION_OPENERS = (
+    r"est[- ]ce|combien|qui|quand|comment|pourquoi|o[uù]|quel(?:le)?s?|y a[- ]t[- ]il|"
+    r"il y a|y aura|faut[- ]il|dois[- ]je|puis[- ]je|je peux|on peut|peut[- ]on|avec quel"
+)
+_CLAUSE_CUT_RE = re.compile(
+    rf"(?:,\s*|\s+)(?:et|ou|puis|aussi)\s+(?=(?:{_QUESTION_OPENERS})\b)", re.IGNORECASE
+)
+_INVERSION_RE = re.compile(r"\w-(?:t-)?(?:je|tu|il|elle|on|nous|vous|ils|elles)\b", re.IGNORECASE)
+_RENDEZ_VOUS_RE = re.compile(r"rendez-vous", re.IGNORECASE)
+_OPENING_QUESTION_WORDS = frozenset(
+    [
+        "combien",
+        "comment",
+        "pourquoi",
+        "quand",
+        "qui",
+        "quoi",
+        "quel",
+        "quelle",
+        "quels",
+        "quelles",
+        "ou",
+    ]
+)
+_ASKING_WORDS = frozenset(
+    [
+        "savoir",
+        "voudrais",
+        "aimerais",
+        "souhaiterais",
+        "souhaite",
+        "possible",
+        "preciser",
+        "indiquer",
+        "expliquer",
+    ]
+)
+_FUNCTION_WORDS = frozenset(
+    [
+        "et",
+        "alors",
+        "bon",
+        "du",
+        "coup",
+        "mais",
+        "donc",
+        "euh",
+        "bonjour",
+        "bonsoir",
+        "docteur",
+        "madame",
+        "monsieur",
+        "je",
+        "j",
+    ]
+)
+
+# Frequent English words that are not also French words: enough of them in a message means
+# the patient is not writing French.
+_ENGLISH = frozenset(
+    [
+        "the",
+        "is",
+        "are",
+        "what",
+        "how",
+        "when",
+        "where",
+        "why",
+        "who",
+        "can",
+        "could",
+        "should",
+        "would",
+        "will",
+        "my",
+        "your",
+        "you",
+        "i",
+        "me",
+        "it",
+        "this",
+        "that",
+        "with",
+        "have",
+        "has",
+        "do",
+        "does",
+        "did",
+        "not",
+        "after",
+        "before",
+        "pain",
+        "doctor",
+        "help",
+        "please",
+        "hospital",
+        "injection",
+        "treatment",
+        "long",
+        "much",
+        "need",
+        "want",
+        "get",
+    ]
+)
+
+
+# A polite request frame around the question ("Pourriez-vous m'indiquer si", "Je souhaiterais
+# savoir", "Auriez-vous l'amabilité de m'expliquer"): its words (indiquer, savoir, expliquer)
+# say how the patient asks, not what about, and would pull towards the "explications" card.
+_REQUEST_FRAME_RE = re.compile(
+    r"^(?:(?:bonjour|bonsoir|madame|monsieur|docteur)[ ,]+)*"
+    r"(?:(?:je|j')\s*(?:voudrais|souhaiterais|souhaite|aimerais|veux|voulais)"
+    r"|(?:pourriez|pouvez|auriez)[- ]vous(?: l'amabilit[ée] de| la gentillesse de)?"
+    r"|je vous saurais gr[ée] de|merci de)\s+"
+    r"(?:(?:me|m'|nous)\s*)?(?:savoir|conna[iî]tre|comprendre|dire|pr[ée]ciser|indiquer|"
+    r"expliquer|confirmer|renseigner)?\s*"
+    r"(?:(?:si|s')\s*)?",
+    re.IGNORECASE,
+)
+
+
+def without_request_frame(sentence: str) -> str:
+    """The sentence without its polite request frame (unchanged if nothing would be left)."""
+    core = _REQUEST_FRAME_RE.sub("", sentence, count=1)
+    return core if _has_word(core) and len(core) < len(sentence) else sentence
+
+
+def spoken_punctuation(text: str) -> str:
+    for pattern, mark in _SPOKEN_PUNCTUATION:
+        text = pattern.sub(mark, text)
+    return text
+
+
+def looks_like_question(clause: str) -> bool:
+    """The clause asks something (a "?", an inversion, a question word opening it...)."""
+    # "rendez-vous" is a noun, not an inversion ("Mon rendez-vous est mardi." asks nothing).
+    if "?" in clause or _INVERSION_RE.search(_RENDEZ_VOUS_RE.sub("rdv", clause)):
+        return True
+    toks = normalize(clause).split()
+    # Question words only open a question: "j'ai mal quand je suis assis" is context.
+    opening = [t for t in toks[:5] if t not in _FUNCTION_WORDS][:2]
+    if any(t in _OPENING_QUESTION_WORDS for t in opening):
+        return True
+    return any(t in _ASKING_WORDS for t in toks) or "est ce" in " ".join(toks)
+
+
+@dataclass(frozen=True)
+class Clause:
+    text: str
+    sentence: int  # index of its sentence
+    question: bool
+
+
+@dataclass(frozen=True)
+class MessageAnalysis:
+    """A patient message, normalised and cut once. Pure data; build it with :func:`analyse`."""
+
+    text: str  # as typed
+    prepared: str  # spoken punctuation written as marks
+    folded: str  # lower case, no accents, punctuation kept
+    tokens: tuple[str, ...]  # normalised tokens (bot.normalize: SMS forms expanded)
+    sentences: tuple[str, ...]
+    clauses: tuple[Clause, ...]
+
+    @cached_property
+    def normalized(self) -> str:
+        return " ".join(self.tokens)
+
+    @cached_property
+    def for_matching(self) -> str:
+        """The message as the FAQ should read it: request frames dropped, sentences kept."""
+        return " ".join(without_request_frame(s) for s in self.sentences) or self.prepared
+
+    @property
+    def questions(self) -> tuple[Clause, ...]:
+        return tuple(c for c in self.clauses if c.question)
+
+    @property
+    def readable(self) -> bool:
+        """Any letter or digit (emoji, spaces and invisible characters have none)."""
+        return any(ch.isalnum() for ch in self.text)
+
+    @cached_property
+    def french(self) -> bool:
+        """False for another script or mostly English words; True when unsure."""
+        letters = [ch for ch in self.text if ch.isalpha()]
+        latin = sum(ch.isascii() or "À" <= ch <= "ÿ" or ch in "œŒæÆ" for ch in letters)
+        if letters and latin < len(letters) / 2:
+            return False
+        words = [w for w in self.tokens if w.isalpha()]
+        if len(words) < 2:
+            return True
+        english = sum(w in _ENGLISH for w in words)
+        return not (english >= 2 and english * 2 >= len(words))
+
+
+def analyse(text: str) -> MessageAnalysis:
+    prepared = spoken_punctuation(text)
+    sentences = tuple(
+        s for s in (m.group(0).strip() for m in _SENTENCE_RE.finditer(prepared)) if _has_word(s)
+    )
+    clauses: list[Clause] = []
+    for i, sentence in enumerate(sentences):
+        parts = [p.strip(" ,") for p in _CLAUSE_CUT_RE.split(sentence)]
+        parts = [p for p in parts if _has_word(p)]
+        asked = [looks_like_question(p) for p in parts]
+        # Cut only where each part asks something on its own: "je rentre le soir et qui vient
+        # me chercher" is two questions; "j'ai mal et combien..." stays one clause otherwise.
+        if len(parts) > 1 and not all(asked):
+            parts, asked = [sentence], [looks_like_question(sentence)]
+        if len(parts) > 1 and "?" in sentence:
+            asked = [True] * len(parts)
+        clauses.extend(Clause(p, i, q) for p, q in zip(parts, asked, strict=True))
+    return MessageAnalysis(
+        text=text,
+        prepared=prepared,
+        folded=fold(prepared),
+        tokens=tuple(normalize(prepared).split()),
+        sentences=sentences,
+        clauses=tuple(clauses),
+    )
+
+
+def _has_word(text: str) -> bool:
+    return any(ch.isalnum() for ch in text)

@@ -1,0 +1,243 @@
+"""Messages that are not questions about the procedure: what the patient wants done.
+
+Rules over the normalised text of :class:`bot.analysis.MessageAnalysis` (lower case, no
+accents, SMS forms expanded). Each rule names a situation precisely enough that a question
+about the procedure does not trip it: "je peux annuler ?" is a request, "annulation" inside
+"est-ce que l'effet s'annule" is not (the patterns need the appointment or the verb forms).
+
+Order of precedence (see Conversation.respond): stop and erasure requests first (a patient who
+wants no more messages must not get an FAQ card), then medical history (never an FAQ answer:
+the team must know before the injection), then logistics; emotions only when the FAQ has no
+confident answer ("j'ai peur, est-ce qu'on m'endort ?" gets the anaesthesia answer).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from bot.analysis import MessageAnalysis
+from bot.normalize import normalize
+
+Intent = Literal["stop", "supprimer", "history", "request", "support"]
+
+
+def _rx(*alternatives: str) -> re.Pattern[str]:
+    return re.compile(r"\b(?:" + "|".join(alternatives) + r")\b")
+
+
+_STOP_ALONE = frozenset({"stop", "stopp", "arret", "arreter", "desinscription", "unsubscribe"})
+_STOP = _rx(
+    r"arret\w* (?:de )?(?:m |nous )?envoyer",
+    r"(?:ne|n) (?:veux|souhaite|voudrais) plus (?:recevoir|de messages?|de rappels?|etre contacte)",
+    r"plus de messages?",
+    r"desinscri\w*",
+    r"desabonn\w*",
+    r"stop (?:les|aux) (?:messages?|rappels?|notifications?)",
+)
+_ERASE = _rx(
+    r"(?:supprim|effac|detrui|retir)\w* (?:\w+ ){0,3}(?:donnees|informations|infos|dossier|compte)",
+    r"droit a l oubli",
+    r"supprimer mon compte",
+)
+
+# Medical history and treatments the team must hear about before the injection.
+_CONDITIONS = (
+    r"myasthen\w*",
+    r"lambert eaton",
+    r"sla",
+    r"charcot",
+    r"sclerose",
+    r"neuropathie",
+    r"myopathie",
+    r"epilep\w*",
+    r"hemophil\w*",
+    r"diabet\w*",
+    r"enceinte",
+    r"grossesse",
+    r"allait\w*",
+    r"allergi\w*",
+    r"anticoagul\w*",
+    r"antiagregant\w*",
+    r"aspirine",
+    r"kardegic",
+    r"plavix",
+    r"xarelto",
+    r"eliquis",
+    r"previscan",
+    r"coumadine",
+    r"sintrom",
+    r"lovenox",
+    r"heparine",
+    r"insuline",
+    r"pacemaker",
+    r"pace maker",
+    r"chimio\w*",
+    r"immunodepr\w*",
+    r"cancer",
+    r"greff\w*",
+    r"antibiotiques?",
+    r"aminosides?",
+)
+_CONDITION = _rx(*_CONDITIONS)
+# The patient speaks of themself: "je suis", "j'ai", "je prends", "mon traitement"...
+_SELF = _rx(
+    r"je suis",
+    r"j ai",
+    r"j avais",
+    r"je prends",
+    r"je prend",
+    r"je fais",
+    r"je souffre",
+    r"je suis sous",
+    r"sous",
+    r"mon \w+",
+    r"ma \w+",
+    r"mes \w+",
+    r"moi",
+)
+
+_APPOINTMENT = r"(?:rdv|rendez vous|rendezvous|injection|intervention|geste|seance|convocation)"
+_REQUEST = _rx(
+    rf"annul\w* (?:\w+ ){{0,3}}{_APPOINTMENT}",
+    r"(?:je|j) (?:dois|vais|voudrais|veux|souhaite|souhaiterais|aimerais) annuler",
+    r"annuler",
+    r"(?:ne|n) (?:pourrai|pourrais|peux|pourrons|pourra|vais pas pouvoir) (?:pas |plus )?venir",
+    r"(?:pas|plus) pouvoir venir",
+    r"peux pas venir",
+    r"pourrai pas venir",
+    r"pourrais pas venir",
+    r"(?:en|de) retard",
+    r"arrive(?:rai)? (?:plus tard|en retard)",
+    rf"(?:decal|report|deplac|avanc|repouss)\w* (?:\w+ ){{0,3}}{_APPOINTMENT}",
+    r"(?:decaler|reporter|deplacer)",
+    r"changer (?:\w+ ){0,2}(?:date|heure|horaire|jour|rendez vous|rdv)",
+    r"empechement",
+    r"bouchons",
+)
+
+_EMOTION = _rx(
+    r"peur",
+    r"trouille",
+    r"angoiss\w*",
+    r"stress\w*",
+    r"panique\w*",
+    r"terroris\w*",
+    r"effraye\w*",
+    r"inquiet\w*",
+    r"decourag\w*",
+    r"deprim\w*",
+    r"desespere\w*",
+    r"(?:me sens|suis) (?:tres |si |tellement |)seule?",
+    r"j en (?:peux|pouvais) plus",
+    r"n en peux plus",
+    r"a bout",
+    r"craque\w*",
+    r"pleure\w*",
+)
+
+
+def detect(analysis: MessageAnalysis) -> Intent | None:
+    """The intent that decides the reply before the FAQ is asked, or None."""
+    norm = analysis.normalized
+    if norm in _STOP_ALONE or _STOP.search(norm):
+        return "stop"
+    if _ERASE.search(norm):
+        return "supprimer"
+    if _CONDITION.search(norm) and _SELF.search(norm):
+        return "history"
+    if _REQUEST.search(norm):
+        return "request"
+    return None
+
+
+def is_emotion(analysis: MessageAnalysis) -> bool:
+    return _EMOTION.search(analysis.normalized) is not None
+
+
+# --- typed check-in answers -------------------------------------------------------------------
+
+_SCORE_RE = re.compile(
+    r"^(?:(?:j ai|je suis a|c est|a|environ|a peu pres|note|score|douleur|je dirais|je mets)\s+)*"
+    r"(\d{1,2})(?:\s*sur\s*10)?(?:\s+(?:environ|a peu pres))?$"
+)
+_SCORE_ANYWHERE_RE = re.compile(r"\b(\d{1,2})\s*sur\s*10\b")
+_NUMBER_WORDS = {
+    "zero": 0,
+    "un": 1,
+    "deux": 2,
+    "trois": 3,
+    "quatre": 4,
+    "cinq": 5,
+    "six": 6,
+    "sept": 7,
+    "huit": 8,
+    "neuf": 9,
+    "dix": 10,
+}
+# What patients type instead of tapping, mapped to the words of the usual button labels.
+_ANSWER_SYNONYMS = {
+    "ca va": "bien",
+    "ca va bien": "bien",
+    "tres bien": "bien",
+    "super": "bien",
+    "nickel": "bien",
+    "impeccable": "bien",
+    "parfait": "bien",
+    "pas terrible": "pas bien",
+    "pas top": "pas bien",
+    "mal": "pas bien",
+    "tres mal": "pas bien",
+    "ca va pas": "pas bien",
+    "ca ne va pas": "pas bien",
+    "bof": "quelques genes",
+    "moyen": "quelques genes",
+    "couci couca": "quelques genes",
+    "ouais": "oui",
+    "yes": "oui",
+    "nan": "non",
+    "pas du tout": "non",
+}
+# A typed answer is short; longer text is a message (a question, a symptom) for triage and FAQ.
+_MAX_ANSWER_WORDS = 6
+
+
+def typed_checkin_answer(
+    text: str, choices: list[tuple[str, str]], scale: tuple[int, int] | None
+) -> str | None:
+    """The value a typed message answers to a pending check-in, or None if it is not an answer.
+
+    ``choices`` are (label, value) pairs as ``bot.reminders.plan.checkin_buttons`` returns them;
+    for a pain scale they are the numbers, and ``scale`` gives the accepted range. "7", "7/10",
+    "j'ai 7", "sept" answer a scale; "pas bien", "ça va" answer buttons labelled so.
+    """
+    norm = normalize(text.replace("/", " sur "))
+    words = norm.split()
+    if not words or len(words) > _MAX_ANSWER_WORDS:
+        return None
+    values = {value for _, value in choices}
+    if scale is not None:
+        low, high = scale
+        found = _SCORE_RE.match(norm) or _SCORE_ANYWHERE_RE.search(norm)
+        number: int | None = int(found.group(1)) if found else None
+        if number is None and len(words) <= 3:
+            spelled = [_NUMBER_WORDS[w] for w in words if w in _NUMBER_WORDS]
+            number = spelled[0] if len(spelled) == 1 else None
+        if number is not None and low <= number <= high and str(number) in values:
+            return str(number)
+        if number is not None:
+            return None
+    norm = _ANSWER_SYNONYMS.get(norm.removeprefix("je vais ").removeprefix("je me sens "), norm)
+    # The longest label contained in the message wins: "pas bien" over "bien".
+    best: tuple[int, str] | None = None
+    padded = f" {norm} "
+    for label, value in choices:
+        key = normalize(label)
+        contained = bool(key) and (f" {key} " in padded or norm == value.replace("_", " "))
+        if contained and (best is None or len(key) > best[0]):
+            best = (len(key), value)
+    if best is None and len(words) == 1:
+        # "oui" for "Oui, nettement": a lone word opening exactly one label.
+        opening = [v for label, v in choices if normalize(label).split()[:1] == words]
+        return opening[0] if len(opening) == 1 else None
+    return best[1] if best else None
