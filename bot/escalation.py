@@ -36,6 +36,7 @@ An acknowledged alert not closed after ACK_REMINDER_HOURS is recalled once in it
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -47,7 +48,7 @@ from bot.callbacks import Ack, Close, RelayCancel, RelaySend, encode
 from bot.clock import Clock
 from bot.config import Settings
 from bot.db import Database, from_db
-from bot.render import Html, esc, fit_quote, html_format, split_plain, utf16_len
+from bot.render import TELEGRAM_MAX, Html, esc, fit_quote, html_format, split_plain
 from bot.triage import TriageResult, severity_rank
 
 
@@ -75,6 +76,10 @@ DIVERTING: tuple[str, ...] = (
     AlertKind.REQUEST,
 )
 IN_PROGRESS = (AlertState.OPEN, AlertState.ACKNOWLEDGED)
+
+# An alert post is later re-posted under a "🔁 Rappel" line and edited to add "Pris en charge
+# par …": fitted this much short of Telegram's limit, those stay within it too.
+POST_ROOM = 200
 
 QUESTION_SEVERITY = "question"
 NOTE_SEVERITY = "note"
@@ -163,16 +168,12 @@ class Escalation:
         db: Database,
         settings: Settings,
         clock: Clock,
-        severity_label: object,
+        severity_label: Callable[[str], str],
     ) -> None:
         self.db = db
         self.settings = settings
         self.clock = clock
-        self._severity_label = severity_label
-
-    def severity_label(self, severity: str) -> str:
-        label = self._severity_label
-        return str(label(severity)) if callable(label) else severity
+        self.severity_label = severity_label
 
     @property
     def staff_chat_id(self) -> int:
@@ -270,7 +271,7 @@ class Escalation:
             now=now,
             renotify_at=self._renotify_at(now) if escalates else None,
             staff_chat_id=self.staff_chat_id,
-            post_text=fit_quote(build, message),
+            post_text=fit_quote(build, message, TELEGRAM_MAX - POST_ROOM),
             post_buttons=ack_buttons("{alert_id}") if escalates else close_buttons("{alert_id}"),
             priority=priority(kind, found.severity, patient is not None),
             update_id=update_id,
@@ -382,7 +383,7 @@ class Escalation:
             now=now,
             renotify_at=None,
             staff_chat_id=self.staff_chat_id,
-            post_text=fit_quote(build, message),
+            post_text=fit_quote(build, message, TELEGRAM_MAX - POST_ROOM),
             post_buttons=close_buttons("{alert_id}"),
             priority=priority(kind, severity, patient is not None),
             update_id=update_id,
@@ -521,7 +522,7 @@ class Escalation:
                 int(alert["id"]),
                 next_at=self._renotify_at(now),  # after the last one: when to page on-call
                 staff_chat_id=self.staff_chat_id,
-                text=prefix + body if utf16_len(prefix + body) < 8000 else body,
+                text=prefix + body,
                 buttons=ack_buttons(int(alert["id"])),
                 priority=priority(str(alert["kind"]), str(alert["severity"]), True),
                 now=now,

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from bot import texts
+from bot.callbacks import Forward, encode
 from bot.conversation import Button, Reply
 from bot.escalation import AlertKind, Escalation, told_summary
 from bot.normalize import normalize
@@ -32,8 +33,6 @@ if TYPE_CHECKING:
     from bot.runtime import Runtime
 
 log = logging.getLogger("bot.session")
-
-CB_FORWARD = "fwd:"
 
 
 @dataclass(frozen=True)
@@ -131,7 +130,7 @@ class Session:
                 now=rt.clock.now(),
             )
             if reply.offer_forward and esc is not None:
-                extra = ((Button(texts.FORWARD_BUTTON, f"{CB_FORWARD}{row_id}"),),)
+                extra = ((Button(texts.FORWARD_BUTTON, encode(Forward(row_id))),),)
         return [Send(chat_id, reply, extra_rows=extra), *woke]
 
     async def on_edit(self, chat_id: int, text: str, update_id: int | None = None) -> list[Action]:

@@ -440,7 +440,6 @@ STAFF_HELP = (
     "/annuler n° · /suivi n°\n"
     "• /recharger : recharger la FAQ, les règles d'alerte et le plan de rappels"
 )
-CHECKIN_NOTE = "Merci pour votre réponse, c'est noté et transmis à l'équipe."
 
 
 def step_title(days: int | None, offset: timedelta | None) -> str:

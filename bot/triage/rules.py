@@ -69,23 +69,6 @@ from bot.normalize import SMS_FORMS, fold, raw_tokens
 from bot.triage.context import CONTEXT_KEYS, ContextGroups, Layout, Verdict, judge
 from bot.yamlfile import CheckError, ContentError, LineDict, LineList, load_yaml
 
-__all__ = [
-    "ALL_SEVERITIES",
-    "CONCERN",
-    "HUMAN_REQUEST_ID",
-    "SEVERITY_ORDER",
-    "Analysis",
-    "PatternError",
-    "Severity",
-    "TriageResult",
-    "TriageRules",
-    "check_triage",
-    "is_severity",
-    "load_triage",
-    "parse_pattern",
-    "severity_rank",
-]
-
 Severity = Literal["vital", "detresse", "urgent", "humain", "concern"]
 
 #: The severities that raise an alert, most severe first.
