@@ -144,7 +144,14 @@ async def _enroll(settings: Settings, at: str, label: str, stdout: TextIO) -> in
     from telegram.error import TelegramError
 
     from bot.clock import SystemClock
-    from bot.enrollment import INVITE_VALIDITY, Enrollment, link_for, parse_local, valid_label
+    from bot.enrollment import (
+        INVITE_VALIDITY,
+        Enrollment,
+        appointment_error,
+        label_error,
+        link_for,
+        parse_local,
+    )
     from bot.texts import appointment_words
 
     if settings.telegram_bot_token is None:
@@ -157,12 +164,14 @@ async def _enroll(settings: Settings, at: str, label: str, stdout: TextIO) -> in
     if when is None:
         print('--at : attendu "AAAA-MM-JJ HH:MM", ex. "2026-12-07 09:30"', file=sys.stderr)
         return EXIT_SETTINGS
-    if not valid_label(label):
-        print("--label : 1 à 40 caractères, sur une ligne (un pseudonyme)", file=sys.stderr)
+    problem = label_error(label)
+    if problem is not None:
+        print(f"--label : {problem}", file=sys.stderr)
         return EXIT_SETTINGS
     clock = SystemClock()
-    if when <= clock.now():
-        print("--at : cette date est déjà passée", file=sys.stderr)
+    problem = appointment_error(when, clock.now())
+    if problem is not None:
+        print(f"--at : {problem}", file=sys.stderr)
         return EXIT_SETTINGS
     base_url = settings.telegram_api_base_url or "https://api.telegram.org/bot"
     try:

@@ -11,12 +11,14 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import aiosqlite
 
+from bot import texts
 from bot.clock import Clock
 from bot.config import Settings
 from bot.db import Database, from_db
@@ -25,6 +27,12 @@ from bot.reminders.plan import Plan, plan_for
 TOKEN_BYTES = 24  # 192 bits, 32 URL-safe characters: within the 64 allowed by /start.
 INVITE_VALIDITY = timedelta(days=14)
 MAX_LABEL = 40
+# An injection is booked weeks, at most months, ahead; two years leaves room for a late
+# control visit and still catches a mistyped year (2062, 9999). The plan's offsets are bounded
+# by a year (plan.MAX_SPAN), so every date computed from an accepted appointment stays far from
+# datetime's year-9999 limit: no OverflowError downstream.
+MAX_AHEAD_YEARS = 2
+MAX_AHEAD = timedelta(days=366 * MAX_AHEAD_YEARS)
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _TIME_RE = re.compile(r"^(\d{1,2})[:hH](\d{2})$")
@@ -44,8 +52,31 @@ def parse_local(date_text: str, time_text: str, tz: ZoneInfo) -> datetime:
     return naive.replace(tzinfo=tz)
 
 
+def label_error(label: str) -> str | None:
+    """Why staff's label for a patient is refused (French), or None when it is fine.
+
+    Bidi controls (U+202E...), zero-width and other format or control characters are refused:
+    shown in /patients they could make one label look like another.
+    """
+    if not 0 < len(label.strip()) <= MAX_LABEL or "\n" in label:
+        return texts.LABEL_INVALID
+    for ch in label:
+        if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Zl", "Zp"):
+            return texts.LABEL_INVISIBLE.format(code=f"U+{ord(ch):04X}")
+    return None
+
+
 def valid_label(label: str) -> bool:
-    return 0 < len(label.strip()) <= MAX_LABEL and "\n" not in label
+    return label_error(label) is None
+
+
+def appointment_error(when: datetime, now: datetime) -> str | None:
+    """Why an appointment date is refused (French), or None: in the future, within two years."""
+    if when <= now:
+        return texts.DATE_PAST
+    if when - now > MAX_AHEAD:
+        return texts.DATE_TOO_FAR.format(years=MAX_AHEAD_YEARS)
+    return None
 
 
 def link_for(bot_username: str, token: str) -> str:
@@ -73,6 +104,10 @@ class Enrollment:
         return [(p.step.id, p.step.kind, p.due_at, p.expires_at, p.missed) for p in planned]
 
     async def enroll(self, appointment: datetime, label: str) -> Invitation:
+        """ValueError (French reason) if the label or the date is refused."""
+        problem = label_error(label) or appointment_error(appointment, self.clock.now())
+        if problem is not None:
+            raise ValueError(problem)
         token = secrets.token_urlsafe(TOKEN_BYTES)
         now = self.clock.now()
         patient_id = await self.db.create_patient_with_invite(
@@ -101,7 +136,10 @@ class Enrollment:
         patient = await self.db.patient(int(invite["patient_id"]))
         if patient is None or patient["appointment_at"] is None:
             return None
-        rows = self._rows(plan, from_db(str(patient["appointment_at"])))
+        appointment = from_db(str(patient["appointment_at"]))
+        if appointment - self.clock.now() > MAX_AHEAD:
+            return None  # enrolled before dates were bounded (year 9999 overflows the plan)
+        rows = self._rows(plan, appointment)
         patient_id = await self.db.accept_invite(
             str(invite["token_hash"]), chat_id, self.clock.now(), rows
         )
@@ -111,6 +149,10 @@ class Enrollment:
         await self.db.decline_invite(chat_id)
 
     async def reschedule(self, patient_id: int, appointment: datetime, plan: Plan) -> None:
+        """ValueError (French reason) if the new date is refused."""
+        problem = appointment_error(appointment, self.clock.now())
+        if problem is not None:
+            raise ValueError(problem)
         await self.db.reschedule(patient_id, appointment, self._rows(plan, appointment))
 
     async def cancel(self, patient_id: int) -> None:

@@ -540,3 +540,32 @@ HISTORY = (
 # The message asks for /stop or /supprimer: the caller runs that command's flow.
 STOP_ASKED = "Vous souhaitez ne plus recevoir de messages : c'est entendu, je m'en occupe."
 ERASE_ASKED = "Vous souhaitez que vos données soient supprimées : c'est entendu, je m'en occupe."
+
+
+# --- #12 admin files and labels ------------------------------------------------------------
+
+ADMIN_FILE_MISSING = "lecture impossible : fichier introuvable"
+ADMIN_FILE_UNREADABLE = "lecture impossible : {reason}"
+ADMIN_FILE_IS_DIR = "c'est un dossier, pas un fichier"
+ADMIN_FILE_IS_FIFO = "c'est un tube nommé (FIFO), pas un fichier ordinaire : refusé sans le lire"
+ADMIN_FILE_IS_DEVICE = "c'est un périphérique, pas un fichier ordinaire : refusé sans le lire"
+ADMIN_FILE_NOT_REGULAR = "ce n'est pas un fichier ordinaire : refusé sans le lire"
+ADMIN_FILE_LINK_OUTSIDE = (
+    "lien symbolique vers « {target} », hors du dossier : copiez le fichier dans le dossier"
+)
+ADMIN_FILE_TOO_BIG = "fichier trop gros ({size}, au plus {limit}) : refusé sans le lire"
+ADMIN_FILE_CHANGED = "le fichier a été remplacé pendant la lecture : relancez la vérification"
+ADMIN_FILE_NOT_UTF8 = (
+    "caractère illisible : le fichier doit être enregistré en UTF-8 (vérifiez cette ligne)"
+)
+RELOAD_MORE_ONE = "… et 1 autre erreur."
+RELOAD_MORE = "… et {n} autres erreurs."
+
+LABEL_INVISIBLE = (
+    "Libellé refusé : il contient un caractère invisible ou de mise en forme ({code}), qui "
+    "peut changer l'affichage du texte. Retapez le libellé au clavier plutôt que de le coller."
+)
+DATE_TOO_FAR = (
+    "Cette date est dans plus de {years} ans : vérifiez l'année "
+    "(attendu AAAA-MM-JJ HH:MM, par ex. 2026-12-07 09:30)."
+)

@@ -7,11 +7,20 @@ here carries the (1-based) line where it starts.
 
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from bot import texts
+
+# The shipped files are at most 36 KB; the caps leave room for ten times more while keeping
+# `check` and a reload well under a second (a 50 MB file used to take a minute and 1.2 GB).
+MAX_YAML_BYTES = 512 * 1024
+MAX_SOURCE_BYTES = 1024 * 1024
 
 
 class LineDict(dict[str, Any]):
@@ -81,12 +90,107 @@ _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _con
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 
 
+def _kind_problem(mode: int) -> str | None:
+    """Why a file of this type is refused (never opened: a FIFO would block), or None."""
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return texts.ADMIN_FILE_IS_DIR
+    if stat.S_ISFIFO(mode):
+        return texts.ADMIN_FILE_IS_FIFO
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return texts.ADMIN_FILE_IS_DEVICE
+    return texts.ADMIN_FILE_NOT_REGULAR
+
+
+def size_cap(path: Path) -> int:
+    """The size cap of an admin file: YAML files are parsed (slow), source documents only read."""
+    return MAX_YAML_BYTES if path.suffix in (".yaml", ".yml") else MAX_SOURCE_BYTES
+
+
+def admin_file_problem(path: Path, max_bytes: int | None = None) -> str | None:
+    """Why an admin file would be refused, judged from lstat/stat only (nothing is opened).
+
+    Only a regular file inside its own folder, at most ``max_bytes`` long, is read: a FIFO
+    would block the reader forever, ``/dev/zero`` would fill the memory, and a symbolic link
+    out of the folder would let the bot read (and show in errors) files it has no business with.
+    """
+    return _inspect(path, max_bytes)[0]
+
+
+def _inspect(path: Path, max_bytes: int | None) -> tuple[str | None, os.stat_result | None]:
+    """(why refused or None, the stat of what would be read)."""
+    try:
+        st = os.lstat(path)
+        if stat.S_ISLNK(st.st_mode):
+            target = os.path.realpath(path)
+            folder = os.path.realpath(path.parent)
+            if os.path.commonpath([target, folder]) != folder:
+                return texts.ADMIN_FILE_LINK_OUTSIDE.format(target=target), None
+            st = os.stat(path)
+    except FileNotFoundError:
+        return texts.ADMIN_FILE_MISSING, None
+    except OSError as exc:
+        return texts.ADMIN_FILE_UNREADABLE.format(reason=exc.strerror or type(exc).__name__), None
+    problem = _kind_problem(st.st_mode)
+    cap = size_cap(path) if max_bytes is None else max_bytes
+    if problem is None and st.st_size > cap:
+        problem = _too_big(st.st_size, cap)
+    return problem, st
+
+
+def _too_big(size: int, max_bytes: int) -> str:
+    return texts.ADMIN_FILE_TOO_BIG.format(size=_kib(size), limit=_kib(max_bytes))
+
+
+def _kib(size: int) -> str:
+    return f"{size / 1024:,.0f} Ko".replace(",", "\u202f")
+
+
+def read_admin_file(path: Path, max_bytes: int | None = None) -> str:
+    """The UTF-8 text of an admin-edited file, or ContentError(``file:line: message``).
+
+    Every content loader reads through here. The checks of :func:`admin_file_problem` run
+    before opening; the file is then opened non-blocking (a FIFO swapped in meanwhile cannot
+    hang us), checked again on the open descriptor, and never read past ``max_bytes``.
+    """
+
+    def refuse(message: str, line: int = 0) -> ContentError:
+        return ContentError([CheckError(str(path), line, message)])
+
+    cap = size_cap(path) if max_bytes is None else max_bytes
+    problem, checked = _inspect(path, cap)
+    if problem is not None or checked is None:
+        raise refuse(problem or texts.ADMIN_FILE_NOT_REGULAR)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        raise refuse(texts.ADMIN_FILE_UNREADABLE.format(reason=exc.strerror)) from exc
+    try:
+        opened = os.fstat(fd)
+        # Replaced between the checks and the open (a link retargeted, a FIFO swapped in; the
+        # new file may even get the freed inode number, hence the type is checked too).
+        same = (opened.st_dev, opened.st_ino) == (checked.st_dev, checked.st_ino)
+        if not same or not stat.S_ISREG(opened.st_mode):
+            raise refuse(texts.ADMIN_FILE_CHANGED)
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            data = f.read(cap + 1)
+    except OSError as exc:
+        raise refuse(texts.ADMIN_FILE_UNREADABLE.format(reason=exc.strerror)) from exc
+    finally:
+        os.close(fd)
+    if len(data) > cap:  # grew after the stat
+        raise refuse(_too_big(len(data), cap))
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise refuse(texts.ADMIN_FILE_NOT_UTF8, line) from exc
+
+
 def load_yaml(path: Path) -> Any:
     """Load one YAML file; syntax errors become a ContentError with the line."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ContentError([CheckError(str(path), 0, f"lecture impossible : {exc}")]) from exc
+    text = read_admin_file(path)
     try:
         return yaml.load(text, Loader=_LineLoader)
     except yaml.MarkedYAMLError as exc:

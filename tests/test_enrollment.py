@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import datetime, timedelta
 
@@ -11,6 +12,7 @@ from bot import texts
 from bot.clock import FakeClock
 from bot.config import Settings
 from bot.db import to_db
+from bot.enrollment import hash_token
 from tests.conftest import (
     HOTLINE,
     NURSE,
@@ -292,6 +294,11 @@ async def test_enrol_refused_outside_staff_group(bot: RunningBot, fake: FakeBotA
         ("2026-12-07 9h30 X", None),
         ("2020-01-01 09:30 X", texts.DATE_PAST),
         ("2026-12-07 09:30 " + "x" * 41, texts.LABEL_INVALID),
+        # #12: within two years of "now" (2026-12-01 09:00) and no year 9999.
+        ("2028-11-30 09:30 X", None),
+        ("2028-12-03 09:30 X", texts.DATE_TOO_FAR.format(years=2)),
+        ("9999-12-31 23:59 X", texts.DATE_TOO_FAR.format(years=2)),
+        ("0001-01-01 00:00 X", texts.DATE_PAST),
     ],
 )
 async def test_enrol_input_is_checked(
@@ -423,3 +430,109 @@ async def test_cancel_stops_pending_steps_and_tells_the_patient(
     fake.send_command(PATIENT, "rdv")
     [*_, rdv] = await fake.wait_for_messages(PATIENT, count + 1)
     assert rdv["text"] == texts.with_hotline(texts.NO_APPOINTMENT_PATIENT, HOTLINE)
+
+
+# --- #12: labels and appointment dates ----------------------------------------------------
+
+INVISIBLE = {
+    "right-to-left override": "\u202e1744 .D.M",
+    "left-to-right embedding": "M.D.\u202a 4471",
+    "pop directional formatting": "M.D. 4471\u202c",
+    "right-to-left isolate": "M.D. \u20674471\u2069",
+    "left-to-right mark": "M.D.\u200e 4471",
+    "right-to-left mark": "M.D.\u200f 4471",
+    "arabic letter mark": "M.D.\u061c 4471",
+    "zero-width space": "M.D.\u200b 4471",
+    "zero-width non-joiner": "M.D.\u200c 4471",
+    "zero-width joiner": "M.D.\u200d 4471",
+    "word joiner": "M.D.\u2060 4471",
+    "byte order mark": "\ufeffM.D. 4471",
+    "soft hyphen": "M.D.\u00ad 4471",
+    "bell": "M.D.\x07 4471",
+    "escape": "M.D.\x1b[31m 4471",
+}
+
+
+@pytest.mark.parametrize("label", INVISIBLE.values(), ids=list(INVISIBLE))
+async def test_label_with_invisible_characters_is_refused(
+    bot: RunningBot, fake: FakeBotAPI, label: str
+) -> None:
+    fake.send_command(NURSE, "inscrire", args=f"2026-12-07 09:30 {label}", chat_id=STAFF_CHAT)
+    [reply] = await fake.wait_for_messages(STAFF_CHAT, 1)
+    bad = next(ch for ch in label if ch.isprintable() is False or ch in "\u00ad")
+    assert reply["text"] == texts.LABEL_INVISIBLE.format(code=f"U+{ord(bad):04X}")
+    row = await bot.runtime.db.fetchone("SELECT COUNT(*) FROM patients")
+    assert row is not None and row[0] == 0
+
+
+@pytest.mark.parametrize(
+    "label", ["Mme Ngô Thị Hương", "N° 12 – J.-P. Müller", "李 4471", "M.D. 🌷", "O'Brien <b>"]
+)
+async def test_ordinary_labels_are_accepted(bot: RunningBot, fake: FakeBotAPI, label: str) -> None:
+    fake.send_command(NURSE, "inscrire", args=f"2026-12-07 09:30 {label}", chat_id=STAFF_CHAT)
+    [reply] = await fake.wait_for_messages(STAFF_CHAT, 1)
+    assert LINK_RE.search(reply["text"]) and label in reply["text"]
+
+
+@pytest.mark.parametrize(
+    ("when", "expected"),
+    [
+        ("2020-01-01 09:30", texts.DATE_PAST),
+        ("2026-12-01 08:59", texts.DATE_PAST),
+        ("2028-12-03 09:30", texts.DATE_TOO_FAR.format(years=2)),
+        ("9999-12-31 23:59", texts.DATE_TOO_FAR.format(years=2)),
+    ],
+)
+async def test_move_refuses_dates_out_of_range(
+    bot: RunningBot, fake: FakeBotAPI, when: str, expected: str
+) -> None:
+    await consent(fake, await enroll(fake))
+    before = [(r["step_id"], r["due_at"]) for r in await bot.runtime.db.patient_steps(1)]
+    count = len(fake.messages(STAFF_CHAT))
+    fake.send_command(NURSE, "deplacer", args=f"1 {when}", chat_id=STAFF_CHAT)
+    [*_, reply] = await fake.wait_for_messages(STAFF_CHAT, count + 1)
+    assert reply["text"] == expected
+    assert [(r["step_id"], r["due_at"]) for r in await bot.runtime.db.patient_steps(1)] == before
+    patient = await bot.runtime.db.patient(1)
+    assert patient is not None and patient["appointment_at"] == to_db(
+        datetime(2026, 12, 7, 9, 30, tzinfo=PARIS)
+    )
+
+
+async def test_year_9999_enrolled_before_the_bound_cannot_crash_consent(
+    bot: RunningBot, fake: FakeBotAPI, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A row written before dates were bounded: the link is refused, nothing raises."""
+    token = "a" * 32
+    now = bot.clock.now()
+    await bot.runtime.db.create_patient_with_invite(
+        label="ancien",
+        appointment_at=datetime(9999, 12, 31, 23, 0, tzinfo=PARIS),
+        token_hash=hash_token(token),
+        expires_at=now + timedelta(days=14),
+        now=now,
+    )
+    fake.send_command(PATIENT, "start", args=token)
+    [request] = await fake.wait_for_messages(PATIENT, 1)
+    fake.press_button(PATIENT, request, dict(fake.buttons(request))[texts.CONSENT_YES])
+    [_, refused] = await fake.wait_for_messages(PATIENT, 2)
+    assert refused["text"] == texts.with_hotline(texts.INVITE_INVALID, HOTLINE)
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text
+
+
+async def test_chart_draws_a_label_that_looks_like_mathtext(
+    bot: RunningBot, fake: FakeBotAPI, caplog: pytest.LogCaptureFixture
+) -> None:
+    label = "$\\sqrt{$"
+    await consent(fake, await enroll(fake, f"2026-12-07 09:30 {label}"))
+    bot.clock.set(datetime(2026, 12, 14, 10, 5, tzinfo=PARIS))
+    await bot.dispatch()
+    pain = with_buttons(fake, PATIENT, {str(n) for n in range(11)})
+    fake.press_button(PATIENT, pain, dict(fake.buttons(pain))["4"])
+    await fake.wait_for(lambda: texts.CHECKIN_THANKS in texts_of(fake, PATIENT), what="thanks")
+    fake.send_command(NURSE, "suivi", args="1", chat_id=STAFF_CHAT)
+    await fake.wait_for(
+        lambda: any(m["kind"] == "photo" for m in fake.messages(STAFF_CHAT)), what="chart"
+    )
+    assert any(t.startswith(f"Suivi de {label}") for t in texts_of(fake, STAFF_CHAT))
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import secrets
 import string
 from collections.abc import Callable
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 import pytest
 
 from bot import texts
-from tests.conftest import HELP_TEXT, HOTLINE, PATIENT, STAFF_CHAT, RunningBot
+from tests.conftest import HELP_TEXT, HOTLINE, NURSE, PATIENT, STAFF_CHAT, RunningBot
 from tests.fakes.bot_api import FakeBotAPI
 
 FALLBACK = texts.with_hotline(texts.FALLBACK, HOTLINE)
@@ -118,18 +119,24 @@ CASES = [
 ]
 
 
+async def one_clear_reply(
+    fake: FakeBotAPI, case: Case, chat: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.ERROR, logger="bot")
+    case.send(fake)
+    [reply] = await fake.wait_for_messages(chat, 1)
+    assert case.expect(reply["text"]), reply["text"]
+    await fake.wait_until_consumed()
+    await asyncio.sleep(0.1)
+    assert len(fake.messages(chat)) == 1
+    assert not [r for r in caplog.records if r.name.startswith("bot")], caplog.text
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 async def test_odd_input_gets_one_clear_reply(
     bot: RunningBot, fake: FakeBotAPI, case: Case, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.ERROR, logger="bot")
-    case.send(fake)
-    [reply] = await fake.wait_for_messages(PATIENT, 1)
-    assert case.expect(reply["text"]), reply["text"]
-    await fake.wait_until_consumed()
-    await asyncio.sleep(0.1)
-    assert len(fake.messages(PATIENT)) == 1
-    assert not [r for r in caplog.records if r.name.startswith("bot")], caplog.text
+    await one_clear_reply(fake, case, PATIENT, caplog)
 
 
 async def test_entities_in_text_are_ignored_safely(bot: RunningBot, fake: FakeBotAPI) -> None:
@@ -173,6 +180,33 @@ async def test_burst_is_throttled_but_urgent_still_escalated(
     assert msgs.count(texts.with_hotline(texts.SLOW_DOWN, HOTLINE)) == 1
     assert len(msgs) == 22
     assert "saigne" in fake.messages(STAFF_CHAT)[0]["text"]
+
+
+@pytest.mark.parametrize("flood", ["questions", "aide", "photo"])
+async def test_commands_and_media_count_toward_the_flood_limit(
+    bot: RunningBot, fake: FakeBotAPI, flood: str
+) -> None:
+    """400 /questions (or photos) from one chat: 20 answered, one notice, the rest ignored;
+    /urgence is still answered and another patient is not held up (#12 item 7)."""
+    for _ in range(60):
+        if flood == "photo":
+            fake.send_media(PATIENT, "photo")
+        else:
+            fake.send_command(PATIENT, flood)
+    fake.send_command(PATIENT, "urgence")
+    fake.send_text(PATIENT + 1, "combien de temps dure l'injection ?")
+    await fake.wait_until_consumed(timeout=20)
+    await fake.wait_for(
+        lambda: bool(fake.messages(PATIENT + 1)) and len(fake.messages(PATIENT)) >= 22,
+        timeout=20,
+        what="the other patient's answer and the flooder's replies",
+    )
+    await asyncio.sleep(0.3)
+    msgs = [m["text"] for m in fake.messages(PATIENT)]
+    assert msgs.count(texts.with_hotline(texts.SLOW_DOWN, HOTLINE)) == 1
+    assert len(msgs) == 22, len(msgs)  # 20 answered, the notice, /urgence
+    assert HOTLINE in msgs[-1]
+    assert "30 minutes" in fake.messages(PATIENT + 1)[0]["text"]
 
 
 async def test_stranger_group_is_left_silently(bot: RunningBot, fake: FakeBotAPI) -> None:
@@ -226,3 +260,39 @@ async def test_urgent_reply_overtakes_queued_ordinary_replies(
     position = order.index(PATIENT)
     # Without the priority lane it comes after the ~50 replies queued before it.
     assert position < 55, f"urgent reply was number {position + 1} of {len(order)}"
+
+
+# --- #12: hostile staff input (the care team's commands, answered in the staff group) ----------
+
+LINK = re.compile(r"https://t\.me/releveurs_test_bot\?start=[A-Za-z0-9_-]{32}$")
+TOO_FAR = texts.DATE_TOO_FAR.format(years=2)
+
+STAFF_CASES = [
+    Case(
+        "label with U+202E",
+        lambda f: f.send_command(NURSE, "inscrire", "2026-12-07 09:30 \u202e1744", STAFF_CHAT),
+        exact(texts.LABEL_INVISIBLE.format(code="U+202E")),
+    ),
+    Case(
+        "label with zero-width characters",
+        lambda f: f.send_command(NURSE, "inscrire", "2026-12-07 09:30 M\u200bD", STAFF_CHAT),
+        exact(texts.LABEL_INVISIBLE.format(code="U+200B")),
+    ),
+    Case(
+        "label that is mathtext",
+        lambda f: f.send_command(NURSE, "inscrire", "2026-12-07 09:30 $\\sqrt{$", STAFF_CHAT),
+        lambda got: got.startswith("Patient $\\sqrt{$ (n° 1)") and bool(LINK.search(got)),
+    ),
+    Case(
+        "appointment in year 9999",
+        lambda f: f.send_command(NURSE, "inscrire", "9999-12-31 23:59 X", STAFF_CHAT),
+        exact(TOO_FAR),
+    ),
+]
+
+
+@pytest.mark.parametrize("case", STAFF_CASES, ids=[c.name for c in STAFF_CASES])
+async def test_odd_staff_input_gets_one_clear_reply(
+    bot: RunningBot, fake: FakeBotAPI, case: Case, caplog: pytest.LogCaptureFixture
+) -> None:
+    await one_clear_reply(fake, case, STAFF_CHAT, caplog)

@@ -110,6 +110,23 @@ def editable_settings(settings: Settings, tmp_path: Path) -> Settings:
     return replace(settings, faq_dir=faq)
 
 
+async def test_refused_reload_notice_with_a_huge_line_still_reaches_staff(
+    editable_settings: Settings, clock: FakeClock, fake: FakeBotAPI
+) -> None:
+    """A broken line of 6,000 emoji would make a 12,000-unit notice: it is cut to fit (#12)."""
+    bot = await start_bot(editable_settings, clock, fake)
+    try:
+        broken = editable_settings.faq_dir / "03-jour-j.yaml"
+        broken.write_text(broken.read_text(encoding="utf-8") + "\n  - id: [" + "😀" * 6000 + "\n")
+        fake.send_command(NURSE, "recharger", chat_id=STAFF_CHAT)
+        [report] = await fake.wait_for_messages(STAFF_CHAT, 1)
+        assert report["text"].startswith(texts.RELOAD_FAILED)
+        assert f"{broken}:" in report["text"]
+        assert len(report["text"].encode("utf-16-le")) // 2 <= 4096
+    finally:
+        await stop_bot(bot)
+
+
 async def test_reload_with_broken_file_keeps_the_old_faq(
     editable_settings: Settings, clock: FakeClock, fake: FakeBotAPI
 ) -> None:

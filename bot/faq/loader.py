@@ -15,7 +15,7 @@ from typing import Any
 from bot.faq.engine import Faq
 from bot.faq.model import FaqEntry, OffTopic, SmalltalkIntent
 from bot.faq.text import Synonyms, analyse, term_pattern
-from bot.yamlfile import CheckError, ContentError, LineDict, LineList, load_yaml
+from bot.yamlfile import CheckError, ContentError, LineDict, LineList, load_yaml, read_admin_file
 
 SYNONYMS_FILE = "synonymes.yaml"
 SMALLTALK_FILE = "smalltalk.yaml"
@@ -149,9 +149,9 @@ class _Loader:
         texts: list[str] = []
         for f in files:
             try:
-                texts.append(_squash(f.read_text(encoding="utf-8")))
-            except (OSError, UnicodeDecodeError) as exc:
-                self.error(f, 0, f"lecture impossible : {exc}")
+                texts.append(_squash(read_admin_file(f)))
+            except ContentError as exc:
+                self.errors.extend(exc.errors)
         return "\n".join(texts)
 
     def synonyms(self, path: Path) -> list[list[str]]:

@@ -6,7 +6,6 @@ handlers, then the patient's private chat. Anything in other chats is ignored.
 
 from __future__ import annotations
 
-import asyncio
 import html
 import logging
 import traceback
@@ -31,6 +30,7 @@ from bot import texts
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.content import Content
+from bot.notices import reload_refused_notice
 from bot.runtime import Runtime
 from bot.telegram import patient, staff
 from bot.telegram.common import Context, update_id
@@ -142,7 +142,7 @@ async def post_init(app: Application) -> None:  # type: ignore[type-arg]
 async def watch_content(rt: Runtime) -> None:
     """Reload content files that changed on disk; tell staff when an edit is refused."""
     # Off the event loop: a large file must not hold up an urgent reply (#12).
-    errors = await asyncio.to_thread(rt.content.reload_if_changed)
+    errors = await rt.content.reload_if_changed_async()
     if errors is None:
         return
     if not errors:
@@ -150,10 +150,9 @@ async def watch_content(rt: Runtime) -> None:
         return
     log.warning("content change refused: %d error(s); previous version stays live", len(errors))
     if rt.settings.staff_chat_id is not None:
-        shown = "\n".join(str(e) for e in errors[:20])
         await rt.db.enqueue(
             chat_id=rt.settings.staff_chat_id,
-            text=html.escape(texts.RELOAD_FAILED) + f"\n<pre>{html.escape(shown)}</pre>",
+            text=reload_refused_notice(errors),
             purpose="notice",
             now=rt.clock.now(),
         )
@@ -202,6 +201,11 @@ def build_application(
     # that nothing said there reaches any other handler).
     stranger = filters.ChatType.GROUPS & ~staff_chat
     app.add_handler(MessageHandler(stranger, patient.stranger_group), group=-1)
+    counted = filters.COMMAND | (~filters.TEXT & ~filters.CAPTION)
+    app.add_handler(
+        MessageHandler(private & filters.UpdateType.MESSAGE & counted, patient.flood_gate),
+        group=-1,
+    )
     app.add_handler(
         ChatMemberHandler(patient.stranger_group, ChatMemberHandler.MY_CHAT_MEMBER), group=-1
     )

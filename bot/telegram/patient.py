@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from telegram import CallbackQuery, Message, Update
 from telegram.error import TelegramError
+from telegram.ext import ApplicationHandlerStop
 
 from bot import callbacks as cb
 from bot import texts
@@ -314,6 +315,34 @@ async def media_message(update: Update, context: Context) -> None:
         await send_reply(context, chat.id, rt.content.conversation.respond(""))
         return
     await send_reply(context, chat.id, rt.content.conversation.media(kind))
+
+
+# Commands that stay answered in a flood: /urgence only gives the phone line.
+FLOOD_EXEMPT = frozenset({"urgence"})
+
+
+async def flood_gate(update: Update, context: Context) -> None:
+    """Commands and uncaptioned media count toward the per-chat flood limit too (#12).
+
+    Plain text is counted in the session (which still reads every message for urgency); this
+    gate covers what the session never sees, so 400 ``/questions`` from one chat can't hold up
+    everyone else's replies. Beyond the limit: one polite notice per window, then silence.
+    """
+    chat = update.effective_chat
+    message = update.effective_message
+    if chat is None or message is None:
+        return
+    words = (message.text or "").split(maxsplit=1)
+    if words and words[0].lstrip("/").split("@")[0].lower() in FLOOD_EXEMPT:
+        return
+    rt = runtime(context)
+    if not rt.throttle.hit(chat.id):
+        return
+    log.info("flood limit: update %s from a chat over its limit ignored", update.update_id)
+    if rt.throttle.should_warn(chat.id):
+        notice = texts.with_hotline(texts.SLOW_DOWN, rt.settings.hotline_phone)
+        await send_reply(context, chat.id, Reply("info", notice))
+    raise ApplicationHandlerStop
 
 
 async def stranger_group(update: Update, context: Context) -> None:

@@ -21,8 +21,15 @@ from bot import callbacks as cb
 from bot import texts
 from bot.chart import pain_chart
 from bot.db import from_db
-from bot.enrollment import INVITE_VALIDITY, link_for, parse_local, valid_label
+from bot.enrollment import (
+    INVITE_VALIDITY,
+    appointment_error,
+    label_error,
+    link_for,
+    parse_local,
+)
 from bot.escalation import close_buttons, draft_buttons, parse_buttons
+from bot.notices import reload_refused_notice
 from bot.reminders.plan import checkin_buttons
 from bot.render import esc, html_format
 from bot.telegram.common import Context, keyboard, runtime, wake_dispatcher
@@ -319,12 +326,9 @@ async def reload_command(update: Update, context: Context) -> None:
     message = update.effective_message
     if message is None:
         return
-    errors = runtime(context).content.reload()
+    errors = await runtime(context).content.reload_async()
     if errors:
-        shown = "\n".join(str(e) for e in errors[:20])
-        await message.reply_text(
-            html.escape(texts.RELOAD_FAILED) + f"\n<pre>{html.escape(shown)}</pre>"
-        )
+        await message.reply_text(reload_refused_notice(errors))
         return
     await message.reply_text(html.escape(texts.RELOAD_OK))
 
@@ -360,11 +364,9 @@ async def enroll_command(update: Update, context: Context) -> None:
         await _reply(message, html.escape(texts.DATE_INVALID))
         return
     label = " ".join(args[2:])
-    if not valid_label(label):
-        await _reply(message, html.escape(texts.LABEL_INVALID))
-        return
-    if when <= rt.clock.now():
-        await _reply(message, html.escape(texts.DATE_PAST))
+    problem = label_error(label) or appointment_error(when, rt.clock.now())
+    if problem is not None:
+        await _reply(message, html.escape(problem))
         return
     invitation = await rt.enrollment.enroll(when, label)
     log.info("patient %s enrolled by staff", invitation.patient_id)
@@ -452,8 +454,9 @@ async def move_command(update: Update, context: Context) -> None:
     except ValueError:
         await _reply(message, html.escape(texts.DATE_INVALID))
         return
-    if when <= rt.clock.now():
-        await _reply(message, html.escape(texts.DATE_PAST))
+    problem = appointment_error(when, rt.clock.now())
+    if problem is not None:
+        await _reply(message, html.escape(problem))
         return
     await rt.enrollment.reschedule(int(patient["id"]), when, rt.content.plan)
     words = texts.appointment_words(when, rt.settings.timezone)
