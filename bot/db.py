@@ -1315,6 +1315,16 @@ class Database:
             )
             return cur.rowcount == 1
 
+    async def awaiting_checkin(self, chat_id: int, sent_after: datetime) -> aiosqlite.Row | None:
+        """The newest check-in sent to this chat since ``sent_after`` and not yet answered."""
+        return await self.fetchone(
+            "SELECT s.*, p.chat_id, p.label FROM steps s JOIN patients p ON p.id = s.patient_id"
+            " WHERE p.chat_id = ? AND p.status = 'active' AND s.kind = 'checkin'"
+            " AND s.status = 'sent' AND s.answer IS NULL AND s.sent_at >= ?"
+            " ORDER BY s.sent_at DESC LIMIT 1",
+            (chat_id, to_db(sent_after)),
+        )
+
     async def previous_score(self, patient_id: int, before_row: int) -> int | None:
         row = await self.fetchone(
             "SELECT score FROM steps WHERE patient_id = ? AND score IS NOT NULL AND id != ?"

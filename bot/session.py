@@ -19,13 +19,17 @@ from __future__ import annotations
 import logging
 import sqlite3
 from dataclasses import dataclass, field
+from datetime import timedelta
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from bot import texts
 from bot.callbacks import Forward, encode
 from bot.conversation import Button, Reply
 from bot.escalation import AlertKind, Escalation, told_summary
+from bot.intents import typed_checkin_answer
 from bot.normalize import normalize
+from bot.reminders.plan import checkin_buttons, is_worrying, scale_score
 from bot.render import Html, fit_quote, html_format
 from bot.triage import TriageResult
 
@@ -61,11 +65,28 @@ class RunCommand:
 
 
 @dataclass(frozen=True)
+class DropButtons:
+    """Remove the answer buttons under a message the patient answered by typing."""
+
+    chat_id: int
+    message_id: int
+
+
+@dataclass(frozen=True)
 class Wake:
     """Something was queued for staff: deliver it now rather than at the next tick."""
 
 
-Action = Send | StaffDirect | RunCommand | Wake
+Action = Send | StaffDirect | RunCommand | DropButtons | Wake
+
+# A typed "7" answers the check-in sent within this window; later it is just a message.
+TYPED_ANSWER_WINDOW = timedelta(hours=72)
+
+
+class CheckinOutcome(StrEnum):
+    RECORDED = "recorded"
+    ALREADY = "already"  # a double tap: only the first answer counts
+    STALE = "stale"  # unknown step, another chat's step, or a value the step does not offer
 
 
 @dataclass
@@ -101,6 +122,9 @@ class Session:
         reply = conv.respond(text)
         if reply.kind == "urgent":
             return await self.urgent(chat_id, text, reply, update_id)
+        typed = await self._typed_checkin(chat_id, text, update_id)
+        if typed is not None:
+            return typed
         command = getattr(reply, "command", None)
         if command:
             return [RunCommand(chat_id, str(command))]
@@ -132,6 +156,60 @@ class Session:
             if reply.offer_forward and esc is not None:
                 extra = ((Button(texts.FORWARD_BUTTON, encode(Forward(row_id))),),)
         return [Send(chat_id, reply, extra_rows=extra), *woke]
+
+    async def _typed_checkin(
+        self, chat_id: int, text: str, update_id: int | None
+    ) -> list[Action] | None:
+        """ "7", "7/10" or "pas bien" typed while a check-in waits: recorded as its answer."""
+        rt = self.rt
+        row = await rt.db.awaiting_checkin(chat_id, rt.clock.now() - TYPED_ANSWER_WINDOW)
+        step = rt.content.plan.get(str(row["step_id"])) if row is not None else None
+        if row is None or step is None:
+            return None
+        value = typed_checkin_answer(text, checkin_buttons(step), step.scale)
+        if value is None:
+            return None
+        outcome, actions = await self.answer_checkin(chat_id, int(row["id"]), value, update_id)
+        if outcome is not CheckinOutcome.RECORDED:
+            return None
+        if row["message_id"] is not None:
+            actions.insert(0, DropButtons(chat_id, int(row["message_id"])))
+        return actions
+
+    async def answer_checkin(
+        self, chat_id: int, row_id: int, value: str, update_id: int | None
+    ) -> tuple[CheckinOutcome, list[Action]]:
+        """Record a check-in answer (button or typed); a worrying one reaches staff."""
+        rt = self.rt
+        row = await rt.db.step(row_id)
+        step = rt.content.plan.get(str(row["step_id"])) if row is not None else None
+        if row is None or step is None or row["chat_id"] != chat_id:
+            return CheckinOutcome.STALE, []
+        choices = checkin_buttons(step)
+        if value not in {v for _, v in choices}:
+            return CheckinOutcome.STALE, []
+        score = scale_score(step, value)
+        previous = await rt.db.previous_score(int(row["patient_id"]), row_id)
+        if not await rt.db.record_answer(row_id, value, score, rt.clock.now()):
+            return CheckinOutcome.ALREADY, []
+        esc = self.escalation
+        if not is_worrying(step, value, previous) or esc is None:
+            return CheckinOutcome.RECORDED, [Send(chat_id, Reply("info", texts.CHECKIN_THANKS))]
+        label = next((lbl for lbl, v in choices if v == value), value)
+        reply = self._info(texts.CHECKIN_WORRYING)
+        found = TriageResult(
+            severity="urgent", categories=("suivi",), labels=(texts.CHECKIN_ALERT_LABEL,)
+        )
+        title = texts.step_title(step.days, step.offset)
+        await esc.raise_alert(
+            chat_id,
+            f"{title} — {step_question(step.text)} : {label}",
+            found,
+            told=told_summary(reply.text, rt.settings.hotline_phone),
+            kind=AlertKind.CHECKIN,
+            update_id=update_id,
+        )
+        return CheckinOutcome.RECORDED, [Send(chat_id, reply, urgent=True), Wake()]
 
     async def on_edit(self, chat_id: int, text: str, update_id: int | None = None) -> list[Action]:
         """An edit gets no second answer, unless the new text is urgent: never ignored."""
@@ -199,6 +277,12 @@ class Session:
 
     def _info(self, template: str) -> Reply:
         return Reply("info", texts.with_hotline(template, self.rt.settings.hotline_phone))
+
+
+def step_question(text: str) -> str:
+    """The question of a check-in text, for staff: its last line ending with "?"."""
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip().endswith("?")]
+    return lines[-1] if lines else text.strip().splitlines()[0] if text.strip() else ""
 
 
 def alert_kind(found: TriageResult) -> AlertKind:

@@ -536,3 +536,57 @@ async def test_chart_draws_a_label_that_looks_like_mathtext(
     )
     assert any(t.startswith(f"Suivi de {label}") for t in texts_of(fake, STAFF_CHAT))
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text
+
+
+@pytest.mark.parametrize(
+    ("typed", "answer", "alert"),
+    [("pas bien du tout", "pas_bien", True), ("ça va bien", "bien", False)],
+)
+async def test_typed_answer_to_a_waiting_checkin_is_recorded(
+    bot: RunningBot, fake: FakeBotAPI, typed: str, answer: str, alert: bool
+) -> None:
+    """Typing instead of tapping is an answer, not a lost message (#9 item 4)."""
+    await consent(fake, await enroll(fake))
+    bot.clock.set(datetime(2026, 12, 8, 10, 0, tzinfo=PARIS))
+    await bot.dispatch()
+    checkin = with_buttons(fake, PATIENT, {"Bien", "Quelques gênes", "Pas bien"})
+    staff_before = len(fake.messages(STAFF_CHAT))
+    fake.send_text(PATIENT, typed)
+    expected = texts.CHECKIN_WORRYING if alert else texts.CHECKIN_THANKS
+    await wait_text(fake, PATIENT, expected.split("{")[0])
+    row = await bot.runtime.db.fetchone("SELECT answer FROM steps WHERE step_id = 'suivi_j_plus_1'")
+    assert row is not None and row["answer"] == answer
+    # The buttons are gone: a later tap can't answer twice.
+    shown = next(m for m in fake.messages(PATIENT) if m["message_id"] == checkin["message_id"])
+    assert fake.buttons(shown) == []
+    await bot.dispatch()
+    staff = texts_of(fake, STAFF_CHAT)[staff_before:]
+    assert any(texts.CHECKIN_ALERT_LABEL in t for t in staff) is alert
+
+
+async def test_typed_pain_score_is_recorded_and_other_text_is_not(
+    bot: RunningBot, fake: FakeBotAPI
+) -> None:
+    await consent(fake, await enroll(fake))
+    bot.clock.set(datetime(2026, 12, 14, 10, 5, tzinfo=PARIS))
+    await bot.dispatch()
+    with_buttons(fake, PATIENT, {str(n) for n in range(11)})
+    before = len(fake.messages(PATIENT))
+    # A question while the check-in waits is answered as a question, not taken as a score.
+    fake.send_text(PATIENT, "combien de temps dure l'injection ?")
+    msgs = await fake.wait_for_messages(PATIENT, before + 1)
+    assert "30 minutes" in msgs[-1]["text"]
+    fake.send_text(PATIENT, "4/10")
+    await fake.wait_for(lambda: texts_of(fake, PATIENT)[-1] == texts.CHECKIN_THANKS, what="thanks")
+    row = await bot.runtime.db.fetchone(
+        "SELECT answer, score FROM steps WHERE step_id = 'douleur_j_plus_7'"
+    )
+    assert row is not None and (row["answer"], row["score"]) == ("4", 4)
+    # Once answered, a second number is an ordinary message again.
+    fake.send_text(PATIENT, "7")
+    msgs = await fake.wait_for_messages(PATIENT, before + 3)
+    assert msgs[-1]["text"] != texts.CHECKIN_THANKS
+    row = await bot.runtime.db.fetchone(
+        "SELECT score FROM steps WHERE step_id = 'douleur_j_plus_7'"
+    )
+    assert row is not None and row["score"] == 4

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
+import pytest
+
 from bot import texts
 from bot.clock import FakeClock
 from bot.config import Settings
@@ -272,3 +274,49 @@ async def test_unanswered_question_can_be_forwarded_and_answered(
     [*_, relayed] = await fake.wait_for_messages(PATIENT, 3)
     assert "le parking n'est pas remboursé" in relayed["text"]
     assert len(fake.messages(STAFF_CHAT)) == 2  # the post and the preview
+
+
+# --- #10: what reaches staff, by kind of message (a table, over real HTTP) ----------------------
+
+TRIAGE_FLOWS = [
+    # (message, staff post expected to contain, patient reply must contain)
+    ("ça n'arrête pas de saigner", "Saignement", [HOTLINE]),
+    ("I can't breathe", "Difficulté à respirer", [HOTLINE, "15", "112", "right now"]),
+    ("personne ne répond au téléphone", "demande de contact", ["15"]),
+    ("j'ai la diarrhée depuis hier", "Signalement non urgent", [HOTLINE]),
+    ("je ne pourrai pas venir demain", "Demande d'organisation", []),
+]
+
+
+@pytest.mark.parametrize(("text", "staff_sees", "patient_sees"), TRIAGE_FLOWS)
+async def test_each_kind_of_message_reaches_staff(
+    bot: RunningBot, fake: FakeBotAPI, text: str, staff_sees: str, patient_sees: list[str]
+) -> None:
+    fake.send_text(PATIENT, text)
+    [reply] = await fake.wait_for_messages(PATIENT, 1)
+    for part in patient_sees:
+        assert part in reply["text"], (part, reply["text"])
+    [post] = await fake.wait_for_messages(STAFF_CHAT, 1)
+    assert staff_sees.lower() in post["text"].lower()
+    assert text in post["text"]
+
+
+@pytest.mark.parametrize(
+    "text", ["j'avais saigné un peu mais c'est fini", "et si j'avais du mal à avaler ?"]
+)
+async def test_past_or_hypothetical_symptoms_raise_no_alert(
+    bot: RunningBot, fake: FakeBotAPI, text: str
+) -> None:
+    fake.send_text(PATIENT, text)
+    [reply] = await fake.wait_for_messages(PATIENT, 1)
+    assert HOTLINE in reply["text"]
+    await bot.dispatch()
+    assert fake.messages(STAFF_CHAT) == []
+    row = await bot.runtime.db.fetchone("SELECT COUNT(*) FROM alerts")
+    assert row is not None and row[0] == 0
+
+
+async def test_stop_in_words_runs_the_stop_flow(bot: RunningBot, fake: FakeBotAPI) -> None:
+    fake.send_text(PATIENT, "STOP")
+    [reply] = await fake.wait_for_messages(PATIENT, 1)
+    assert reply["text"] == texts.with_hotline(texts.STOPPED, HOTLINE)

@@ -13,7 +13,7 @@ from bot.conversation import Button, Reply
 from bot.escalation import buttons_json
 from bot.render import esc
 from bot.runtime import Runtime
-from bot.session import Action, RunCommand, Send, StaffDirect, Wake
+from bot.session import Action, DropButtons, RunCommand, Send, StaffDirect, Wake
 from bot.telegram.ratelimit import URGENT
 
 log = logging.getLogger("bot.telegram")
@@ -63,6 +63,13 @@ async def execute(context: Context, actions: Sequence[Action]) -> None:
             await post_to_staff_now(context, action.text)
         elif isinstance(action, RunCommand):
             await patient.run_command(context, action.chat_id, action.command)
+        elif isinstance(action, DropButtons):
+            try:
+                await context.bot.edit_message_reply_markup(
+                    action.chat_id, action.message_id, reply_markup=None
+                )
+            except TelegramError as exc:  # cosmetic: the answer is recorded either way
+                log.info("could not remove buttons: %s", type(exc).__name__)
         elif isinstance(action, Wake):
             wake_dispatcher(context)
 

@@ -13,10 +13,8 @@ from bot import callbacks as cb
 from bot import texts
 from bot.conversation import Button, Reply
 from bot.db import from_db
-from bot.escalation import AlertKind, told_summary
-from bot.reminders.plan import checkin_buttons, is_worrying, scale_score
+from bot.session import CheckinOutcome
 from bot.telegram.common import Context, execute, runtime, send_reply, wake_dispatcher
-from bot.triage import TriageResult
 
 log = logging.getLogger("bot.patient")
 
@@ -205,47 +203,19 @@ async def checkin_callback(update: Update, context: Context, answer: cb.CheckinA
     chat = update.effective_chat
     if query is None or chat is None:
         return
-    rt = runtime(context)
-    row = await rt.db.step(answer.step_row)
-    step = rt.content.plan.get(str(row["step_id"])) if row is not None else None
-    value = answer.value
-    valid = step is not None and value in {v for _, v in checkin_buttons(step)}
-    if row is None or step is None or not valid or row["chat_id"] != chat.id:
+    session = runtime(context).session
+    outcome, actions = await session.answer_checkin(
+        chat.id, answer.step_row, answer.value, update.update_id
+    )
+    if outcome is CheckinOutcome.STALE:
         await query.answer(texts.STALE_BUTTON)
         return
-    score = scale_score(step, value)
-    previous = await rt.db.previous_score(int(row["patient_id"]), int(row["id"]))
-    if not await rt.db.record_answer(int(row["id"]), value, score, rt.clock.now()):
+    if outcome is CheckinOutcome.ALREADY:
         await query.answer(texts.CHECKIN_ALREADY)
         return
     await query.answer()
     await _drop_buttons(query)
-    hotline = rt.settings.hotline_phone
-    if is_worrying(step, value, previous) and rt.escalation is not None:
-        label = next((lbl for lbl, v in checkin_buttons(step) if v == value), value)
-        reply = _info(texts.CHECKIN_WORRYING, hotline)
-        await send_reply(context, chat.id, reply, urgent=True)
-        found = TriageResult(
-            severity="urgent", categories=("suivi",), labels=(texts.CHECKIN_ALERT_LABEL,)
-        )
-        title = texts.step_title(step.days, step.offset)
-        await rt.escalation.raise_alert(
-            chat.id,
-            f"{title} — {step_question(step.text)} : {label}",
-            found,
-            told=told_summary(reply.text, hotline),
-            kind=AlertKind.CHECKIN,
-            update_id=update.update_id,
-        )
-        wake_dispatcher(context)
-        return
-    await send_reply(context, chat.id, Reply("info", texts.CHECKIN_THANKS))
-
-
-def step_question(text: str) -> str:
-    """The question of a check-in text, for staff: its last line ending with "?"."""
-    lines = [ln.strip() for ln in text.splitlines() if ln.strip().endswith("?")]
-    return lines[-1] if lines else text.strip().splitlines()[0] if text.strip() else ""
+    await execute(context, actions)
 
 
 async def help_command(update: Update, context: Context) -> None:
