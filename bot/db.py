@@ -1345,14 +1345,15 @@ class Database:
         )
 
     async def note_no_answer(
-        self, row_id: int, staff_chat_id: int, text: str, now: datetime
+        self, row_id: int, staff_chat_id: int | None, text: str, now: datetime
     ) -> None:
+        """Mark an unanswered check-in as dealt with; post ``text`` unless no chat is given."""
         async with self.tx() as c:
             cur = await c.execute(
                 "UPDATE steps SET no_answer_noted = 1 WHERE id = ? AND no_answer_noted = 0",
                 (row_id,),
             )
-            if cur.rowcount == 1:
+            if cur.rowcount == 1 and staff_chat_id is not None:
                 # Tied to the patient: the note names them, so their erasure removes it too.
                 async with c.execute("SELECT patient_id FROM steps WHERE id = ?", (row_id,)) as q:
                     step = await q.fetchone()

@@ -29,7 +29,7 @@ from bot.conversation import Button, Reply
 from bot.escalation import AlertKind, Escalation, told_summary
 from bot.intents import typed_checkin_answer
 from bot.normalize import normalize
-from bot.reminders.plan import checkin_buttons, is_worrying, scale_score
+from bot.reminders.plan import checkin_buttons, is_note, is_worrying, scale_score
 from bot.render import Html, fit_quote, html_format
 from bot.triage import TriageResult
 
@@ -193,17 +193,21 @@ class Session:
         if not await rt.db.record_answer(row_id, value, score, rt.clock.now()):
             return CheckinOutcome.ALREADY, []
         esc = self.escalation
+        label = next((lbl for lbl, v in choices if v == value), value)
+        title = texts.step_title(step.days, step.offset)
+        summary = f"{title} — {step_question(step.text)} : {label}"
+        if esc is not None and not is_worrying(step, value, previous) and is_note(step, value):
+            await esc.note(chat_id, summary, update_id)
+            return CheckinOutcome.RECORDED, [Send(chat_id, self._info(texts.CHECKIN_NOTED)), Wake()]
         if not is_worrying(step, value, previous) or esc is None:
             return CheckinOutcome.RECORDED, [Send(chat_id, Reply("info", texts.CHECKIN_THANKS))]
-        label = next((lbl for lbl, v in choices if v == value), value)
         reply = self._info(texts.CHECKIN_WORRYING)
         found = TriageResult(
             severity="urgent", categories=("suivi",), labels=(texts.CHECKIN_ALERT_LABEL,)
         )
-        title = texts.step_title(step.days, step.offset)
         await esc.raise_alert(
             chat_id,
-            f"{title} — {step_question(step.text)} : {label}",
+            summary,
             found,
             told=told_summary(reply.text, rt.settings.hotline_phone),
             kind=AlertKind.CHECKIN,

@@ -257,6 +257,11 @@ CHECKIN_WORRYING = (
     "Si vous êtes inquiet ou si cela s'aggrave, appelez le {hotline} (joignable en permanence), "
     "ou le 15 en cas de danger immédiat."
 )
+CHECKIN_NOTED = (
+    "Merci de nous avoir répondu. Je transmets votre réponse à l'équipe, qui vous recontactera "
+    "pour organiser la suite de votre suivi. Pour toute question d'ici là, la ligne de l'hôpital "
+    "est joignable en permanence au {hotline}."
+)
 CHECKIN_ALREADY = "Votre réponse à cette question est déjà enregistrée, merci."
 RESCHEDULED_PATIENT = (
     "Votre rendez-vous a été déplacé : il est désormais prévu le {date}. Les rappels suivront "

@@ -590,3 +590,21 @@ async def test_typed_pain_score_is_recorded_and_other_text_is_not(
         "SELECT score FROM steps WHERE step_id = 'douleur_j_plus_7'"
     )
     assert row is not None and row["score"] == 4
+
+
+async def test_j30_no_improvement_reaches_staff_as_a_note(
+    bot: RunningBot, fake: FakeBotAPI
+) -> None:
+    """#11: "Non" at J+30 is for the team to plan what's next, not an emergency (no 15)."""
+    await consent(fake, await enroll(fake))
+    bot.clock.set(datetime(2027, 1, 6, 10, 0, tzinfo=PARIS))
+    await bot.dispatch()
+    result = with_buttons(fake, PATIENT, {"Oui, nettement", "Un peu", "Non"})
+    fake.press_button(PATIENT, result, dict(fake.buttons(result))["Non"])
+    reply = await wait_text(fake, PATIENT, texts.CHECKIN_NOTED.split("{")[0])
+    assert "15" not in reply["text"].replace(HOTLINE, "")
+    await bot.dispatch()
+    note = next(t for t in texts_of(fake, STAFF_CHAT) if "Signalement non urgent" in t)
+    assert "Suivi J+30" in note and "Non" in note and "M.D. 4471" in note
+    row = await bot.runtime.db.fetchone("SELECT kind FROM alerts")
+    assert row is not None and row["kind"] == "note"

@@ -21,6 +21,7 @@ from bot.reminders.plan import (
     checkin_buttons,
     due_time,
     expires_at,
+    is_note,
     is_worrying,
     load_plan,
     parse_duration,
@@ -375,7 +376,8 @@ def test_checkin_buttons(shipped: Plan) -> None:
         ("douleur_j_plus_7", "bien", None, False),
         ("resultat_j_plus_30", "oui_nettement", None, False),
         ("resultat_j_plus_30", "un_peu", None, False),
-        ("resultat_j_plus_30", "non", None, True),
+        # #11: "no improvement" at J+30 is a note for the team, not an alert (no 15).
+        ("resultat_j_plus_30", "non", None, False),
     ],
 )
 def test_is_worrying(
@@ -406,7 +408,7 @@ def broken_copy(tmp_path: Path, old: str, new: str) -> tuple[Path, int]:
 
 
 UN_PEU = '      - { label: "Un peu", value: un_peu }'
-NON = '      - { label: "Non", value: non, alert: true }'
+NON = '      - { label: "Non", value: non, alert: note }'
 
 
 @pytest.mark.parametrize(
@@ -431,7 +433,7 @@ NON = '      - { label: "Non", value: non, alert: true }'
         ("    alert_at_or_above: 7", "    alert_at_or_above: 12", "hors de l'échelle", 0),
         (NON, NON.replace("value: non", "value: un_peu"), "déjà utilisée", 0),
         (UN_PEU, UN_PEU.replace("value: un_peu", "value: Un-Peu"), "value", 0),
-        (UN_PEU, UN_PEU.replace("un_peu }", "un_peu, alert: oui }"), "true ou false", 0),
+        (UN_PEU, UN_PEU.replace("un_peu }", "un_peu, alert: oui }"), "alert vaut true", 0),
         (UN_PEU, UN_PEU.replace("value:", "valeur:"), "« valeur »", 0),
     ],
 )
@@ -553,3 +555,32 @@ def test_text_too_long(tmp_path: Path) -> None:
     assert [str(e) for e in check_plan(path)] == [
         f"{path}:5: texte trop long (3501 caractères, 3500 au plus)"
     ]
+
+
+def test_j30_no_improvement_is_a_note_not_an_alert(shipped: Plan) -> None:
+    step = shipped.get("resultat_j_plus_30")
+    assert step is not None
+    assert is_note(step, "non") and not is_worrying(step, "non", None)
+    assert not is_note(step, "un_peu")
+
+
+def test_baseline_step_gives_j7_a_previous_score(tmp_path: Path) -> None:
+    """The commented-out baseline step of the shipped plan, switched on, is valid, is not
+    chased when unanswered, and lets the J+7 'higher than before' rule fire."""
+    lines = SHIPPED.read_text(encoding="utf-8").split("\n")
+    start = lines.index("  # - id: douleur_avant")
+    out = list(lines)
+    for i in range(start, len(lines)):
+        if not lines[i].startswith("  #"):
+            break
+        out[i] = "  " + lines[i][4:] if len(lines[i]) > 3 else ""
+    path = tmp_path / "reminders.yaml"
+    path.write_text("\n".join(out), encoding="utf-8")
+    assert check_plan(path) == []
+    plan = load_plan(path)
+    baseline, j7 = plan.get("douleur_avant"), plan.get("douleur_j_plus_7")
+    assert baseline is not None and j7 is not None
+    assert baseline.scale == (0, 10) and not baseline.note_if_unanswered
+    assert j7.note_if_unanswered
+    assert not is_worrying(baseline, "9", None)
+    assert is_worrying(j7, "6", 4) and not is_worrying(j7, "4", 6)

@@ -63,6 +63,7 @@ _STEP_KEYS = (
     "alert_at_or_above",
     "alert_if_higher_than_previous",
     "expires_after",
+    "note_if_unanswered",
 )
 _BUTTON_KEYS = ("label", "value", "alert")
 
@@ -71,7 +72,9 @@ _BUTTON_KEYS = ("label", "value", "alert")
 class CheckinButton:
     label: str
     value: str
-    alert: bool  # a worrying answer: it must reach staff
+    alert: bool  # a worrying answer: it must reach staff as an alert
+    # Not worrying, but the team should know (J+30 "no improvement"): a non-urgent note.
+    note: bool = False
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,8 @@ class Step:
     alert_if_higher_than_previous: bool
     expires_after: timedelta | None
     line: int
+    # A check-in nobody needs to chase (a baseline score): no staff note when unanswered.
+    note_if_unanswered: bool = True
 
 
 @dataclass(frozen=True)
@@ -389,6 +394,16 @@ class _Checker:
                         "n'attend pas de réponse",
                     )
 
+        chase = raw.get("note_if_unanswered", True)
+        if "note_if_unanswered" in raw:
+            if not isinstance(chase, bool):
+                self.error(at_key("note_if_unanswered"), "note_if_unanswered vaut true ou false")
+            elif kind != "checkin":
+                self.error(
+                    at_key("note_if_unanswered"),
+                    "« note_if_unanswered » est réservé aux check-ins",
+                )
+
         expires_after: timedelta | None = None
         if "expires_after" in raw:
             try:
@@ -415,6 +430,7 @@ class _Checker:
             alert_if_higher_than_previous=bool(higher),
             expires_after=expires_after,
             line=raw.line,
+            note_if_unanswered=chase is not False,
         )
 
     def buttons(self, raw: LineDict) -> tuple[CheckinButton, ...]:
@@ -458,11 +474,14 @@ class _Checker:
                 self.error(at_key("value"), f"value « {value} » déjà utilisée ligne {seen[value]}")
             else:
                 seen[value] = at_key("value")
-            if not isinstance(alert, bool):
-                self.error(at_key("alert"), "alert vaut true ou false")
+            if not isinstance(alert, bool) and alert != "note":
+                self.error(
+                    at_key("alert"),
+                    "alert vaut true (alerte), false, ou note (transmis à l'équipe, non urgent)",
+                )
             if len(self.errors) == before:
                 assert isinstance(label, str) and isinstance(value, str)
-                result.append(CheckinButton(label.strip(), value, alert))
+                result.append(CheckinButton(label.strip(), value, alert is True, alert == "note"))
         return tuple(result)
 
     def scale(self, raw: LineDict) -> tuple[int, int] | None:
@@ -598,6 +617,11 @@ def scale_score(step: Step, value: str) -> int | None:
         return None
     score = int(value)
     return score if step.scale[0] <= score <= step.scale[1] else None
+
+
+def is_note(step: Step, value: str) -> bool:
+    """Whether this answer goes to staff as a non-urgent note (a button ``alert: note``)."""
+    return any(b.note for b in step.buttons if b.value == value)
 
 
 def is_worrying(step: Step, value: str, previous_score: int | None) -> bool:

@@ -260,6 +260,9 @@ class Dispatcher:
         for row in await rt.db.unanswered_checkins(now - plan.no_answer_alert_after):
             sent = from_db(str(row["sent_at"]))
             step = plan.get(str(row["step_id"]))
+            if step is not None and not step.note_if_unanswered:
+                await rt.db.note_no_answer(int(row["id"]), None, "", now)  # checked, nothing to say
+                continue
             text = html_format(
                 texts.NO_ANSWER_NOTE,
                 label=row["label"],
