@@ -8,13 +8,14 @@ from pathlib import Path
 import pytest
 
 from bot import texts
+from bot.config import PROJECT_ROOT
 from bot.content import Content
 from bot.escalation import AlertKind
 from bot.session import alert_kind
 from bot.triage import load_triage
 from bot.triage.net import WEIGHTS_PATH, load_net, save_net
 from bot.yamlfile import ContentError
-from tests.conftest import HOTLINE, PATIENT, PROJECT_ROOT, STAFF_CHAT, RunningBot
+from tests.conftest import HOTLINE, PATIENT, STAFF_CHAT, RunningBot
 from tests.fakes.bot_api import FakeBotAPI
 
 # Wordings the rules do not know; the net does (they are in its training corpus: this table
