@@ -7,15 +7,18 @@ here are after the fixes, so on round 4 they are a floor, not a measure of gener
 
 Everything goes through ``Conversation.respond``, as in ``python -m bot ask``: an urgent
 message counts as caught when the reply is kind "urgent" and gives the hospital line.
-Layers: the rules (with their context) are the only alerting layer today; the learned safety
-net of issue 10 is not built yet, so "net only" is reported as 0 and "both miss" equals the
-rules' misses.
+Layers: the rules (with their context) alert first; the learned safety net
+(:mod:`bot.triage.net`) is asked only when the rules found nothing and the rest of the
+pipeline would fall back or ask to clarify. "Net only" counts urgent messages the rules missed
+and the net caught; false alarms are split the same way. Then the net's own cost: load time,
+memory, latency.
 """
 
 from __future__ import annotations
 
 import statistics
 import time
+import tracemalloc
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -24,7 +27,8 @@ import yaml
 
 from bot.config import load_settings
 from bot.content import load_conversation
-from bot.conversation import Conversation
+from bot.conversation import Conversation, Reply
+from bot.triage.net import WEIGHTS_PATH, load_net
 
 ROOT = Path(__file__).resolve().parent.parent
 ROUNDS = {
@@ -40,25 +44,40 @@ def _items(path: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     return list(data["urgent"]), calm
 
 
+def _layer(reply: Reply) -> str | None:
+    """Which layer alerted for this reply: "rules", "net" or None."""
+    if reply.kind != "urgent" or reply.triage is None:
+        return None
+    return "net" if reply.triage.net_only else "rules"
+
+
 def measure(conv: Conversation, path: Path) -> dict[str, Any]:
     urgent, calm = _items(path)
     caught = 0
+    net_only = 0
     missed: Counter[str] = Counter()
     for item in urgent:
         reply = conv.respond(item["text"])
-        if reply.kind == "urgent" and conv.hotline in reply.text:
+        layer = _layer(reply)
+        if layer is not None and conv.hotline in reply.text:
             caught += 1
+            net_only += layer == "net"
         else:
             missed[item.get("style", item.get("category", "?"))] += 1
-    kinds = Counter(conv.respond(c["text"]).kind for c in calm)
+    calm_replies = [conv.respond(c["text"]) for c in calm]
+    kinds = Counter(r.kind for r in calm_replies)
+    alarms = Counter(_layer(r) for r in calm_replies)
     concern_expected = [c for c in calm if c.get("concern")]
     concern_ok = sum(conv.respond(c["text"]).kind == "concern" for c in concern_expected)
     return {
         "urgent": len(urgent),
         "caught": caught,
+        "net_only": net_only,
         "missed": dict(missed),
         "calm": len(calm),
         "alarms": kinds["urgent"],
+        "alarms_rules": alarms["rules"],
+        "alarms_net": alarms["net"],
         "kinds": dict(kinds),
         "concern": (concern_ok, len(concern_expected)),
     }
@@ -83,11 +102,13 @@ def main(argv: list[str] | None = None) -> int:
         r = measure(conv, path)
         urgent, calm = _items(path)
         texts += [i["text"] for i in urgent] + [c["text"] for c in calm]
+        rules = r["caught"] - r["net_only"]
         print(
-            f"{name}: rules caught {r['caught']}/{r['urgent']} "
-            f"({100 * r['caught'] / r['urgent']:.1f} %), net only 0, both miss "
-            f"{r['urgent'] - r['caught']}; false alarms {r['alarms']}/{r['calm']} "
-            f"({100 * r['alarms'] / r['calm']:.1f} %)"
+            f"{name}: urgent {r['urgent']}: caught by rules {rules}, only by the net "
+            f"{r['net_only']}, missed by both {r['urgent'] - r['caught']} "
+            f"(recall {100 * r['caught'] / r['urgent']:.1f} %); false alarms "
+            f"{r['alarms']}/{r['calm']} ({100 * r['alarms'] / r['calm']:.1f} %): "
+            f"rules {r['alarms_rules']}, net {r['alarms_net']}"
         )
         if r["missed"]:
             print(f"   missed by style: {r['missed']}")
@@ -99,7 +120,31 @@ def main(argv: list[str] | None = None) -> int:
         f"triage.analyse latency over {len(texts)} messages x5: "
         f"median {med:.3f} ms, p99 {p99:.3f} ms"
     )
+    net_cost(texts)
     return 0
+
+
+def net_cost(texts: list[str], passes: int = 5) -> None:
+    """The safety net alone: load time and memory of its weights, scoring latency."""
+    tracemalloc.start()
+    start = time.perf_counter()
+    net = load_net(WEIGHTS_PATH)
+    load_ms = (time.perf_counter() - start) * 1000
+    _current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    times: list[float] = []
+    for _ in range(passes):
+        for text in texts:
+            t0 = time.perf_counter()
+            net.judge(text)
+            times.append((time.perf_counter() - t0) * 1000)
+    times.sort()
+    print(
+        f"safety net: file {WEIGHTS_PATH.stat().st_size / 1024:.0f} KiB, load {load_ms:.1f} ms, "
+        f"peak memory while loading {peak / 2**20:.1f} MiB, threshold {net.threshold:.3f}; "
+        f"judge latency median {statistics.median(times):.3f} ms, "
+        f"p99 {times[int(0.99 * (len(times) - 1))]:.3f} ms"
+    )
 
 
 if __name__ == "__main__":

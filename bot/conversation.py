@@ -24,6 +24,10 @@ ReplyKind = Literal[
     "answer", "clarify", "fallback", "urgent", "smalltalk", "concern", "request", "support", "info"
 ]
 
+# Replies after which the safety net is asked (issue 10): the bot had nothing it understood
+# to say. An answer, an intent or a feeling it recognised is not second-guessed by the net.
+NET_AFTER: frozenset[ReplyKind] = frozenset({"fallback", "clarify"})
+
 # Reply.topic of a medical-history statement (not a faq/hors_sujet.yaml topic).
 HISTORY_TOPIC = "antecedents"
 
@@ -112,7 +116,13 @@ class Conversation:
             if asked.kind == "answer" and asked.entry is not None:
                 return self.answer(asked.entry, score=asked.score)
             return Reply("info", self._t(texts.TRIAGE_RISK_INFO), score=asked.score)
-        return self.understand(message)
+        reply = self.understand(message)
+        if reply.kind in NET_AFTER:
+            # Nothing understood it: the safety net reads it for what the rules never saw.
+            net = self.triage.net_alert(text, found, english=not message.french)
+            if net is not None:
+                return self.urgent(net)
+        return reply
 
     def understand(self, message: MessageAnalysis) -> Reply:
         """Everything after triage: intents, then the FAQ (one or two questions), then the

@@ -574,3 +574,26 @@ DATE_TOO_FAR = (
     "Cette date est dans plus de {years} ans : vérifiez l'année "
     "(attendu AAAA-MM-JJ HH:MM, par ex. 2026-12-07 09:30)."
 )
+
+
+# --- issue 10: safety net --------------------------------------------------------------------
+# The learned safety net flagged a message the rules let through: the patient is not told it
+# is an emergency (it may not be), but a person will read it, and the line and the 15 are
+# given in case it is.
+
+NET_CHECK_REPLY = (
+    "Merci pour votre message. Je préfère qu'une personne de l'équipe soignante le lise : "
+    "je viens de le lui transmettre.\n"
+    "Si vous ne vous sentez pas bien ou si cela vous inquiète, appelez dès maintenant la "
+    "ligne de l'hôpital au {hotline}, joignable jour et nuit.\n"
+    "En cas de difficulté à respirer ou à avaler, de malaise ou de saignement important, "
+    "appelez le 15 (SAMU) ou le 112."
+)
+NET_CHECK_REPLY_EN = (
+    "Thank you for your message. I have passed it on to the care team so that a person reads "
+    "it. If you feel unwell or worried, call the hospital line now on {hotline}, day and "
+    "night. If you have trouble breathing or swallowing, feel faint or are bleeding heavily, "
+    "call 15 (SAMU) or 112."
+)
+# Staff: the category shown on a net-only alert, next to KIND_CHECK_LABEL.
+NET_CATEGORY_LABEL = "Message inhabituel repéré par le filet de sécurité (à relire)"

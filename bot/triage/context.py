@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Final, Literal
 
 Span = tuple[int, int]
-Verdict = Literal["report", "asked", "past", "chronic", "other"]
+Verdict = Literal["report", "asked", "past", "chronic", "other", "negated"]
 
 #: Context groups read from the rules file, in the order of ``ContextGroups`` fields.
 CONTEXT_KEYS: Final = (

@@ -65,8 +65,11 @@ from typing import Any, Final, Literal, cast
 
 from rapidfuzz.distance import OSA
 
+from bot import texts
 from bot.normalize import SMS_FORMS, fold, raw_tokens
 from bot.triage.context import CONTEXT_KEYS, ContextGroups, Layout, Verdict, judge
+from bot.triage.forms import EXTRA_FORMS
+from bot.triage.net import WEIGHTS_PATH, SafetyNet, cached_net
 from bot.yamlfile import CheckError, ContentError, LineDict, LineList, load_yaml
 
 Severity = Literal["vital", "detresse", "urgent", "humain", "concern"]
@@ -79,6 +82,9 @@ ALL_SEVERITIES: Final[tuple[Severity, ...]] = (*SEVERITY_ORDER, "concern")
 
 #: The category the /urgence command produces; the rules file must define it.
 HUMAN_REQUEST_ID: Final = "demande_humain"
+#: The safety net's alert: not a rules category; its reply and label live in bot/texts.py.
+NET_CATEGORY: Final = "filet"
+NET_SEVERITY: Final[Severity] = "urgent"
 
 _PLACEHOLDERS: Final = frozenset({"hotline"})
 _MIN_PREFIX: Final = 3
@@ -94,46 +100,6 @@ _DEFAULT_GAP: Final = 3
 _DEFAULT_WINDOW: Final = 2
 _MAX_CACHE: Final = 50_000
 
-# Triage-only spoken and SMS forms, on top of bot.normalize.SMS_FORMS (which we may not
-# edit). They matter here more than for the FAQ: a patient in trouble types fast.
-EXTRA_FORMS: Final[Mapping[str, str]] = {
-    "pa": "pas",
-    "plu": "plus",
-    "tro": "trop",
-    "trp": "trop",
-    "tre": "tres",
-    "bocou": "beaucoup",
-    "boucou": "beaucoup",
-    "bcq": "beaucoup",
-    "jpp": "j en peux plus",
-    "jen": "j en",
-    "jpeu": "je peux",
-    "jveu": "je veux",
-    "jss": "je suis",
-    "jarive": "j arrive",
-    "jetouffe": "j etouffe",
-    "jtouffe": "j etouffe",
-    "chepa": "je sais pas",
-    "qqun": "quelqu un",
-    "qq1": "quelqu un",
-    "kk1": "quelqu un",
-    "kelk1": "quelqu un",
-    "qlqn": "quelqu un",
-    "ki": "qui",
-    "ct": "c etait",
-    "apel": "appel",
-    "urgt": "urgent",
-    "envi": "envie",
-    "dla": "de la",
-    "yavait": "il y avait",
-    "sui": "suis",
-    "javais": "j avais",
-    "javai": "j avais",
-    "jetais": "j etais",
-    "chuis": "je suis",
-    "jsui": "je suis",
-    "im": "i m",
-}
 
 # "c'est" arrives as "c" + "est"; the shared table would turn "c" into "c est" and give
 # "c est est". Only a lone "c" ("c grave") is the SMS form.
@@ -537,8 +503,10 @@ class TriageRules:
         clause_start_cues: int,
         context: ContextGroups,
         replies_en: Mapping[Severity, str],
+        net: SafetyNet | None = None,
     ) -> None:
         self.source = source
+        self.net = net
         self._matcher = matcher
         self.categories: tuple[_Category, ...] = tuple(categories)
         self._by_id = {c.id: c for c in self.categories}
@@ -565,10 +533,40 @@ class TriageRules:
         return self.analyse(text).alert
 
     def analyse(self, text: str, *, english: bool = False) -> Analysis:
-        """Red flags, concerns and questions about risk found in one message.
+        """Red flags, concerns and questions about risk found in one message by the rules.
 
         ``english``: the caller found the message is not French; replies become bilingual.
+        The safety net is asked separately (:meth:`net_alert`), by the caller that knows
+        whether anything else understood the message.
         """
+        return self._analyse_rules(text, english)
+
+    def net_alert(
+        self, text: str, found: Analysis, *, english: bool = False
+    ) -> TriageResult | None:
+        """The safety net's alert ("à vérifier", ``net_only``) for a message the rules found
+        nothing in, or None.
+
+        The net speaks only where the rules found nothing at all: no alert, no concern, no
+        red flag asked about, negated or set aside by its context (past, someone else's,
+        chronic). Where the rules recognised the symptom, their clause-level reading is the
+        better judge: the net gets negations and hypotheticals wrong far more often than
+        reports (measured in bench/triage_net.py and bench/triage.py)."""
+        if self.net is None or not text.strip():
+            return None
+        if found.alert is not None or found.concern is not None or found.asked or found.dismissed:
+            return None
+        if not self.net.judge(text).urgent:
+            return None
+        return TriageResult(
+            severity=NET_SEVERITY,
+            categories=(NET_CATEGORY,),
+            labels=(texts.NET_CATEGORY_LABEL,),
+            net_only=True,
+            english=english,
+        )
+
+    def _analyse_rules(self, text: str, english: bool) -> Analysis:
         parsed = self._split(text)
         if not parsed.tokens:
             return Analysis(None, None, (), ())
@@ -585,6 +583,7 @@ class TriageRules:
             verdicts: list[Verdict] = []
             for span in spans[cat.patterns]:
                 if span in negated or any(_cancels(x, span) for x in excluded):
+                    verdicts.append("negated")
                     continue
                 if cat.skip_when_question and self._is_question(parsed, spans, span):
                     verdicts.append("asked")
@@ -636,6 +635,11 @@ class TriageRules:
         """The plain-text patient reply, hotline filled in: the first category of the top
         severity with its own reply, else the severity's; French then English for a message
         in English."""
+        if result.net_only:
+            text = texts.NET_CHECK_REPLY
+            if result.english:
+                text = f"{text}\n\n🇬🇧 {texts.NET_CHECK_REPLY_EN}"
+            return text.replace("{hotline}", hotline)
         top = [self._by_id[c] for c in result.categories if c in self._by_id]
         own = next((c for c in top if c.severity == result.severity and c.reply), None)
         text = own.reply if own and own.reply else self._replies[result.severity]
@@ -650,6 +654,8 @@ class TriageRules:
 
     def category_label(self, category_id: str) -> str:
         """The staff-facing label of a category; the id itself if unknown."""
+        if category_id == NET_CATEGORY:
+            return texts.NET_CATEGORY_LABEL
         cat = self._by_id.get(category_id)
         return cat.label if cat is not None else category_id
 
@@ -1145,10 +1151,20 @@ def check_triage(path: Path) -> list[CheckError]:
     return builder.errors
 
 
-def load_triage(path: Path) -> TriageRules:
-    """Load and compile the rules; raise ContentError listing every problem found."""
+def load_triage(path: Path, net: Path | None = WEIGHTS_PATH) -> TriageRules:
+    """Load and compile the rules, with the safety net's weights (``net=None``: rules only);
+    raise ContentError listing every problem found."""
     builder = _Builder(path)
     rules = builder.build()
+    if net is not None:
+        try:
+            rules_net: SafetyNet | None = cached_net(net)
+        except (OSError, ValueError) as exc:
+            # Never silently without the net: the bot refuses to start, `check` says why.
+            builder.errors.append(CheckError(str(net), 0, f"filet de sécurité illisible : {exc}"))
+            rules_net = None
+        if rules is not None:
+            rules.net = rules_net
     if rules is None or builder.errors:
         raise ContentError(builder.errors)
     return rules
