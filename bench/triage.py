@@ -4,6 +4,11 @@ Run with ``python -m bench.triage``. Rounds: ``tests/data/triage_eval.yaml`` (th
 rounds 1-3 folded in) and ``tests/data/triage_round4.yaml`` (held out, measured once before
 its fixes: 127/169 urgent caught = 75.1 %, 42/160 false alarms = 26.2 %; numbers printed
 here are after the fixes, so on round 4 they are a floor, not a measure of generalisation).
+``tests/data/triage_round5.yaml`` was written blind on 2026-12-04 and measured once before its
+fixes (rules alone: 155/204 caught = 76.0 %, 36/200 false alarms = 18.0 %; then with the safety
+net, which never saw it: 174/204 = 85.3 %, 19 caught only by the net, 37/200 false alarms of
+which 1 from the net). Its header keeps those numbers; what is printed after rule fixes is
+again a floor.
 
 Everything goes through ``Conversation.respond``, as in ``python -m bot ask``: an urgent
 message counts as caught when the reply is kind "urgent" and gives the hospital line.
@@ -34,6 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 ROUNDS = {
     "tuning (triage_eval.yaml)": ROOT / "tests" / "data" / "triage_eval.yaml",
     "round 4 (after fixes)": ROOT / "tests" / "data" / "triage_round4.yaml",
+    "round 5 (held out)": ROOT / "tests" / "data" / "triage_round5.yaml",
 }
 
 
