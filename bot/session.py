@@ -120,11 +120,16 @@ class Session:
                 return [Send(chat_id, self._info(texts.SLOW_DOWN))]
             return []
         reply = conv.respond(text)
-        if reply.kind == "urgent":
+        net_only = reply.triage is not None and reply.triage.net_only
+        if reply.kind == "urgent" and not net_only:
             return await self.urgent(chat_id, text, reply, update_id)
+        # A typed answer to a waiting check-in ("pas bien", "4/10") is recorded as such, even
+        # if the safety net alone found it unusual; a rule-level red flag always wins.
         typed = await self._typed_checkin(chat_id, text, update_id)
         if typed is not None:
             return typed
+        if reply.kind == "urgent":
+            return await self.urgent(chat_id, text, reply, update_id)
         command = getattr(reply, "command", None)
         if command:
             return [RunCommand(chat_id, str(command))]

@@ -113,3 +113,10 @@ async def test_net_alert_reaches_staff_as_a_check(bot: RunningBot, fake: FakeBot
     assert text in alert["text"]
     row = await bot.runtime.db.alert(1)
     assert row is not None and row["kind"] == AlertKind.CHECK.value
+
+
+@pytest.mark.parametrize("text", ["4/10", "7", "8 !", "??", "ok", "10/10 :("])
+def test_net_does_not_judge_answers_without_words(content: Content, text: str) -> None:
+    """A typed pain score is an answer, not a message the net can read (it flagged "4/10")."""
+    reply = content.conversation.respond(text)
+    assert reply.triage is None or not reply.triage.net_only

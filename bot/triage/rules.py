@@ -481,6 +481,11 @@ def _cancels(exclusion: tuple[int, int], match: tuple[int, int]) -> bool:
     return not (match[0] == exclusion[0] and match[1] > exclusion[1])
 
 
+# The net reads only messages with at least this many words of two letters or more.
+NET_MIN_WORDS = 2
+_WORD_RE = re.compile(r"[^\W\d_]{2,}")
+
+
 class TriageRules:
     """Loaded, compiled triage rules. Build with :func:`load_triage`."""
 
@@ -553,6 +558,10 @@ class TriageRules:
         better judge: the net gets negations and hypotheticals wrong far more often than
         reports (measured in bench/triage_net.py and bench/triage.py)."""
         if self.net is None or not text.strip():
+            return None
+        # Too few words to judge: "4/10", "ok", "??" are answers or noise, never a report the
+        # net could read (it flagged a typed pain score "4/10" as possibly urgent).
+        if len(_WORD_RE.findall(text)) < NET_MIN_WORDS:
             return None
         if found.alert is not None or found.concern is not None or found.asked or found.dismissed:
             return None
