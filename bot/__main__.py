@@ -141,6 +141,7 @@ def cmd_run(settings: Settings) -> int:
     from bot.backup import run_lock
     from bot.telegram.app import run
 
+    settings.require_telegram()  # a misconfigured start leaves nothing in the data folder
     with run_lock(settings.database_path):
         backup_if_migrating(settings)
         run(settings)
