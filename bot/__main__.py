@@ -95,7 +95,7 @@ def cmd_backup(settings: Settings, path: Path | None, stdout: TextIO) -> int:
     now = SystemClock().now()
     if path is None:
         path = settings.backups
-        path.mkdir(parents=True, exist_ok=True)
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)  # copies of health data
     dest = path / backup_name(now) if path.is_dir() else path
     backup_database(settings.database_path, dest)
     stdout.write(f"Sauvegarde écrite dans {dest} (lisible par son propriétaire seulement).\n")

@@ -112,7 +112,7 @@ def backup_before_migration(database: Path, folder: Path, now: datetime) -> Path
     version = stored_schema_version(database)
     if version == 0 or version >= SCHEMA_VERSION:
         return None
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     dest = folder / backup_name(now)
     if dest.exists():
         raise DatabaseError(f"{dest} existe déjà : relancez dans une seconde")

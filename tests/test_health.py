@@ -18,7 +18,7 @@ import pytest
 
 from bot.backup import run_lock
 from bot.clock import FakeClock
-from bot.config import Settings
+from bot.config import Settings, SettingsError, load_settings
 from bot.db import Database, HealthFacts, to_db
 from bot.health import HEARTBEAT_INTERVAL, check, judge
 from tests.conftest import PATIENT, STAFF_CHAT, RunningBot
@@ -217,3 +217,36 @@ def test_judge_thresholds(
     health = judge(_facts(now, **fixed), True, base_settings, now)
     assert health.problems == ([problem] if problem else [])
     assert health.ok is (problem is None)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "says"),
+    [
+        ("HEALTH_TELEGRAM_SECONDS", "30", "un entier ≥ 60"),
+        ("HEALTH_BACKLOG_SECONDS", "abc", "un entier ≥ 60"),
+        ("HEALTH_ALERT_MINUTES", "0", "un entier ≥ 1"),
+        ("TELEGRAM_PROXY_URL", "socks5://proxy:1080", "une URL de proxy"),
+        ("TELEGRAM_PROXY_URL", "proxy.hopital.local:3128", "une URL de proxy"),
+    ],
+)
+def test_operations_settings_are_checked(name: str, value: str, says: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        load_settings(env_file=None, environ={name: value})
+    assert caught.value.name == name and says in caught.value.expected
+
+
+def test_operations_settings_defaults_and_values(tmp_path: Path) -> None:
+    default = load_settings(env_file=None, environ={"DATABASE_PATH": str(tmp_path / "b.db")})
+    assert default.backups == tmp_path / "backups"
+    assert default.alert_overdue_minutes == 40 and default.health_telegram_seconds == 300
+    custom = load_settings(
+        env_file=None,
+        environ={
+            "BACKUP_DIR": str(tmp_path / "ailleurs"),
+            "HEALTH_ALERT_MINUTES": "15",
+            "ESCALATION_RENOTIFY_MINUTES": "5",
+            "TELEGRAM_PROXY_URL": "http://proxy.hopital.local:3128",
+        },
+    )
+    assert custom.backups == tmp_path / "ailleurs" and custom.alert_overdue_minutes == 15
+    assert custom.telegram_proxy_url == "http://proxy.hopital.local:3128"
