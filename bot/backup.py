@@ -38,6 +38,25 @@ class AlreadyRunning(DatabaseError):
         )
 
 
+def require_owner(database: Path) -> None:
+    """Refuse to touch the data folder as another user than its owner (root included).
+
+    SQLite creates the -wal and -shm files as whoever opens the database first: a `health`
+    or `restore` run as root while the bot is stopped would leave files the service user
+    cannot open, and the bot would not start again.
+    """
+    folder = database.parent
+    try:
+        owner = folder.stat().st_uid
+    except FileNotFoundError:
+        return
+    if owner != os.geteuid():
+        raise DatabaseError(
+            f"{folder} appartient à l'utilisateur n° {owner} : lancez cette commande sous ce "
+            f"compte (sudo -u …), pas sous le n° {os.geteuid()}"
+        )
+
+
 def lock_path(database: Path) -> Path:
     return database.with_name(database.name + ".lock")
 
@@ -85,6 +104,7 @@ def restore(backup: Path, database: Path, now: datetime) -> Path | None:
     database (with its -wal, which may hold its latest writes) is kept aside, not deleted.
     """
     check_backup(backup)
+    require_owner(database)
     with run_lock(database):
         staging = database.with_name(database.name + ".restoring")
         for leftover in (staging, *(Path(f"{staging}{s}") for s in SIDE_FILES)):

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.backup import is_running
+from bot.backup import is_running, require_owner
 from bot.clock import Clock
 from bot.config import Settings
 from bot.db import Database, DatabaseError, HealthFacts, beat, read_health, to_db
@@ -129,6 +129,7 @@ def check(settings: Settings, now: datetime) -> Health:
     """Look at the bot from outside: its run lock, then its database."""
     running = is_running(settings.database_path)
     try:
+        require_owner(settings.database_path)
         facts = read_health(
             settings.database_path,
             now,

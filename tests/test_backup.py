@@ -5,12 +5,15 @@ of a running bot; a migration is preceded by a copy."""
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import sqlite3
 import stat
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
+
+import pytest
 
 from bot.backup import lock_path
 from bot.config import Settings
@@ -181,6 +184,27 @@ async def test_restore_refuses_bad_backups(
         assert out.returncode == 2, path
         assert says in out.stderr, out.stderr
     assert not settings.database_path.exists()  # nothing was put in place
+
+
+async def test_restore_as_another_user_than_the_owner_is_refused(
+    settings: Settings, fake: FakeBotAPI, tmp_path: Path
+) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("only root can give the folder to another user")
+    env = _bot_env(settings, fake)
+    copy = tmp_path / "copie.db"
+    con = sqlite3.connect(copy)
+    con.executescript("".join(MIGRATIONS) + f"PRAGMA user_version = {SCHEMA_VERSION};")
+    con.close()
+    folder = tmp_path / "data"
+    folder.mkdir()
+    os.chown(folder, 65534, 65534)
+    out = await asyncio.to_thread(
+        run_cli, "restore", str(copy), env={**env, "DATABASE_PATH": str(folder / "bot.db")}
+    )
+    assert out.returncode == 2
+    assert f"{folder} appartient à l'utilisateur n° 65534" in out.stderr
+    assert list(folder.iterdir()) == []
 
 
 async def test_corrupted_backup_is_refused(

@@ -174,6 +174,26 @@ async def test_missing_or_garbage_database_fails(settings: Settings, fake: FakeB
     assert out.stdout.rstrip().endswith("| db=fail running=no")
 
 
+async def test_health_as_another_user_than_the_owner_fails(
+    settings: Settings, fake: FakeBotAPI
+) -> None:
+    """Run as root on a stopped bot's folder, SQLite would leave root-owned -wal/-shm files."""
+    if os.geteuid() != 0:
+        pytest.skip("only root can give the folder to another user")
+    db = await Database.open(settings.database_path)
+    await db.close()
+    folder = settings.database_path.parent
+    owner = folder.stat().st_uid
+    os.chown(folder, owner + 1, -1)
+    try:
+        out = await asyncio.to_thread(run_cli, "health", env=_bot_env(settings, fake))
+    finally:
+        os.chown(folder, owner, -1)
+    assert out.returncode == 1
+    assert out.stdout.startswith(f"FAIL database unusable: {folder} appartient à l'utilisateur")
+    assert "bot.db-wal" not in os.listdir(folder)
+
+
 def _facts(now: datetime, **changes: object) -> HealthFacts:
     base = HealthFacts(
         schema_version=6,
