@@ -1,4 +1,5 @@
-"""Command line: ``python -m bot run | demo | ask | check | enroll | report | backup``.
+"""Command line: ``python -m bot run | demo | ask | check | enroll | report | backup | restore |
+health``.
 
 A thin layer over the app objects. Settings problems end with one line on stderr naming
 the variable and exit code 2; content problems with ``file:line: message`` lines and exit 1.
@@ -84,7 +85,7 @@ def cmd_check(settings: Settings, stdout: TextIO) -> int:
     return 0
 
 
-def cmd_backup(settings: Settings, path: Path, stdout: TextIO) -> int:
+def cmd_backup(settings: Settings, path: Path | None, stdout: TextIO) -> int:
     """Copy the live database, then delete this command's copies past their retention.
 
     Erased patients stay in older copies until those go: the rotation bounds how long.
@@ -92,6 +93,9 @@ def cmd_backup(settings: Settings, path: Path, stdout: TextIO) -> int:
     from bot.clock import SystemClock
 
     now = SystemClock().now()
+    if path is None:
+        path = settings.backups
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)  # copies of health data
     dest = path / backup_name(now) if path.is_dir() else path
     backup_database(settings.database_path, dest)
     stdout.write(f"Sauvegarde écrite dans {dest} (lisible par son propriétaire seulement).\n")
@@ -100,6 +104,47 @@ def cmd_backup(settings: Settings, path: Path, stdout: TextIO) -> int:
         stdout.write(
             f"Ancienne sauvegarde effacée ({settings.backup_retention_days} jours) : {old}\n"
         )
+    return 0
+
+
+def cmd_restore(settings: Settings, path: Path, stdout: TextIO) -> int:
+    from bot.backup import restore
+    from bot.clock import SystemClock
+
+    aside = restore(path, settings.database_path, SystemClock().now())
+    stdout.write(f"Base restaurée depuis {path} dans {settings.database_path}.\n")
+    if aside is not None:
+        stdout.write(f"L'ancienne base est conservée sous {aside} (à effacer une fois vérifié).\n")
+    return 0
+
+
+def cmd_health(settings: Settings, stdout: TextIO) -> int:
+    from bot.clock import SystemClock
+    from bot.health import check
+
+    health = check(settings, SystemClock().now())
+    stdout.write(health.line() + "\n")
+    return 0 if health.ok else 1
+
+
+def backup_if_migrating(settings: Settings) -> None:
+    """Before a command that opens (and so migrates) the database: copy it if it is older."""
+    from bot.backup import backup_before_migration
+    from bot.clock import SystemClock
+
+    copy = backup_before_migration(settings.database_path, settings.backups, SystemClock().now())
+    if copy is not None:
+        logging.getLogger("bot").warning("database copied to %s before its migration", copy)
+
+
+def cmd_run(settings: Settings) -> int:
+    from bot.backup import run_lock
+    from bot.telegram.app import run
+
+    settings.require_telegram()  # a misconfigured start leaves nothing in the data folder
+    with run_lock(settings.database_path):
+        backup_if_migrating(settings)
+        run(settings)
     return 0
 
 
@@ -173,9 +218,12 @@ async def _enroll(settings: Settings, at: str, label: str, stdout: TextIO) -> in
     if problem is not None:
         print(f"--at : {problem}", file=sys.stderr)
         return EXIT_SETTINGS
+    from bot.telegram.request import build_request
+
     base_url = settings.telegram_api_base_url or "https://api.telegram.org/bot"
+    bot = Bot(settings.telegram_bot_token, base_url=base_url, request=build_request(settings, 1))
     try:
-        async with Bot(settings.telegram_bot_token, base_url=base_url) as bot:
+        async with bot:
             username = bot.username
     except TelegramError as exc:
         print(f"Telegram injoignable ({type(exc).__name__}) : aucun patient créé.", file=sys.stderr)
@@ -213,7 +261,19 @@ def build_parser() -> argparse.ArgumentParser:
         "BACKUP_RETENTION_DAYS jours faites dans le même dossier",
     )
     backup.add_argument(
-        "path", help="dossier (le fichier y est nommé bot-backup-<date>.db) ou fichier neuf"
+        "path",
+        nargs="?",
+        help="dossier (le fichier y est nommé bot-backup-<date>.db) ou fichier neuf ; "
+        "par défaut BACKUP_DIR",
+    )
+    restore = sub.add_parser(
+        "restore",
+        help="remplacer la base par une sauvegarde vérifiée (bot arrêté ; l'ancienne est gardée)",
+    )
+    restore.add_argument("path", help="fichier de sauvegarde")
+    sub.add_parser(
+        "health",
+        help="une ligne pour la supervision ; code de sortie 0 si tout va bien, 1 sinon",
     )
     report = sub.add_parser("report", help="rapports pour les administrateurs")
     report.add_argument("what", choices=["unanswered", "escalations"])
@@ -235,17 +295,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_demo(settings)
         if args.command == "check":
             return cmd_check(settings, sys.stdout)
+        if args.command == "health":
+            return cmd_health(settings, sys.stdout)
+        if args.command == "restore":
+            return cmd_restore(settings, Path(args.path), sys.stdout)
+        if args.command == "backup":
+            return cmd_backup(settings, Path(args.path) if args.path else None, sys.stdout)
+        if args.command == "run":
+            return cmd_run(settings)
+        backup_if_migrating(settings)
         if args.command == "report":
             return asyncio.run(_report(settings, args.what, sys.stdout))
         if args.command == "enroll":
             return asyncio.run(_enroll(settings, args.at, args.label, sys.stdout))
-        if args.command == "backup":
-            return cmd_backup(settings, Path(args.path), sys.stdout)
-        if args.command == "run":
-            from bot.telegram.app import run
-
-            run(settings)
-            return 0
     except SettingsError as exc:
         print(f"Erreur de configuration : {exc}", file=sys.stderr)
         return EXIT_SETTINGS

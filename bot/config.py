@@ -74,6 +74,23 @@ class Settings:
     backup_retention_days: int = 7
     data_controller: str = DEMO_CONTROLLER
     dpo_contact: str = DEMO_DPO
+    # Operations (#13): outbound proxy, where scheduled backups go, `health` thresholds.
+    telegram_proxy_url: str | None = None
+    backup_dir: Path | None = None  # default: a "backups" folder beside the database
+    health_telegram_seconds: int = 300
+    health_backlog_seconds: int = 600
+    health_alert_minutes: int | None = None  # default: the whole escalation ladder
+
+    @property
+    def backups(self) -> Path:
+        return self.backup_dir or self.database_path.parent / "backups"
+
+    @property
+    def alert_overdue_minutes(self) -> int:
+        """An open alert older than this has had every re-post and the on-call page."""
+        if self.health_alert_minutes is not None:
+            return self.health_alert_minutes
+        return self.escalation_renotify_minutes * (self.escalation_max_renotify + 1)
 
     def require_telegram(self) -> None:
         """Check what the Telegram bot needs; raise SettingsError on the first gap."""
@@ -170,7 +187,16 @@ def load_settings(
             )
         kw["telegram_api_base_url"] = raw
 
+    if raw := env.get("TELEGRAM_PROXY_URL", ""):
+        # http(s) only: SOCKS would need an extra package (httpx[socks]) for no hospital need.
+        if not re.match(r"^https?://[^\s]+$", raw):
+            raise SettingsError(
+                "TELEGRAM_PROXY_URL", "une URL de proxy, ex. http://proxy.hopital.local:3128"
+            )
+        kw["telegram_proxy_url"] = raw
+
     for name, attr in (
+        ("BACKUP_DIR", "backup_dir"),
         ("DATABASE_PATH", "database_path"),
         ("FAQ_DIR", "faq_dir"),
         ("SOURCE_DIR", "source_dir"),
@@ -206,6 +232,10 @@ def load_settings(
         ("ACK_REMINDER_HOURS", "ack_reminder_hours", 1),
         ("ALERT_QUIET_HOURS", "alert_quiet_hours", 1),
         ("BACKUP_RETENTION_DAYS", "backup_retention_days", 1),
+        # Below a minute `health` would flap: the bot records a heartbeat every 30 s at most.
+        ("HEALTH_TELEGRAM_SECONDS", "health_telegram_seconds", 60),
+        ("HEALTH_BACKLOG_SECONDS", "health_backlog_seconds", 60),
+        ("HEALTH_ALERT_MINUTES", "health_alert_minutes", 1),
     ):
         if raw := env.get(name, ""):
             kw[attr] = _int(name, raw, f"un entier ≥ {minimum}", minimum)

@@ -17,8 +17,9 @@ import logging
 import os
 import re
 import sqlite3
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, closing, contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -190,6 +191,14 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (chat_id, message_id)
     );
     CREATE INDEX redactions_due ON redactions(status, not_before);
+    """,
+    # 6 (#13 operations): when the running bot last talked to Telegram, started, stopped,
+    # so that `python -m bot health`, another process, can tell. Times only, no content.
+    """
+    CREATE TABLE heartbeat (
+        key  TEXT PRIMARY KEY,
+        at   TEXT NOT NULL
+    );
     """,
 ]
 
@@ -1476,3 +1485,174 @@ def rotate_backups(folder: Path, keep_days: int, now: datetime, keep: Path) -> l
             leftover.unlink(missing_ok=True)
         removed.append(path)
     return removed
+
+
+# --- #13 operations: heartbeat, health facts, restore -----------------------------------------
+
+
+async def beat(db: Database, key: str, now: datetime) -> None:
+    """Record that ``key`` (``telegram``, ``started``, ``stopped``) happened at ``now``."""
+    async with db.tx() as c:
+        await c.execute(
+            "INSERT INTO heartbeat(key, at) VALUES (?, ?)"
+            " ON CONFLICT(key) DO UPDATE SET at = excluded.at",
+            (key, to_db(now)),
+        )
+
+
+@dataclass(frozen=True)
+class HealthFacts:
+    """What `health` reads from the database; judged in bot/health.py."""
+
+    schema_version: int
+    integrity: str  # "ok", or SQLite's first complaint
+    write_error: str | None
+    heartbeats: dict[str, datetime]
+    outbox_pending: int
+    outbox_oldest: datetime | None
+    alerts_waiting: int  # open, acknowledgement due, created before the given limit
+    inbox_pending: int
+    inbox_oldest: datetime | None
+    next_step: datetime | None
+    steps_late: int  # due before the given limit, still unsent, not expired
+
+
+@contextmanager
+def _connect_existing(path: Path, read_only: bool = False) -> Iterator[sqlite3.Connection]:
+    """A plain connection to a database that must already exist (never creates one)."""
+    if not path.is_file():
+        raise DatabaseError(f"{path} n'existe pas")
+    mode = "ro" if read_only else "rw"
+    try:
+        conn = sqlite3.connect(
+            f"{path.resolve().as_uri()}?mode={mode}",
+            uri=True,
+            timeout=BUSY_TIMEOUT_MS / 1000,
+            isolation_level=None,
+        )
+    except sqlite3.Error as exc:
+        raise DatabaseError(f"impossible d'ouvrir {path} : {exc}") from exc
+    with closing(conn):
+        yield conn
+
+
+def _one(conn: sqlite3.Connection, sql: str, params: tuple[object, ...] = ()) -> object:
+    row = conn.execute(sql, params).fetchone()
+    return row[0] if row else None
+
+
+def _when(value: object) -> datetime | None:
+    return from_db(value) if isinstance(value, str) else None
+
+
+def read_health(
+    path: Path, now: datetime, alerts_before: datetime, late_before: datetime
+) -> HealthFacts:
+    """Check and read the database for `health`: quick integrity check, a real write.
+
+    The write (the ``health`` heartbeat row) is what proves the disk, the file's permissions
+    and SQLite's locks let the bot write; it waits for the bot's own writes like any other.
+    """
+    with _connect_existing(path) as conn:
+        try:
+            integrity = str(_one(conn, "PRAGMA quick_check"))
+            version = int(str(_one(conn, "PRAGMA user_version")))
+        except sqlite3.Error as exc:
+            raise DatabaseError(f"{path} illisible : {exc}") from exc
+        if version < SCHEMA_VERSION:
+            raise DatabaseError(
+                f"{path} est au schéma {version}, ce programme attend {SCHEMA_VERSION} :"
+                " le bot n'a pas encore démarré avec cette version"
+            )
+        write_error = None
+        try:
+            conn.execute(
+                "INSERT INTO heartbeat(key, at) VALUES ('health', ?)"
+                " ON CONFLICT(key) DO UPDATE SET at = excluded.at",
+                (to_db(now),),
+            )
+        except sqlite3.Error as exc:
+            write_error = str(exc)
+        stamp = to_db(now)
+        beats = {str(k): from_db(str(v)) for k, v in conn.execute("SELECT key, at FROM heartbeat")}
+        outbox = conn.execute(
+            "SELECT COUNT(*), MIN(created_at) FROM outbox WHERE status IN ('pending', 'sending')"
+        ).fetchone()
+        inbox = conn.execute(
+            "SELECT COUNT(*), MIN(received_at) FROM inbox WHERE status = 'pending'"
+        ).fetchone()
+        active_steps = (
+            " FROM steps s JOIN patients p ON p.id = s.patient_id"
+            " WHERE s.status IN ('pending', 'sending') AND p.status = 'active'"
+            " AND p.chat_id IS NOT NULL AND s.expires_at > ?"
+        )
+        return HealthFacts(
+            schema_version=version,
+            integrity=integrity,
+            write_error=write_error,
+            heartbeats=beats,
+            outbox_pending=int(outbox[0]),
+            outbox_oldest=_when(outbox[1]),
+            alerts_waiting=int(
+                str(
+                    _one(
+                        conn,
+                        "SELECT COUNT(*) FROM alerts WHERE status = 'open'"
+                        " AND kind NOT IN ('question', 'note') AND created_at < ?",
+                        (to_db(alerts_before),),
+                    )
+                )
+            ),
+            inbox_pending=int(inbox[0]),
+            inbox_oldest=_when(inbox[1]),
+            next_step=_when(_one(conn, "SELECT MIN(s.due_at)" + active_steps, (stamp,))),
+            steps_late=int(
+                str(
+                    _one(
+                        conn,
+                        "SELECT COUNT(*)" + active_steps + " AND s.due_at < ?",
+                        (stamp, to_db(late_before)),
+                    )
+                )
+            ),
+        )
+
+
+def check_backup(path: Path) -> int:
+    """Full integrity check of a backup file; returns its schema version.
+
+    Raises DatabaseError when the file is not a sound database of this bot, or was written
+    by a newer version (its schema would be unknown here).
+    """
+    with _connect_existing(path, read_only=True) as conn:
+        try:
+            problems = [str(r[0]) for r in conn.execute("PRAGMA integrity_check(20)")]
+            version = int(str(_one(conn, "PRAGMA user_version")))
+            has_patients = _one(
+                conn,
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?",
+                ("patients",),
+            )
+        except sqlite3.Error as exc:
+            raise DatabaseError(f"{path} n'est pas une base SQLite lisible : {exc}") from exc
+    if problems != ["ok"]:
+        raise DatabaseError(f"{path} est abîmée : " + "; ".join(problems[:3]))
+    if version < 1 or has_patients != 1:
+        raise DatabaseError(f"{path} n'est pas une base de ce bot")
+    if version > SCHEMA_VERSION:
+        raise DatabaseError(
+            f"{path} vient d'une version plus récente du bot (schéma {version}, ce programme"
+            f" connaît {SCHEMA_VERSION}) : restaurez-la avec cette version-là"
+        )
+    return version
+
+
+def stored_schema_version(path: Path) -> int:
+    """The schema version of an existing database file, without changing it (0 if absent)."""
+    if not path.is_file():
+        return 0
+    with _connect_existing(path, read_only=True) as conn:
+        try:
+            return int(str(_one(conn, "PRAGMA user_version")))
+        except sqlite3.Error as exc:
+            raise DatabaseError(f"{path} n'est pas une base SQLite lisible : {exc}") from exc

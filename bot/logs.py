@@ -17,6 +17,8 @@ THIRD_PARTY_FLOORS = {
     # "skipped: maximum number of running instances reached" every 2 s while a tick delivers
     # a long burst: expected (ticks never overlap by design), not worth a warning each time.
     "apscheduler.scheduler": logging.ERROR,
+    # "Running job"/"executed successfully" for every tick: two lines every 2 s in journald.
+    "apscheduler.executors": logging.WARNING,
     "httpx": logging.WARNING,
     "httpcore": logging.WARNING,
 }

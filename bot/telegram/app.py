@@ -24,12 +24,12 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.request import HTTPXRequest
 
 from bot import texts
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.content import Content
+from bot.health import Heartbeat
 from bot.notices import reload_refused_notice
 from bot.runtime import Runtime
 from bot.telegram import patient, staff
@@ -37,6 +37,7 @@ from bot.telegram.common import Context, update_id
 from bot.telegram.dispatcher import Dispatcher
 from bot.telegram.inbox import Inbox, InboxBot
 from bot.telegram.ratelimit import PriorityRateLimiter
+from bot.telegram.request import build_request
 from bot.telegram.updates import PerChatUpdateProcessor
 
 log = logging.getLogger("bot.app")
@@ -174,6 +175,7 @@ def build_application(
         content=content if content is not None else Content(settings),
         clock=clock if clock is not None else SystemClock(),
     )
+    heartbeat = Heartbeat(lambda: runtime.db, runtime.clock)
     # Our own bot object, so that get_updates stores each batch before it is confirmed
     # (inbox.py); the rest is what ApplicationBuilder would build.
     bot = InboxBot(
@@ -181,8 +183,8 @@ def build_application(
         base_url=settings.telegram_api_base_url or "https://api.telegram.org/bot",
         defaults=Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.timezone),
         rate_limiter=PriorityRateLimiter(max_retries=RATE_LIMIT_RETRIES),
-        request=HTTPXRequest(connection_pool_size=256),
-        get_updates_request=HTTPXRequest(connection_pool_size=1),
+        request=build_request(settings, 256, heartbeat.telegram_ok),
+        get_updates_request=build_request(settings, 1, heartbeat.telegram_ok),
     )
     app = (
         ApplicationBuilder()
