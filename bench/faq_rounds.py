@@ -155,7 +155,13 @@ def evaluate(conv: Conversation, cases: Sequence[Case]) -> tuple[Tally, dict[str
 
 
 def report(conv: Conversation, show_misses: bool = False) -> str:
-    sets = [("tuning", TUNING_FILE), *((p.stem.removeprefix("faq_"), p) for p in round_files())]
+    sets = [
+        ("tuning", TUNING_FILE),
+        *(
+            (p.stem.removeprefix("faq_") + (" (tuning)" if p.name in TUNING_ROUNDS else ""), p)
+            for p in round_files()
+        ),
+    ]
     lines = [
         "Conversation level (Conversation.respond, as `python -m bot ask`):",
         "",

@@ -12,8 +12,12 @@ Scoring, per message segment (see :func:`_segments`):
 * entry score = best phrasing similarity, blended with a BM25 score of the whole entry (all
   its phrasings as one document: a keyword used by many of its phrasings is central to it,
   and words spread over several phrasings still count).
-* off-topic terms (faq/hors_sujet.yaml) present in the query and not covered by a phrasing of
-  the entry rule that entry out: "combien de temps dure l'EFFET" never gets the duration card.
+* not-on-the-page topics (faq/hors_sujet.yaml) compete like entries: a topic explains the
+  message words its terms reveal (weighing at least TOPIC_TERM_WEIGHT) and the question frame
+  around them. When a topic comes first the answer is its honest fallback (no page fact):
+  "combien de temps dure l'EFFET" gets "the page does not say", never the duration card.
+* the decision layer (:func:`should_answer`): thresholds on the top entry's score, its margin
+  over the next entry and the share of the message it leaves unexplained in topic words.
   A term may be a prefix ("incontinen*": incontinent, incontinente, incontinence), and a term
   with function words is matched whole ("a quelle heure" is not "heure").
 * an entry that contains too little of the message's topic words (what it is about, beyond
