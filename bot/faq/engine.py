@@ -37,7 +37,7 @@ import heapq
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.faq.model import FaqEntry, FaqResult, OffTopic, SmalltalkIntent
 from bot.faq.text import (
@@ -84,6 +84,9 @@ CAL_MIDPOINT = 0.39
 # An entry off the message's topic words (TOPIC_MIN_SHARE) scores at most just under this raw
 # score (confidence 0.5): it can still be offered in a "did you mean", never answered.
 OFF_TOPIC_CAP = CAL_MIDPOINT
+# Two entries that each explain their own part of a message joining two things are both
+# answered when both reach this raw score (see _two_asked).
+PAIR_RAW = 0.3
 # Not answered but at least this confidence: ask with 2-3 candidates; below: fall back. From
 # 0.4 on, no out-of-scope message of the eval gets a "did you mean" (at 0.25, two did: a
 # weather question offered the duration card), and no in-scope one loses its candidates.
@@ -151,6 +154,8 @@ class Candidate:
     # Share of the message's weight in words revealing a not-on-the-page subject (topic terms)
     # that the candidate does not contain: what it leaves unexplained that a topic explains.
     unexplained: float = 0.0
+    # The message's topic words (known, not the question frame) the candidate contains.
+    topic_words: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -160,6 +165,8 @@ class Ranking:
     candidates: tuple[Candidate, ...]
     n_entries: int
     rivals: dict[int, float]  # index -> uncapped score, for the margin
+    topic_words: frozenset[str] = frozenset()  # the message's (see Candidate.topic_words)
+    joined: bool = False  # the message joins two things ("et", "ou")
 
     def is_topic(self, c: Candidate) -> bool:
         return c.index >= self.n_entries
@@ -405,14 +412,17 @@ class Faq:
             for segment in with_context:
                 self._merge(best, rivals, segment, CONTEXT_FACTOR)
         ranked = sorted(best.values(), key=lambda c: (-c.raw, c.index))
-        return Ranking(tuple(ranked), len(self.entries), rivals)
+        whole = analyse(text, self._synonyms, self._corrector)
+        words = frozenset(t for t in whole.terms if t in self._idf and t not in _FRAME_STEMS)
+        joined = any(w in _JOINING_WORDS for w in whole.all_words)
+        return Ranking(tuple(ranked), len(self.entries), rivals, words, joined)
 
     def _merge(
         self, best: dict[int, Candidate], rivals: dict[int, float], segment: str, factor: float
     ) -> None:
         for idx, c in self._score(segment).items():
             if factor != 1.0:
-                c = Candidate(idx, c.raw * factor, c.uncapped * factor, c.coverage, c.topic_share)
+                c = replace(c, raw=c.raw * factor, uncapped=c.uncapped * factor)
             old = best.get(idx)
             if old is None or c.raw > old.raw:
                 best[idx] = c
@@ -434,6 +444,11 @@ class Faq:
         if should_answer(ranking.features()):
             return FaqResult("answer", self.entries[top.index], conf)
         entries = [c for c in ranking.candidates if not ranking.is_topic(c)]
+        pair = _two_asked(ranking, entries)
+        if pair is not None:
+            return FaqResult(
+                "answer", self.entries[pair[0].index], conf, also=self.entries[pair[1].index]
+            )
         close = [c for c in entries[:MAX_CANDIDATES] if c.raw >= top.raw - CLARIFY_SPREAD]
         if conf < CLARIFY_THRESHOLD or len(close) < 2:
             return FaqResult("fallback", None, conf, topic=topic)
@@ -479,6 +494,7 @@ class Faq:
         coverage: dict[int, float] = {}  # entry -> query weight it contains
         bm25: dict[int, float] = {}  # entry -> its BM25 part (times total)
         topic: dict[int, float] = {}  # entry -> weight of the query's topic words it contains
+        contained: dict[int, set[str]] = {}  # entry -> the query's topic words it contains
         topic_total = 0.0
         for t, w in weights.items():
             cov_get = coverage.get
@@ -490,6 +506,7 @@ class Faq:
                 bm25[e] = bm_get(e, 0.0) + w * share
                 if is_topic:
                     topic[e] = topic.get(e, 0.0) + w
+                    contained.setdefault(e, set()).add(t)
         topic_floor = TOPIC_MIN_SHARE * topic_total
         off_topic_cap = OFF_TOPIC_CAP - 1e-9
         beta2 = BETA * BETA
@@ -522,7 +539,15 @@ class Faq:
             if topic.get(e, 0.0) < topic_floor:
                 raw = min(raw, off_topic_cap)
             unexplained = sum(weights[st] for st in revealing if e not in contains(st))
-            scores[e] = Candidate(e, raw, uncapped, coverage[e] / total, share, unexplained / total)
+            scores[e] = Candidate(
+                e,
+                raw,
+                uncapped,
+                coverage[e] / total,
+                share,
+                unexplained / total,
+                frozenset(contained.get(e, ())),
+            )
             if len(kept) < EXACT_TOP or raw > kept[-1]:
                 bisect.insort(kept, raw, key=lambda x: -x)
                 del kept[EXACT_TOP:]
@@ -601,6 +626,31 @@ _TOPIC_FRAME_STEMS = _FRAME_STEMS | {stem(w) for w in ("possible", "apres", "ava
 
 def _mix(phrasing_sim: float, entry_bm25: float) -> float:
     return PHRASING_SHARE * phrasing_sim + (1 - PHRASING_SHARE) * entry_bm25
+
+
+# Words that join two things asked at once.
+_JOINING_WORDS = frozenset({"et", "ou", "puis", "aussi"})
+
+
+def _two_asked(
+    ranking: Ranking, entries: Sequence[Candidate]
+) -> tuple[Candidate, Candidate] | None:
+    """The two best entries when the message asks about both ("une cicatrice et un pansement
+    ?"): the message joins two things, each entry contains message topic words the other
+    does not, together they contain all of them, and both score at least PAIR_RAW."""
+    if not ranking.joined or len(entries) < 2:
+        return None
+    a, b = entries[0], entries[1]
+    words = ranking.topic_words
+    if min(a.raw, b.raw) < PAIR_RAW or a.raw < a.uncapped or b.raw < b.uncapped:
+        return None
+    if not (a.topic_words - b.topic_words and b.topic_words - a.topic_words):
+        return None
+    if not words or not words <= a.topic_words | b.topic_words:
+        return None
+    if max(a.unexplained, b.unexplained) > MAX_UNEXPLAINED:
+        return None
+    return a, b
 
 
 def should_answer(f: Features) -> bool:

@@ -43,6 +43,10 @@ EXTRA_FORMS: dict[str, str] = {
     "jpourrais": "je pourrais",
     "jvai": "je vais",
     "jdoi": "je dois",
+    "jdors": "je dors",
+    "mendor": "m endort",
+    "mendors": "m endort",
+    "mendort": "m endort",
     "jfais": "je fais",
     "jsors": "je sors",
     "jrentre": "je rentre",
@@ -309,6 +313,7 @@ connaitre vivre aider marcher manger dormir lire ecrire appeler sortir entrer re
 rendre rend rendu rendra devenir deviens devient prevenir partir parte agir agit agisse
 toucher touche soigner soigne soigneront grace faible content contente contents
 faisable realisable reveille reveillee eveille eveillee conscient consciente quelque part
+direct directement voient voit vois
 mari femme mere pere fils fille enfant enfants ami amie famille gens personne monde
 medecin docteur generaliste gastro gynecologue urologue proctologue kine infirmiere
 internet google forum article lu vu entendu parle conseille oriente envoye
