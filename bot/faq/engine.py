@@ -35,10 +35,10 @@ from __future__ import annotations
 import bisect
 import heapq
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from bot.analysis import analyse as analyse_message
 from bot.faq.model import FaqEntry, FaqResult, OffTopic, SmalltalkIntent
 from bot.faq.text import (
     MIN_PREFIX_LEN,
@@ -201,9 +201,6 @@ class _Smalltalk:
     in_sentence: bool
 
 
-_SEGMENT_RE = re.compile(r"[^.!?;:\n]+[.!?;:\n]*")
-_INVERSION_RE = re.compile(r"\w-(?:t-)?(?:je|tu|il|elle|on|nous|vous|ils|elles)\b", re.IGNORECASE)
-_ASKING_WORDS = frozenset({"savoir", "voudrais", "aimerais", "souhaiterais", "possible"})
 # Words small talk is compared without, on both sides: "vous etes une vraie personne" is
 # "tu es une vraie personne", "je vous remercie" is "remercie".
 # "a" is kept: "a demain" is a goodbye, "demain" alone is not ("je ne pourrai pas venir demain").
@@ -610,8 +607,7 @@ class Faq:
                 break
         if found is None:
             return None
-        primary, _ = _segments(text)
-        if any(_looks_like_question(part) for part, _ in primary):
+        if analyse_message(text).questions:
             return None
         if self._topic_hits(analyse(text, self._synonyms, self._corrector)):
             return None
@@ -674,30 +670,28 @@ def calibrate(raw: float) -> float:
 
 
 def _segments(text: str) -> tuple[list[tuple[str, float]], list[str]]:
-    """The parts of a message worth scoring: (alone, with the sentence before as context).
+    """The parts of a message worth scoring, with their weight: (alone, with the sentence
+    before as context). Sentences and questions come from bot.analysis, the one cut of a
+    message that the intents and the two-question path also read.
 
     A long message often tells a story and then asks one thing: the story must not drown the
-    question. When some sentences look like questions, only they are scored (alone, then if
-    needed with the sentence before); otherwise every sentence and the whole message are.
+    question. When some sentences ask something, only they are scored (alone, then if needed
+    with the sentence before); otherwise every sentence is, the last one (where a story ends
+    on what it wants) in full and the others, and the whole message, as context
+    (CONTEXT_FACTOR).
     """
-    parts = [m.group(0).strip() for m in _SEGMENT_RE.finditer(text)]
-    parts = [p for p in parts if any(ch.isalnum() for ch in p)]
+    message = analyse_message(text)
+    parts = list(message.sentences)
     if len(parts) <= 1:
         return [(text, 1.0)], []
-    questions = [i for i, p in enumerate(parts) if _looks_like_question(p)]
+    asking = {c.sentence for c in message.clauses if c.question}
+    questions = [i for i in range(len(parts)) if i in asking]
     if not questions:
-        return [*((p, 1.0) for p in parts), (text, 1.0)], []
+        return [
+            *((p, CONTEXT_FACTOR) for p in parts[:-1]),
+            (parts[-1], 1.0),
+            (text, CONTEXT_FACTOR),
+        ], []
     return [(parts[i], 1.0) for i in questions], [
         parts[i - 1] + " " + parts[i] for i in questions if i
     ]
-
-
-def _looks_like_question(part: str) -> bool:
-    if "?" in part or _INVERSION_RE.search(part):
-        return True
-    toks = surface_tokens(part)
-    # Question words only open a question: "j'ai mal quand je suis assis" is context.
-    opening = [t for t in toks[:4] if t not in STOPWORDS or t in QUESTION_WORDS][:2]
-    if any(t in QUESTION_WORDS for t in opening) or any(t in _ASKING_WORDS for t in toks):
-        return True
-    return "est ce que" in " ".join(toks)
