@@ -370,8 +370,8 @@ def decision_cases(faq: Faq) -> list[DecisionCase]:
     cases = tuning_cases()
     out: list[DecisionCase] = []
     for case in cases:
-        if case.group not in ("in", "out"):
-            continue
+        if case.group not in ("in", "out") or (case.expect and len(case.expect) > 1):
+            continue  # two questions are cut into clauses before the FAQ decides (conversation)
         ranking = faq.ranking(analyse(case.text).for_matching)
         top = ranking.candidates[0] if ranking.candidates else None
         in_scope = case.group == "in"
