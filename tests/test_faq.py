@@ -535,7 +535,8 @@ def test_evaluation_set(conv: Conversation) -> None:
         assert sum(c.expect == (entry.id,) for c in cases) >= 5, entry.id
     total, _ = evaluate(conv, cases)
     report = "\n".join(total.misses)
-    assert total.ok["in"] / total.n["in"] >= 0.9, f"in scope {total.pct('in')}\n{report}"
+    # 0.91 since issue 9's competing topics and shared message cut (91.7 % measured).
+    assert total.ok["in"] / total.n["in"] >= 0.91, f"in scope {total.pct('in')}\n{report}"
     # 0.88, not 0.90, since the triage round-4 merge (session 2): its concern and human-request
     # paths now take some tuning items labelled as FAQ questions (88.6 % measured at merge).
     # To reconcile next session by fixing triage's false alarms, not by lowering this again.
@@ -563,11 +564,11 @@ def test_topic_words_no_longer_veto_real_questions(faq: Faq, text: str, entry_id
 
 def test_folded_rounds(conv: Conversation) -> None:
     """Floors on the frozen rounds folded into tuning (TUNING_ROUNDS), at what their fixes
-    reached (rounds 5 and 6 together: in scope 76.7 %, out of scope 93.1 %)."""
+    reached (rounds 5 and 6 together: in scope 80.6 %, out of scope 93.1 %)."""
     cases = [c for name in TUNING_ROUNDS for c in load_cases(DATA / name)]
     total, _ = evaluate(conv, cases)
     report = "\n".join(total.misses)
-    assert total.ok["in"] / total.n["in"] >= 0.76, f"in scope {total.pct('in')}\n{report}"
+    assert total.ok["in"] / total.n["in"] >= 0.8, f"in scope {total.pct('in')}\n{report}"
     assert total.ok["out"] / total.n["out"] >= 0.93, f"out of scope {total.pct('out')}\n{report}"
     # One known page fact: "demain matin" (labelled "not a question") gets the preparation
     # card, for its "matin". Any other one is a regression.
@@ -828,3 +829,32 @@ async def test_off_page_topic_gets_its_reply_and_forward_button_over_http(
     )
     assert HOTLINE in msg["text"]
     assert [label for label, _ in fake.buttons(msg)] == [texts.FORWARD_BUTTON]
+
+
+async def test_two_things_joined_in_one_question_get_both_answers_over_http(
+    bot: RunningBot, fake: FakeBotAPI
+) -> None:
+    """No second question to cut ("et un pansement" asks nothing alone): the two entries that
+    each explain their own part of the message are both answered."""
+    fake.send_text(PATIENT, "y a-t-il une cicatrice et un pansement ?")
+    [msg] = await fake.wait_for_messages(PATIENT, 1)
+    faq = bot.runtime.content.conversation.faq
+    for entry_id in ("cicatrice", "pansement"):
+        entry = faq.get(entry_id)
+        assert entry is not None and entry.answer in msg["text"]
+
+
+@pytest.mark.parametrize(
+    ("text", "first", "also"),
+    [
+        ("y a t il une cicatrice et un pansement ?", "cicatrice", "pansement"),
+        ("est-ce que je rentre chez moi le soir même ?", "sortie_meme_jour", None),
+        ("combien de temps dure l'injection ?", "duree", None),
+    ],
+)
+def test_second_answer_only_when_each_entry_explains_its_own_part(
+    faq: Faq, text: str, first: str, also: str | None
+) -> None:
+    result = faq.match(text)
+    assert result.kind == "answer" and result.entry is not None and result.entry.id == first
+    assert (result.also.id if result.also else None) == also
