@@ -2,7 +2,8 @@
 
 Run with ``python -m bench.faq`` (or ``python -m bench`` for every benchmark). Not part of the
 tests: numbers depend on the machine. ``--sweep`` prints the parameter grid used to choose the
-constants of bot/faq/engine.py.
+scoring constants of bot/faq/engine.py; ``--cv`` the cross-validation of its decision
+thresholds (answer / did you mean / fallback) on the tuning set (issue 9).
 
 Conversation-level tables per round and style come first (bench/faq_rounds.py); then the
 engine alone against two baselines. Engine metrics, on tests/data/faq_tuning.yaml:
