@@ -2,7 +2,8 @@
 
 Run with ``python -m bench.faq`` (or ``python -m bench`` for every benchmark). Not part of the
 tests: numbers depend on the machine. ``--sweep`` prints the parameter grid used to choose the
-constants of bot/faq/engine.py.
+scoring constants of bot/faq/engine.py; ``--cv`` the cross-validation of its decision
+thresholds (answer / did you mean / fallback) on the tuning set (issue 9).
 
 Conversation-level tables per round and style come first (bench/faq_rounds.py); then the
 engine alone against two baselines. Engine metrics, on tests/data/faq_tuning.yaml:
@@ -37,6 +38,8 @@ from rapidfuzz import fuzz, process, utils
 
 import bot.faq.engine as engine
 from bench.faq_rounds import report as rounds_report
+from bench.faq_rounds import tuning_cases
+from bot.analysis import analyse
 from bot.conversation import Conversation
 from bot.faq import Faq, FaqEntry, load_faq
 from bot.triage import load_triage
@@ -339,23 +342,6 @@ def sweep(items: Sequence[EvalItem], faq: Faq) -> str:
                     )
     finally:
         engine.UNKNOWN_WEIGHT, engine.BETA, engine.PHRASING_SHARE = saved
-    lines += [
-        "",
-        "Decision thresholds:",
-        "",
-        "| answer threshold | ambiguity margin " + header,
-        "|---|---|---|---|---|---|",
-    ]
-    saved_t = (engine.ANSWER_THRESHOLD, engine.AMBIGUITY_MARGIN)
-    try:
-        for threshold in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9):
-            for margin in (0.04, 0.07, 0.1, 0.13, 0.16):
-                engine.ANSWER_THRESHOLD, engine.AMBIGUITY_MARGIN = threshold, margin
-                s = score(ours(faq), tuning)
-                t1, _, fb, wrong = s.line()
-                lines.append(f"| {threshold} | {margin} | {t1} | {fb} | {wrong} | {s.cost():.4f} |")
-    finally:
-        engine.ANSWER_THRESHOLD, engine.AMBIGUITY_MARGIN = saved_t
     lines += ["", "Topic share:", "", "| topic min share " + header, "|---|---|---|---|---|"]
     saved_share = engine.TOPIC_MIN_SHARE
     try:
@@ -369,50 +355,116 @@ def sweep(items: Sequence[EvalItem], faq: Faq) -> str:
     return "\n".join(lines)
 
 
-def cross_validate(items: Sequence[EvalItem], faq: Faq, folds: int = 5) -> str:
-    """Decision thresholds chosen by k-fold cross-validation on the tuning set.
+# --- the decision layer, chosen by cross-validation (issue 9) ----------------------------
 
-    For each fold, the (answer threshold, ambiguity margin) pair with the lowest cost on the
-    other folds is applied to the held fold; the sum of held-fold costs estimates what the
-    choice is worth on unseen messages. The pair finally kept is the one with the lowest mean
-    cost over all folds (printed with its neighbours, to see how flat the optimum is).
-    """
-    tuning = [i for i in items if i.expect != "smalltalk" and i.expect in {None, *faq._by_id}]
-    shuffled = list(tuning)
+
+@dataclass(frozen=True)
+class DecisionCase:
+    features: engine.Features | None  # None: no entry on top (no decision to take)
+    right: bool  # the first candidate is an expected entry
+    in_scope: bool
+
+
+def decision_cases(faq: Faq) -> list[DecisionCase]:
+    """Every in-scope or out-of-scope message of the tuning set (tuning file and the rounds of
+    TUNING_ROUNDS), read as the conversation reads it, with its ranking's features."""
+    cases = tuning_cases()
+    out: list[DecisionCase] = []
+    for case in cases:
+        if case.group not in ("in", "out") or (case.expect and len(case.expect) > 1):
+            continue  # two questions are cut into clauses before the FAQ decides (conversation)
+        ranking = faq.ranking(analyse(case.text).for_matching)
+        top = ranking.candidates[0] if ranking.candidates else None
+        in_scope = case.group == "in"
+        if top is None or ranking.is_topic(top):
+            out.append(DecisionCase(None, False, in_scope))
+            continue
+        right = case.expect is not None and faq.entries[top.index].id in case.expect
+        out.append(DecisionCase(ranking.features(), right, in_scope))
+    return out
+
+
+def decision_cost(cases: Sequence[DecisionCase], answer: Sequence[bool]) -> tuple[float, int, int]:
+    """(cost per message, right answers, wrong answers) of answering where ``answer`` says."""
+    cost = 0.0
+    right = wrong = 0
+    for case, yes in zip(cases, answer, strict=True):
+        if yes and case.features is not None:
+            right += case.right
+            wrong += not case.right
+            cost += 0.0 if case.right else WRONG_COST
+        else:
+            cost += 1.0 if case.in_scope else 0.0
+    return cost / max(1, len(cases)), right, wrong
+
+
+Thresholds = tuple[float, float, float]  # (ANSWER_RAW, ENTRY_MARGIN, MAX_UNEXPLAINED)
+
+DECISION_GRID: tuple[Thresholds, ...] = tuple(
+    (raw, entry, unexplained)
+    for raw in (0.33, 0.36, 0.39, 0.42, 0.45, 0.48)
+    for entry in (0.0, 0.02, 0.04, 0.06, 0.08, 0.1, 0.13, 0.16)
+    for unexplained in (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 1.0)
+)
+
+
+def _answers(cases: Sequence[DecisionCase], t: Thresholds) -> list[bool]:
+    raw, entry, unexplained = t
+    return [
+        c.features is not None
+        and not c.features.capped
+        and c.features.raw >= raw
+        and c.features.entry_margin >= entry
+        and c.features.unexplained <= unexplained
+        for c in cases
+    ]
+
+
+def cross_validate(faq: Faq, folds: int = 5) -> str:
+    """The decision thresholds by k-fold cross-validation on the tuning set: on each fold, the
+    grid point with the lowest cost on the other folds is applied to the held fold. The point
+    shipped is the one with the lowest cost on the whole tuning set."""
+    cases = decision_cases(faq)
+    shuffled = list(cases)
     random.Random(9).shuffle(shuffled)
     parts = [shuffled[k::folds] for k in range(folds)]
-    grid = [
-        (t, m)
-        for t in (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7)
-        for m in (0.0, 0.02, 0.04, 0.06, 0.08, 0.1, 0.13)
-    ]
-    saved = (engine.ANSWER_THRESHOLD, engine.AMBIGUITY_MARGIN, engine.CLARIFY_THRESHOLD)
-    cost: dict[tuple[float, float], list[float]] = {}
-    try:
-        for t, m in grid:
-            engine.ANSWER_THRESHOLD, engine.AMBIGUITY_MARGIN = t, m
-            engine.CLARIFY_THRESHOLD = min(saved[2], t)
-            cost[(t, m)] = [score(ours(faq), part).cost() for part in parts]
-    finally:
-        engine.ANSWER_THRESHOLD, engine.AMBIGUITY_MARGIN, engine.CLARIFY_THRESHOLD = saved
-    held = 0.0
-    lines = ["| fold | chosen on the other folds | held-fold cost |", "|---|---|---|"]
-    for k in range(folds):
-        best = min(grid, key=lambda g: sum(c for j, c in enumerate(cost[g]) if j != k))
-        held += cost[best][k]
-        lines.append(f"| {k} | threshold {best[0]}, margin {best[1]} | {cost[best][k]:.4f} |")
-    ranked = sorted(grid, key=lambda g: sum(cost[g]))
-    lines += [
-        f"\nMean held-fold cost of the procedure: {held / folds:.4f}",
-        "",
-        "| answer threshold | margin | mean cost |",
-        "|---|---|---|",
-    ]
-    lines += [f"| {t} | {m} | {sum(cost[(t, m)]) / folds:.4f} |" for t, m in ranked[:8]]
-    lines.append(
-        f"| current {saved[0]} | {saved[1]} | "
-        + (f"{sum(cost[saved[:2]]) / folds:.4f} |" if saved[:2] in cost else "- |")
+    current = (
+        engine.ANSWER_RAW,
+        engine.ENTRY_MARGIN,
+        engine.MAX_UNEXPLAINED,
     )
+    lines = [
+        f"Decision layer, {folds}-fold cross-validation on {len(cases)} tuning messages"
+        f" (cost = misses + {WRONG_COST:g} x wrong answers, per message):",
+        "",
+        "| fold | chosen (raw, margin, unexplained) | held-fold cost | right | wrong |"
+        " shipped: cost | right | wrong |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    sums = [0.0, 0, 0, 0.0, 0, 0]
+    for k in range(folds):
+        train = [c for j, p in enumerate(parts) if j != k for c in p]
+        best = min(DECISION_GRID, key=lambda t: decision_cost(train, _answers(train, t))[0])
+        held = parts[k]
+        got = decision_cost(held, _answers(held, best))
+        ship = decision_cost(held, _answers(held, current))
+        for i, v in enumerate((*got, *ship)):
+            sums[i] += v
+        lines.append(
+            f"| {k} | {best} | {got[0]:.4f} | {got[1]} | {got[2]} | {ship[0]:.4f} | {ship[1]} |"
+            f" {ship[2]} |"
+        )
+    n_in = sum(c.in_scope for c in cases)
+    lines.append(
+        f"| mean | - | {sums[0] / folds:.4f} | {sums[1]}/{n_in} | {sums[2]} | {sums[3] / folds:.4f}"
+        f" | {sums[4]}/{n_in} | {sums[5]} |"
+    )
+    ranked = sorted(DECISION_GRID, key=lambda t: decision_cost(cases, _answers(cases, t))[0])
+    lines += ["", "| best on the whole tuning set | cost | right | wrong |", "|---|---|---|---|"]
+    for t in [*ranked[:6], current]:
+        cost, right, wrong = decision_cost(cases, _answers(cases, t))
+        mark = " (shipped)" if t == current else ""
+        lines.append(f"| {t}{mark} | {cost:.4f} | {right}/{n_in} | {wrong} |")
     return "\n".join(lines)
 
 
@@ -430,7 +482,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(sweep(items, faq))
         return 0
     if args.cv:
-        print(cross_validate(items, faq))
+        print(cross_validate(faq))
         return 0
     conv = Conversation(faq, load_triage(TRIAGE_FILE), BENCH_HOTLINE)
     print(rounds_report(conv, show_misses=args.misses))

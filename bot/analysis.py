@@ -58,6 +58,11 @@ _ASKING_WORDS = frozenset(
         "preciser",
         "indiquer",
         "expliquer",
+        # "je me demande si...", "il se demande combien de temps...": a question told.
+        "demande",
+        "demandais",
+        "demandait",
+        "demandons",
     ]
 )
 _FUNCTION_WORDS = frozenset(

@@ -149,6 +149,8 @@ class Conversation:
             return two
         result = self.faq.match(message.for_matching)
         if result.kind == "answer" and result.entry is not None:
+            if result.also is not None:
+                return self._both(result.entry, result.also, result.score)
             return self.answer(result.entry, score=result.score)
         if result.topic is None and intents.is_emotion(message):
             return Reply("support", self._t(texts.SUPPORT), score=result.score)
@@ -219,8 +221,11 @@ class Conversation:
                 record_unanswered=True,
             )
         (first, s1), (second, _s2) = answered[:2]
+        return self._both(first, second, s1)
+
+    def _both(self, first: FaqEntry, second: FaqEntry, score: float) -> Reply:
         text = self._t(first.answer) + texts.SECOND_ANSWER_SEPARATOR + self._t(second.answer)
-        return Reply("answer", text, faq_id=first.id, score=s1, answers=(first.id, second.id))
+        return Reply("answer", text, faq_id=first.id, score=score, answers=(first.id, second.id))
 
     def urgent(self, found: TriageResult) -> Reply:
         return Reply("urgent", self.triage.reply(found, self.hotline), triage=found)

@@ -7,7 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from bench.faq_rounds import INTENTS, TUNING_FILE, evaluate, load_cases, round_files
+from bench.faq_rounds import (
+    DATA,
+    INTENTS,
+    TUNING_FILE,
+    TUNING_ROUNDS,
+    evaluate,
+    load_cases,
+    round_files,
+)
 from bot import texts
 from bot.analysis import analyse as analyse_message
 from bot.conversation import Conversation
@@ -224,7 +232,9 @@ def test_fallback(faq: Faq, text: str) -> None:
     result = faq.match(text)
     assert result.kind == "fallback"
     assert result.entry is None and result.candidates == ()
-    assert 0.0 <= result.score < 0.5
+    # An entry may score high and still lose to a not-on-the-page topic (issue 9: topics
+    # compete instead of vetoing); without a topic, nothing on the page came close.
+    assert 0.0 <= result.score < (1.0 if result.topic is not None else 0.5)
 
 
 @pytest.mark.parametrize(
@@ -525,14 +535,44 @@ def test_evaluation_set(conv: Conversation) -> None:
         assert sum(c.expect == (entry.id,) for c in cases) >= 5, entry.id
     total, _ = evaluate(conv, cases)
     report = "\n".join(total.misses)
-    assert total.ok["in"] / total.n["in"] >= 0.9, f"in scope {total.pct('in')}\n{report}"
+    # 0.91 since issue 9's competing topics and shared message cut (91.7 % measured).
+    assert total.ok["in"] / total.n["in"] >= 0.91, f"in scope {total.pct('in')}\n{report}"
     # 0.88, not 0.90, since the triage round-4 merge (session 2): its concern and human-request
     # paths now take some tuning items labelled as FAQ questions (88.6 % measured at merge).
     # To reconcile next session by fixing triage's false alarms, not by lowering this again.
-    assert total.ok["out"] / total.n["out"] >= 0.88, f"out of scope {total.pct('out')}\n{report}"
+    # Raised to 0.89 with issue 9's competing topics (89.7 % measured).
+    assert total.ok["out"] / total.n["out"] >= 0.89, f"out of scope {total.pct('out')}\n{report}"
     assert total.ok["smalltalk"] / total.n["smalltalk"] >= 0.9, total.pct("smalltalk")
     # A health question off the page answered with a card is the worst outcome: none allowed.
     assert total.page_facts_out == [], f"out-of-scope messages answered: {total.page_facts_out}"
+
+
+@pytest.mark.parametrize(
+    ("text", "entry_id"),
+    [
+        ("est-ce que je dois porter un pansement après ?", "pansement"),
+        ("je serai endormi ou réveillé pendant l'injection ?", "anesthesie"),
+        ("ça se passe quelque part à Paris ?", "lieu"),
+    ],
+)
+def test_topic_words_no_longer_veto_real_questions(faq: Faq, text: str, entry_id: str) -> None:
+    """Words that vetoed every answer ("porter", "reveil", "part") now only make their topic
+    compete: the entry that explains the message more still wins."""
+    result = faq.match(text)
+    assert result.kind == "answer" and result.entry is not None and result.entry.id == entry_id
+
+
+def test_folded_rounds(conv: Conversation) -> None:
+    """Floors on the frozen rounds folded into tuning (TUNING_ROUNDS), at what their fixes
+    reached (rounds 5 and 6 together: in scope 80.6 %, out of scope 93.1 %)."""
+    cases = [c for name in TUNING_ROUNDS for c in load_cases(DATA / name)]
+    total, _ = evaluate(conv, cases)
+    report = "\n".join(total.misses)
+    assert total.ok["in"] / total.n["in"] >= 0.8, f"in scope {total.pct('in')}\n{report}"
+    assert total.ok["out"] / total.n["out"] >= 0.93, f"out of scope {total.pct('out')}\n{report}"
+    # One known page fact: "demain matin" (labelled "not a question") gets the preparation
+    # card, for its "matin". Any other one is a regression.
+    assert set(total.page_facts_out) <= {"demain matin"}, total.page_facts_out
 
 
 ROUND_STYLES = {
@@ -777,3 +817,44 @@ async def test_medical_history_offers_to_tell_the_team_over_http(
     [msg] = await fake.wait_for_messages(PATIENT, 1)
     assert "signalez-le à l'équipe avant l'injection" in msg["text"] and HOTLINE in msg["text"]
     assert [label for label, _ in fake.buttons(msg)] == [texts.FORWARD_BUTTON]
+
+
+async def test_off_page_topic_gets_its_reply_and_forward_button_over_http(
+    bot: RunningBot, fake: FakeBotAPI
+) -> None:
+    fake.send_text(PATIENT, "arrêt de travail ?")
+    [msg] = await fake.wait_for_messages(PATIENT, 1)
+    assert msg["text"].startswith(
+        "La page de l'hôpital ne précise pas s'il faut un arrêt de travail"
+    )
+    assert HOTLINE in msg["text"]
+    assert [label for label, _ in fake.buttons(msg)] == [texts.FORWARD_BUTTON]
+
+
+async def test_two_things_joined_in_one_question_get_both_answers_over_http(
+    bot: RunningBot, fake: FakeBotAPI
+) -> None:
+    """No second question to cut ("et un pansement" asks nothing alone): the two entries that
+    each explain their own part of the message are both answered."""
+    fake.send_text(PATIENT, "y a-t-il une cicatrice et un pansement ?")
+    [msg] = await fake.wait_for_messages(PATIENT, 1)
+    faq = bot.runtime.content.conversation.faq
+    for entry_id in ("cicatrice", "pansement"):
+        entry = faq.get(entry_id)
+        assert entry is not None and entry.answer in msg["text"]
+
+
+@pytest.mark.parametrize(
+    ("text", "first", "also"),
+    [
+        ("y a t il une cicatrice et un pansement ?", "cicatrice", "pansement"),
+        ("est-ce que je rentre chez moi le soir même ?", "sortie_meme_jour", None),
+        ("combien de temps dure l'injection ?", "duree", None),
+    ],
+)
+def test_second_answer_only_when_each_entry_explains_its_own_part(
+    faq: Faq, text: str, first: str, also: str | None
+) -> None:
+    result = faq.match(text)
+    assert result.kind == "answer" and result.entry is not None and result.entry.id == first
+    assert (result.also.id if result.also else None) == also

@@ -67,3 +67,6 @@ class FaqResult:
     smalltalk_reply: str | None = None
     # A fallback on a subject the page does not cover (faq/hors_sujet.yaml), when recognised.
     topic: OffTopic | None = None
+    # A second answer, when the message asks about two entries at once ("y a-t-il une
+    # cicatrice et un pansement ?"): each explains words of the message the other does not.
+    also: FaqEntry | None = None

@@ -43,6 +43,10 @@ EXTRA_FORMS: dict[str, str] = {
     "jpourrais": "je pourrais",
     "jvai": "je vais",
     "jdoi": "je dois",
+    "jdors": "je dors",
+    "mendor": "m endort",
+    "mendors": "m endort",
+    "mendort": "m endort",
     "jfais": "je fais",
     "jsors": "je sors",
     "jrentre": "je rentre",
@@ -308,11 +312,13 @@ passer rester penser trouver croire sentir attendre suivre laisser tenir demande
 connaitre vivre aider marcher manger dormir lire ecrire appeler sortir entrer revenir
 rendre rend rendu rendra devenir deviens devient prevenir partir parte agir agit agisse
 toucher touche soigner soigne soigneront grace faible content contente contents
+faisable realisable reveille reveillee eveille eveillee conscient consciente quelque part
+direct directement voient voit vois
 mari femme mere pere fils fille enfant enfants ami amie famille gens personne monde
 medecin docteur generaliste gastro gynecologue urologue proctologue kine infirmiere
 internet google forum article lu vu entendu parle conseille oriente envoye
 peur stresse stressee inquiet inquiete angoisse angoissee anxieux anxieuse rassure
-mal douleur douleurs fesse fesses dos ventre jambe jambes hanche coccyx vessie
+mal douleur douleurs fesse fesses dos ventre jambe jambes hanche coccyx vessie selle selles
 grand grande petit petite gros grosse nouveau nouvelle meilleur mieux pire moins plus
 vrai vraie faux normal simple difficile facile possible impossible important grave
 merci bonjour bonsoir madame monsieur svp pardon excusez desole desolee
@@ -431,6 +437,9 @@ class Analysis:
     # word_key of every word, function words included, for off-topic terms that contain some
     # ("a quelle heure" must not be "heure" alone: "ca dure une heure ?" is about the duration).
     all_words: tuple[str, ...] = ()
+    # The stem of each of all_words ("" for a function word): what a found off-topic term
+    # explains of the message, in the units the scores are counted in.
+    all_stems: tuple[str, ...] = ()
 
 
 def analyse(text: str, synonyms: Synonyms, corrector: Corrector | None = None) -> Analysis:
@@ -450,16 +459,19 @@ def analyse(text: str, synonyms: Synonyms, corrector: Corrector | None = None) -
     terms: dict[str, float] = {}
     words: list[str] = []
     all_words: list[str] = []
+    all_stems: list[str] = []
     for tok, factor in zip(toks, factors, strict=True):
         key = word_key(tok)
         all_words.append(key)
         if tok in STOPWORDS:
+            all_stems.append("")
             continue
         words.append(key)
         s = stem(tok)
+        all_stems.append(s)
         if factor > terms.get(s, 0.0):
             terms[s] = factor
-    return Analysis(terms, tuple(words), tuple(all_words))
+    return Analysis(terms, tuple(words), tuple(all_words), tuple(all_stems))
 
 
 # Off-topic terms (faq/hors_sujet.yaml): "saign*" is any word starting with "saign" (saigner,
@@ -478,16 +490,28 @@ class TermPattern:
     full: bool
 
     def found_in(self, analysis: Analysis) -> bool:
-        seq = analysis.all_words if self.full else analysis.words
+        return bool(self.stems_in(analysis))
+
+    def stems_in(self, analysis: Analysis) -> frozenset[str]:
+        """The message's stems this term explains wherever it occurs (empty: not found)."""
+        full = analysis.all_words
+        # Positions in all_words of the words the term is compared with.
+        if self.full:
+            positions = list(range(len(full)))
+        else:
+            positions = [i for i, s in enumerate(analysis.all_stems) if s]
+        seq = tuple(full[i] for i in positions)
         n = len(self.words)
         head, last = self.words[:-1], self.words[-1]
+        found: set[str] = set()
         for i in range(len(seq) - n + 1):
             if seq[i : i + n - 1] != head:
                 continue
             word = seq[i + n - 1]
             if word == last or (self.prefix and word.startswith(last)):
-                return True
-        return False
+                found.update(analysis.all_stems[positions[j]] for j in range(i, i + n))
+        found.discard("")
+        return frozenset(found)
 
 
 def term_pattern(term: str, synonyms: Synonyms) -> TermPattern | str:
