@@ -553,7 +553,9 @@ class TriageRules:
         chronic). Where the rules recognised the symptom, their clause-level reading is the
         better judge: the net gets negations and hypotheticals wrong far more often than
         reports (measured in bench/triage_net.py and bench/triage.py)."""
-        if self.net is None or not text.strip():
+        # A message without a single letter ("4/10", "?") gives the n-grams nothing to read:
+        # the rules alone judge pain scores (8/10 and above alert).
+        if self.net is None or not any(ch.isalpha() for ch in text):
             return None
         if found.alert is not None or found.concern is not None or found.asked or found.dismissed:
             return None
