@@ -6,6 +6,7 @@ The rules find a symptom; this module decides whether the patient is reporting i
   no marker of "now" in that clause ("si je saigne encore ce soir" stays a report);
 * past: a past marker in its clause ("j'avais", "la semaine dernière", "il y a 3 ans") and no
   marker of now there; or resolved a little later ("…, plus rien depuis", "mais c'est fini");
+  distress is never closed by a later resolution marker ("plus rien ne va");
 * chronic: the usual pain the patient comes for ("comme d'habitude", "depuis des années");
 * someone else's: the latest person named before it in its sentence is a stranger ("ma
   voisine", "une amie", "sur un forum"), or a relative when the message shows they are not
@@ -93,7 +94,9 @@ def judge(
     if not now:
         if _in_clause(spans[groups.past], layout, clause):
             return "past"
-        for r in spans[groups.resolved]:
+        # Distress is never closed by a later "plus rien" / "ça va": in patients' words those
+        # read both ways ("plus rien ne va"), and a missed 3114 is the worst failure.
+        for r in spans[groups.resolved] if severity != "detresse" else ():
             if r[0] > span[1] and clause <= layout.clause[r[0]] <= clause + _RESOLVED_REACH:
                 return "past"
     # Who has it: the last person named before the symptom, in its sentence.

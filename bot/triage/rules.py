@@ -110,8 +110,9 @@ _VOWELS: Final = frozenset("aeiouyh")
 # negation on: "pas de fievre, de frissons ni de saignement". "du/des/de la" are left out on
 # purpose: French drops them after a negation, so "pas de fievre, des saignements" reports
 # bleeding.
-_LIST_GLUE: Final = frozenset({"de", "d", "ni", "ou", "et"})
-_LIST_LINK: Final = frozenset({"de", "d", "ni"})
+_LIST_GLUE: Final = frozenset({"de", "d", "ni", "ou", "et", "or", "nor"})
+# English "or" after a negation is distributive ("no fever or bleeding"); French "ou" is not.
+_LIST_LINK: Final = frozenset({"de", "d", "ni", "or", "nor"})
 _LIST_MAX: Final = 3
 
 _APOSTROPHES: Final = "'’‘`´ʼ′"
@@ -557,7 +558,9 @@ class TriageRules:
         chronic). Where the rules recognised the symptom, their clause-level reading is the
         better judge: the net gets negations and hypotheticals wrong far more often than
         reports (measured in bench/triage_net.py and bench/triage.py)."""
-        if self.net is None or not text.strip():
+        # A message without a single letter ("4/10", "?") gives the n-grams nothing to read:
+        # the rules alone judge pain scores (8/10 and above alert).
+        if self.net is None or not any(ch.isalpha() for ch in text):
             return None
         # Too few words to judge: "4/10", "ok", "??" are answers or noise, never a report the
         # net could read (it flagged a typed pain score "4/10" as possibly urgent).
@@ -587,6 +590,10 @@ class TriageRules:
         dismissed: list[tuple[str, Verdict]] = []
         for cat in self.categories:
             if spans[cat.veto]:
+                # A veto is the rule's own verdict ("urgent" about a lost form): the net must
+                # not overrule it, so a vetoed match counts as set aside.
+                if spans[cat.patterns]:
+                    dismissed.append((cat.id, "negated"))
                 continue
             excluded = spans[cat.exclusions]
             verdicts: list[Verdict] = []
