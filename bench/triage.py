@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 ROUNDS = {
     "tuning (triage_eval.yaml)": ROOT / "tests" / "data" / "triage_eval.yaml",
     "round 4 (after fixes)": ROOT / "tests" / "data" / "triage_round4.yaml",
-    "round 5 (held out)": ROOT / "tests" / "data" / "triage_round5.yaml",
+    "round 5 (after fixes)": ROOT / "tests" / "data" / "triage_round5.yaml",
 }
 
 

@@ -558,13 +558,10 @@ class TriageRules:
         chronic). Where the rules recognised the symptom, their clause-level reading is the
         better judge: the net gets negations and hypotheticals wrong far more often than
         reports (measured in bench/triage_net.py and bench/triage.py)."""
-        # A message without a single letter ("4/10", "?") gives the n-grams nothing to read:
-        # the rules alone judge pain scores (8/10 and above alert).
-        if self.net is None or not any(ch.isalpha() for ch in text):
-            return None
-        # Too few words to judge: "4/10", "ok", "??" are answers or noise, never a report the
-        # net could read (it flagged a typed pain score "4/10" as possibly urgent).
-        if len(_WORD_RE.findall(text)) < NET_MIN_WORDS:
+        # Too few words to judge: "4/10", "ok", "??" are answers or noise that give the n-grams
+        # nothing to read (the net flagged a typed pain score "4/10"); the rules alone judge
+        # pain scores (8/10 and above alert).
+        if self.net is None or len(_WORD_RE.findall(text)) < NET_MIN_WORDS:
             return None
         if found.alert is not None or found.concern is not None or found.asked or found.dismissed:
             return None
