@@ -113,9 +113,9 @@ class Session:
         rt = self.rt
         conv = rt.content.conversation
         if rt.throttle.hit(chat_id):
-            found = conv.triage.assess(text)
-            if found is not None:
-                return await self.urgent(chat_id, text, conv.urgent(found), update_id)
+            alarm = self._urgent_reply(text)
+            if alarm is not None:
+                return await self.urgent(chat_id, text, alarm, update_id)
             if rt.throttle.should_warn(chat_id):
                 return [Send(chat_id, self._info(texts.SLOW_DOWN))]
             return []
@@ -130,9 +130,8 @@ class Session:
             return typed
         if reply.kind == "urgent":
             return await self.urgent(chat_id, text, reply, update_id)
-        command = getattr(reply, "command", None)
-        if command:
-            return [RunCommand(chat_id, str(command))]
+        if reply.command:
+            return [RunCommand(chat_id, reply.command)]
         esc = self.escalation
         if esc is not None:
             thread = await esc.open_thread(chat_id)
@@ -222,11 +221,18 @@ class Session:
 
     async def on_edit(self, chat_id: int, text: str, update_id: int | None = None) -> list[Action]:
         """An edit gets no second answer, unless the new text is urgent: never ignored."""
-        conv = self.rt.content.conversation
-        found = conv.triage.assess(text) if text.strip() else None
-        if found is None:
+        alarm = self._urgent_reply(text)
+        if alarm is None:
             return []
-        return await self.urgent(chat_id, text, conv.urgent(found), update_id)
+        return await self.urgent(chat_id, text, alarm, update_id)
+
+    def _urgent_reply(self, text: str) -> Reply | None:
+        """The urgent reply to a message that gets no other answer (an edit, a flood): the
+        same reading as any message (rules, English, then the safety net), or None."""
+        if not text.strip():
+            return None
+        reply = self.rt.content.conversation.respond(text)
+        return reply if reply.kind == "urgent" else None
 
     async def urgent(
         self, chat_id: int, text: str, reply: Reply, update_id: int | None

@@ -120,3 +120,33 @@ def test_net_does_not_judge_answers_without_words(content: Content, text: str) -
     """A typed pain score is an answer, not a message the net can read (it flagged "4/10")."""
     reply = content.conversation.respond(text)
     assert reply.triage is None or not reply.triage.net_only
+
+
+async def test_edit_into_a_net_only_alarm_reaches_staff(bot: RunningBot, fake: FakeBotAPI) -> None:
+    """An edit is read like any message, safety net included (it used to see the rules only)."""
+    sent = fake.send_text(PATIENT, "bonjour")
+    await fake.wait_for_messages(PATIENT, 1)
+    fake.edit_text(sent, NET_ONLY[0])
+    [_, reply] = await fake.wait_for_messages(PATIENT, 2)
+    assert reply["text"] == texts.with_hotline(texts.NET_CHECK_REPLY, HOTLINE)
+    [alert] = await fake.wait_for_messages(STAFF_CHAT, 1)
+    assert texts.KIND_CHECK_LABEL in alert["text"]
+
+
+async def test_english_red_flag_in_a_flood_gets_the_bilingual_reply(
+    bot: RunningBot, fake: FakeBotAPI
+) -> None:
+    """Past the flood limit only urgent messages are answered, read as any message is."""
+    for i in range(25):
+        fake.send_text(PATIENT, f"question numéro {i} sur le parking")
+    fake.send_text(PATIENT, "I can't breathe")
+    await fake.wait_for(
+        lambda: (
+            any("112" in m["text"] for m in fake.messages(PATIENT))
+            and len(fake.messages(STAFF_CHAT)) >= 1
+        ),
+        timeout=20,
+        what="urgent reply and alert",
+    )
+    reply = next(m["text"] for m in fake.messages(PATIENT) if "112" in m["text"])
+    assert "right now" in reply and HOTLINE in reply
