@@ -91,6 +91,30 @@ def plain_fallback(markup: str, limit: int = TELEGRAM_MAX) -> str:
     return cut_utf16(text, limit - utf16_len(texts.TRUNCATED)) + texts.TRUNCATED
 
 
+def split_lines(markup: str, limit: int = TELEGRAM_MAX) -> list[Html]:
+    """Cut a long HTML text into messages that fit, between lines.
+
+    For staff lists built one self-contained line per item (/alertes, /patients): no tag
+    spans two lines, so each message stays valid HTML. A single line too long for a message
+    goes as its plain text, escaped and cut."""
+    chunks: list[Html] = []
+    current: list[str] = []
+    used = 0
+    for line in markup.split("\n"):
+        if utf16_len(line) > limit:
+            line = esc(plain_fallback(line, limit // 6))  # an escaped character: 6 units at most
+        cost = utf16_len(line) + (1 if current else 0)
+        if current and used + cost > limit:
+            chunks.append(Html("\n".join(current)))
+            current, used = [], 0
+            cost = utf16_len(line)
+        current.append(line)
+        used += cost
+    if current:
+        chunks.append(Html("\n".join(current)))
+    return chunks
+
+
 def split_plain(text: str, limit: int = TELEGRAM_MAX) -> list[str]:
     """Cut a long plain text into messages that fit, at paragraph, line or word breaks."""
     chunks: list[str] = []

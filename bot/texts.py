@@ -432,6 +432,10 @@ THREAD_CLOSED_PATIENT = (
 )
 STAFF_OPEN_ALERTS_HEADER = "<b>Alertes en cours</b> (les plus anciennes d'abord) :"
 STAFF_OPEN_ALERT_LINE = "n° {id} · {kind} · <b>{label}</b> · depuis {since} · {state}"
+STAFF_OPEN_ALERTS_MORE = (
+    "… et d'autres alertes plus récentes, non affichées (les {n} plus anciennes seulement) : "
+    "closez celles qui sont réglées pour voir les suivantes."
+)
 STAFF_OPEN_ALERTS_NONE = "Aucune alerte en cours."
 ALERT_STATE_WORDS = {"open": "⏳ en attente", "acknowledged": "✅ prise en charge par {name}"}
 STAFF_HELP = (

@@ -10,10 +10,13 @@ from collections import Counter
 from dataclasses import replace
 from datetime import timedelta
 
+import pytest
+
 from bot import texts
 from bot.clock import FakeClock
 from bot.config import Settings
-from bot.render import utf16_len
+from bot.render import TELEGRAM_MAX, split_lines, utf16_len
+from bot.triage import TriageResult
 from tests.conftest import (
     HOTLINE,
     NURSE,
@@ -24,7 +27,7 @@ from tests.conftest import (
     start_bot,
     stop_bot,
 )
-from tests.fakes.bot_api import FakeBotAPI
+from tests.fakes.bot_api import FakeBotAPI, parse_html
 from tests.test_escalation import _relay, _urgent_alert
 from tests.test_faults import _bot_env, spawn_bot
 
@@ -215,6 +218,28 @@ async def test_open_alerts_listed_oldest_first(bot: RunningBot, fake: FakeBotAPI
     assert "/alertes" in helptext["text"]
 
 
+async def test_long_open_alerts_list_is_split_to_fit(bot: RunningBot, fake: FakeBotAPI) -> None:
+    """80 open alerts on a busy night: /alertes comes as several messages that Telegram
+    accepts (the 50 oldest, then a line saying there are more), not one it would refuse."""
+    esc = bot.runtime.escalation
+    assert esc is not None
+    found = TriageResult(severity="urgent", categories=("saignement",), labels=("Saignement",))
+    for i in range(80):
+        await esc.raise_alert(9000 + i, "je saigne", found, told="la ligne", update_id=None)
+    fake.send_command(NURSE, "alertes", chat_id=STAFF_CHAT)
+    await fake.wait_for(
+        lambda: any("d'autres alertes" in m["text"] for m in fake.messages(STAFF_CHAT)),
+        timeout=10,
+        what="the whole listing",
+    )
+    listing = [m["text"] for m in fake.messages(STAFF_CHAT) if "en attente" in m["text"]]
+    assert len(listing) >= 2
+    assert all(len(t.encode("utf-16-le")) // 2 <= 4096 for t in listing)
+    shown = "\n".join(listing)
+    assert all(f"n° {i} " in shown for i in range(1, 51)) and "n° 51 " not in shown
+    assert listing[-1].endswith(texts.STAFF_OPEN_ALERTS_MORE.format(n=50))
+
+
 async def test_storage_fault_on_urgent_message(bot: RunningBot, fake: FakeBotAPI) -> None:
     """The database refuses writes (as on a full disk or a read-only file): the patient
     still gets the line, staff get a direct post, and the alert is stored once storage is
@@ -339,3 +364,19 @@ async def test_sigkill_with_a_backlog_loses_no_urgent_message(
     answered = sum(1 for c in per_chat if 5000 <= c < 5100)
     print(f"backlog SIGKILL: {answered}/100 askers answered, staff alerts {per_chat[STAFF_CHAT]}")
     assert answered == 100
+
+
+@pytest.mark.parametrize(
+    "markup",
+    [
+        "\n".join(f"<b>n° {i}</b> · ligne" for i in range(600)),
+        "<b>titre</b>\n" + "&lt;" * 5000,  # one line alone longer than a message
+        "😀" * 3000 + "\n" + "court",
+    ],
+    ids=["many lines", "one huge line", "emoji line"],
+)
+def test_split_lines_always_fits(markup: str) -> None:
+    chunks = split_lines(markup)
+    assert chunks and all(utf16_len(c) <= TELEGRAM_MAX for c in chunks)
+    for chunk in chunks:
+        parse_html(chunk)  # raises as Telegram would on invalid HTML

@@ -31,7 +31,7 @@ from bot.enrollment import (
 from bot.escalation import close_buttons, draft_buttons, parse_buttons
 from bot.notices import reload_refused_notice
 from bot.reminders.plan import checkin_buttons
-from bot.render import esc, html_format
+from bot.render import esc, html_format, split_lines
 from bot.telegram.common import Context, keyboard, runtime, wake_dispatcher
 
 log = logging.getLogger("bot.staff")
@@ -255,6 +255,10 @@ async def staff_reply(update: Update, context: Context) -> None:
     await message.reply_text(preview, reply_markup=keyboard(parse_buttons(draft_buttons(draft_id))))
 
 
+# /alertes lists the oldest ones; a longer list helps nobody at 3 a.m.
+OPEN_ALERTS_SHOWN = 50
+
+
 async def alerts_command(update: Update, context: Context) -> None:
     """/alertes: threads in progress, oldest first."""
     message = await _staff_message(update, context, "alertes")
@@ -262,7 +266,9 @@ async def alerts_command(update: Update, context: Context) -> None:
         return
     rt = runtime(context)
     tz = rt.settings.timezone
-    rows = await rt.db.open_alerts()
+    rows = await rt.db.open_alerts(OPEN_ALERTS_SHOWN + 1)
+    more = len(rows) > OPEN_ALERTS_SHOWN
+    rows = rows[:OPEN_ALERTS_SHOWN]
     if not rows:
         await _reply(message, esc(texts.STAFF_OPEN_ALERTS_NONE))
         return
@@ -279,6 +285,8 @@ async def alerts_command(update: Update, context: Context) -> None:
                 state=state.format(name=r["acknowledged_by_name"] or "?"),
             )
         )
+    if more:
+        lines.append(esc(texts.STAFF_OPEN_ALERTS_MORE.format(n=OPEN_ALERTS_SHOWN)))
     await _reply(message, "\n".join(lines))
 
 
@@ -345,7 +353,10 @@ async def _staff_message(update: Update, context: Context, what: str) -> Message
 
 
 async def _reply(message: Message, html_text: str) -> None:
-    await message.reply_text(html_text, do_quote=False)
+    """Answer in the staff group; a long list (/alertes in a busy night) goes as several
+    messages rather than one Telegram would refuse."""
+    for chunk in split_lines(html_text):
+        await message.reply_text(chunk, do_quote=False)
 
 
 async def enroll_command(update: Update, context: Context) -> None:
