@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
+from bot.clock import SystemClock
 from bot.config import Settings, SettingsError, load_settings
 from bot.content import load_all, load_conversation
 from bot.conversation import Reply
@@ -90,7 +91,6 @@ def cmd_backup(settings: Settings, path: Path | None, stdout: TextIO) -> int:
 
     Erased patients stay in older copies until those go: the rotation bounds how long.
     """
-    from bot.clock import SystemClock
 
     now = SystemClock().now()
     if path is None:
@@ -109,7 +109,6 @@ def cmd_backup(settings: Settings, path: Path | None, stdout: TextIO) -> int:
 
 def cmd_restore(settings: Settings, path: Path, stdout: TextIO) -> int:
     from bot.backup import restore
-    from bot.clock import SystemClock
 
     aside = restore(path, settings.database_path, SystemClock().now())
     stdout.write(f"Base restaurée depuis {path} dans {settings.database_path}.\n")
@@ -119,7 +118,6 @@ def cmd_restore(settings: Settings, path: Path, stdout: TextIO) -> int:
 
 
 def cmd_health(settings: Settings, stdout: TextIO) -> int:
-    from bot.clock import SystemClock
     from bot.health import check
 
     health = check(settings, SystemClock().now())
@@ -130,7 +128,6 @@ def cmd_health(settings: Settings, stdout: TextIO) -> int:
 def backup_if_migrating(settings: Settings) -> None:
     """Before a command that opens (and so migrates) the database: copy it if it is older."""
     from bot.backup import backup_before_migration
-    from bot.clock import SystemClock
 
     copy = backup_before_migration(settings.database_path, settings.backups, SystemClock().now())
     if copy is not None:
@@ -188,7 +185,6 @@ async def _enroll(settings: Settings, at: str, label: str, stdout: TextIO) -> in
     from telegram import Bot
     from telegram.error import TelegramError
 
-    from bot.clock import SystemClock
     from bot.enrollment import (
         INVITE_VALIDITY,
         Enrollment,
