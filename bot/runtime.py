@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.content import Content
-from bot.db import Database
 from bot.enrollment import Enrollment
 from bot.escalation import Escalation
+from bot.storage import Database
 from bot.throttle import Throttle
 
 if TYPE_CHECKING:

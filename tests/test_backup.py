@@ -17,7 +17,7 @@ import pytest
 
 from bot.backup import lock_path
 from bot.config import Settings
-from bot.db import MIGRATIONS, SCHEMA_VERSION
+from bot.storage import MIGRATIONS, SCHEMA_VERSION
 from tests.conftest import HOTLINE, PARIS, RunningBot, start_bot, stop_bot
 from tests.fakes.bot_api import FakeBotAPI
 from tests.test_faults import _bot_env, run_cli, spawn_bot
