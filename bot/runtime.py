@@ -48,6 +48,17 @@ class Runtime:
         return self._enrollment
 
     @property
+    def staff(self) -> Escalation:
+        """The escalation service, for handlers that only run in the staff group.
+
+        That group exists only when a staff chat id is set, and then start() has built the
+        service: a staff handler that finds none is a wiring bug, not a case to handle.
+        """
+        if self.escalation is None:
+            raise RuntimeError("no staff chat configured: staff handlers cannot run")
+        return self.escalation
+
+    @property
     def db(self) -> Database:
         if self._db is None:
             raise RuntimeError("database not open: Runtime.start() was not awaited")

@@ -128,14 +128,12 @@ async def staff_callback(update: Update, context: Context) -> None:
         if message is not None
         else None
     )
-    if alert is None or rt.escalation is None or posted is None or posted.id != alert_id:
+    if alert is None or posted is None or posted.id != alert_id:
         await query.answer(texts.STAFF_UNKNOWN_ALERT, show_alert=True)
         return
     tz = rt.settings.timezone
     if isinstance(data, cb.Ack):
-        outcome = await rt.escalation.acknowledge(
-            alert_id, query.from_user.id, _display_name(update)
-        )
+        outcome = await rt.staff.acknowledge(alert_id, query.from_user.id, _display_name(update))
         row = outcome.alert
         if not outcome.won:
             if row is not None and row.status not in ("open", "acknowledged"):
@@ -153,7 +151,7 @@ async def staff_callback(update: Update, context: Context) -> None:
         await _mark_posts(context, alert_id, line, keep_close=True)
         wake_dispatcher(context)
     else:
-        if not await rt.escalation.close(alert_id):
+        if not await rt.staff.close(alert_id):
             await query.answer(texts.STAFF_ALREADY_CLOSED, show_alert=True)
             return
         await query.answer(texts.STAFF_CLOSED_DONE)
@@ -168,10 +166,8 @@ async def _settle_draft(
     query = update.callback_query
     assert query is not None
     rt = runtime(context)
-    if rt.escalation is None:
-        return
     if isinstance(data, cb.RelaySend):
-        draft, acked = await rt.escalation.send_draft(
+        draft, acked = await rt.staff.send_draft(
             data.draft_id, query.from_user.id, _display_name(update)
         )
         ok, template = draft is not None, texts.RELAY_SENT_LINE
@@ -183,7 +179,7 @@ async def _settle_draft(
             )
             await _mark_posts(context, draft.alert_id, ack, keep_close=True)
     else:
-        ok, template = await rt.escalation.cancel_draft(data.draft_id), texts.RELAY_CANCELLED_LINE
+        ok, template = await rt.staff.cancel_draft(data.draft_id), texts.RELAY_CANCELLED_LINE
     if not ok:
         await query.answer(texts.RELAY_DRAFT_GONE, show_alert=True)
         return
@@ -242,7 +238,7 @@ async def staff_reply(update: Update, context: Context) -> None:
     if target.from_user is None or target.from_user.id != context.bot.id:
         return  # a conversation between staff members, not for the bot
     alert = await rt.db.alert_by_post(target.chat.id, target.message_id)
-    if alert is None or rt.escalation is None:
+    if alert is None:
         return
     if not await is_staff(update, context):
         await _refuse(update, context, "relay")
@@ -250,7 +246,7 @@ async def staff_reply(update: Update, context: Context) -> None:
     text = (message.text or "").strip()
     if not text or update.effective_user is None:
         return
-    draft_id, preview = await rt.escalation.draft_reply(alert, update.effective_user.id, text)
+    draft_id, preview = await rt.staff.draft_reply(alert, update.effective_user.id, text)
     await message.reply_text(preview, reply_markup=keyboard(parse_buttons(draft_buttons(draft_id))))
 
 
@@ -278,7 +274,7 @@ async def alerts_command(update: Update, context: Context) -> None:
             html_format(
                 texts.STAFF_OPEN_ALERT_LINE,
                 id=r.id,
-                kind=rt.escalation.severity_label(str(r.severity)) if rt.escalation else "",
+                kind=rt.staff.severity_label(r.severity),
                 label=r.label or texts.UNENROLLED_LABEL,
                 since=texts.short_time(r.created_at, tz),
                 state=state.format(name=r.acknowledged_by_name or "?"),
@@ -312,10 +308,10 @@ async def close_command(update: Update, context: Context) -> None:
         )
     elif context.args and context.args[0].isdigit():
         alert = await rt.db.alert(int(context.args[0]))
-    if alert is None or rt.escalation is None:
+    if alert is None:
         await message.reply_text(html.escape(texts.STAFF_CLOSE_USAGE))
         return
-    if not await rt.escalation.close(alert.id):
+    if not await rt.staff.close(alert.id):
         await message.reply_text(html.escape(texts.STAFF_ALREADY_CLOSED))
         return
     line = html_format(
