@@ -94,15 +94,15 @@ from telegram.constants import ParseMode
 from telegram.ext import Defaults, ExtBot
 
 import bot.telegram.app as app_module
-from bot.clock import FakeClock
 from bot.config import PROJECT_ROOT, Settings, load_settings
 from bot.content import Content
-from bot.db import Database, to_db
 from bot.reminders.plan import Plan, PlannedStep, plan_for
 from bot.runtime import Runtime
+from bot.storage import Database, to_db
 from bot.telegram.app import build_application, post_init, post_shutdown
 from bot.telegram.dispatcher import BATCH, MAX_IN_FLIGHT, Dispatcher
 from tests.fakes.bot_api import FakeBotAPI
+from tests.helpers import FakeClock
 
 PARIS = ZoneInfo("Europe/Paris")
 TOKEN = "123456:BENCH-TOKEN-abcdefghij"
@@ -291,7 +291,7 @@ t0 = time.perf_counter()
 import asyncio, json, sys
 from bot.config import load_settings
 from bot.content import Content
-from bot.db import Database
+from bot.storage import Database
 import bot.telegram.app
 t1 = time.perf_counter()
 

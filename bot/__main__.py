@@ -20,15 +20,15 @@ from bot.clock import SystemClock
 from bot.config import Settings, SettingsError, load_settings
 from bot.content import load_all, load_conversation
 from bot.conversation import Reply
-from bot.db import (
+from bot.logs import quiet_third_party_loggers
+from bot.storage import (
     Database,
     DatabaseError,
     backup_database,
     backup_name,
-    from_db,
     rotate_backups,
+    to_db,
 )
-from bot.logs import quiet_third_party_loggers
 from bot.yamlfile import ContentError
 
 EXIT_CONTENT = 1
@@ -156,24 +156,22 @@ async def _report(settings: Settings, what: str, stdout: TextIO) -> int:
             stdout.write("nombre\tsans réponse\tclarifiées\tdernière fois\texemple\n")
             for r in rows:
                 stdout.write(
-                    f"{r['n']}\t{r['fallbacks']}\t{r['clarified']}\t{r['last_seen']}\t"
-                    f"{' '.join(str(r['example']).split())[:120]}\n"
+                    f"{r.n}\t{r.fallbacks}\t{r.clarified}\t{to_db(r.last_seen)}\t"
+                    f"{' '.join(r.example.split())[:120]}\n"
                 )
         else:
-            rows = await db.alerts_report()
+            alerts = await db.alerts_report()
             stdout.write(
                 "alerte\tgravité\tstatut\treçue (UTC)\tdélai de prise en charge\tpatient\n"
             )
-            for r in rows:
+            for a in alerts:
                 delay = "—"
-                if r["acknowledged_at"] and r["severity"] != "question":
-                    seconds = (
-                        from_db(r["acknowledged_at"]) - from_db(r["created_at"])
-                    ).total_seconds()
+                if a.acknowledged_at and a.severity != "question":
+                    seconds = (a.acknowledged_at - a.created_at).total_seconds()
                     delay = f"{int(seconds // 60)} min {int(seconds % 60):02d} s"
                 stdout.write(
-                    f"{r['id']}\t{r['severity']}\t{r['status']}\t{r['created_at']}\t{delay}\t"
-                    f"{r['label'] or 'non inscrit'}\n"
+                    f"{a.id}\t{a.severity}\t{a.status}\t{to_db(a.created_at)}\t{delay}\t"
+                    f"{a.label or 'non inscrit'}\n"
                 )
     finally:
         await db.close()

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
-from bot.db import (
+from bot.storage import (
     SCHEMA_VERSION,
     DatabaseError,
     backup_database,

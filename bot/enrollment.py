@@ -16,13 +16,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import aiosqlite
-
 from bot import texts
 from bot.clock import Clock
 from bot.config import Settings
-from bot.db import Database, from_db
 from bot.reminders.plan import Plan, plan_for
+from bot.storage import Database, Patient, PatientStatus
 
 TOKEN_BYTES = 24  # 192 bits, 32 URL-safe characters: within the 64 allowed by /start.
 INVITE_VALIDITY = timedelta(days=14)
@@ -119,7 +117,7 @@ class Enrollment:
         )
         return Invitation(patient_id, token, appointment)
 
-    async def open_link(self, token: str, chat_id: int) -> aiosqlite.Row | None:
+    async def open_link(self, token: str, chat_id: int) -> Patient | None:
         """The patient for a valid link, now waiting for consent; None if invalid."""
         if not _TOKEN_RE.match(token):
             return None
@@ -127,21 +125,21 @@ class Enrollment:
         if not await self.db.open_invite(token_hash, chat_id, self.clock.now()):
             return None
         invite = await self.db.invite(token_hash)
-        return None if invite is None else await self.db.patient(int(invite["patient_id"]))
+        return None if invite is None else await self.db.patient(invite.patient_id)
 
-    async def consent(self, chat_id: int, plan: Plan) -> aiosqlite.Row | None:
+    async def consent(self, chat_id: int, plan: Plan) -> Patient | None:
         invite = await self.db.pending_invite_for_chat(chat_id, self.clock.now())
         if invite is None:
             return None
-        patient = await self.db.patient(int(invite["patient_id"]))
-        if patient is None or patient["appointment_at"] is None:
+        patient = await self.db.patient(invite.patient_id)
+        if patient is None or patient.appointment_at is None:
             return None
-        appointment = from_db(str(patient["appointment_at"]))
+        appointment = patient.appointment_at
         if appointment - self.clock.now() > MAX_AHEAD:
             return None  # enrolled before dates were bounded (year 9999 overflows the plan)
         rows = self._rows(plan, appointment)
         patient_id = await self.db.accept_invite(
-            str(invite["token_hash"]), chat_id, self.clock.now(), rows
+            str(invite.token_hash), chat_id, self.clock.now(), rows
         )
         return None if patient_id is None else await self.db.patient(patient_id)
 
@@ -158,25 +156,25 @@ class Enrollment:
     async def cancel(self, patient_id: int) -> None:
         await self.db.cancel_patient(patient_id)
 
-    async def stop(self, chat_id: int) -> aiosqlite.Row | None:
+    async def stop(self, chat_id: int) -> Patient | None:
         patient = await self.db.patient_by_chat(chat_id)
-        if patient is not None and patient["status"] == "active":
-            await self.db.set_patient_status(int(patient["id"]), "stopped")
+        if patient is not None and patient.status == "active":
+            await self.db.set_patient_status(patient.id, PatientStatus.STOPPED)
         return patient
 
-    async def resume(self, chat_id: int) -> aiosqlite.Row | None:
+    async def resume(self, chat_id: int) -> Patient | None:
         """/start again after /stop: the plan resumes (steps that expired meanwhile stay missed)."""
         patient = await self.db.patient_by_chat(chat_id)
-        if patient is None or patient["status"] != "stopped":
+        if patient is None or patient.status != "stopped":
             return None
-        await self.db.set_patient_status(int(patient["id"]), "active")
-        return await self.db.patient(int(patient["id"]))
+        await self.db.set_patient_status(patient.id, PatientStatus.ACTIVE)
+        return await self.db.patient(patient.id)
 
-    async def erase(self, chat_id: int) -> aiosqlite.Row | None:
+    async def erase(self, chat_id: int) -> Patient | None:
         """Erase everything about this chat; returns the erased patient row (for staff notice)."""
         patient = await self.db.patient_by_chat(chat_id)
         now = self.clock.now()
         if patient is not None:
-            await self.db.erase_patient(int(patient["id"]), now)
+            await self.db.erase_patient(patient.id, now)
         await self.db.erase_chat(chat_id, now)
         return patient

@@ -39,34 +39,14 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
-
-import aiosqlite
 
 from bot import texts
 from bot.callbacks import Ack, Close, RelayCancel, RelaySend, encode
 from bot.clock import Clock
 from bot.config import Settings
-from bot.db import Database, from_db
 from bot.render import TELEGRAM_MAX, Html, esc, fit_quote, html_format, split_plain
+from bot.storage import Alert, AlertKind, AlertState, Database, Draft, DraftStatus, Patient
 from bot.triage import TriageResult, severity_rank
-
-
-class AlertKind(StrEnum):
-    URGENT = "urgent"
-    CHECK = "check"
-    CHECKIN = "checkin"
-    REQUEST = "request"
-    QUESTION = "question"
-    NOTE = "note"
-
-
-class AlertState(StrEnum):
-    OPEN = "open"
-    ACKNOWLEDGED = "acknowledged"
-    CLOSED = "closed"
-    AUTO_CLOSED = "auto_closed"
-
 
 # Which kinds divert the patient's next messages to staff, and are re-posted until taken.
 DIVERTING: tuple[str, ...] = (
@@ -159,7 +139,7 @@ def _has_number(text: str, number: str) -> bool:
 @dataclass(frozen=True)
 class AckOutcome:
     won: bool
-    alert: aiosqlite.Row | None
+    alert: Alert | None
 
 
 class Escalation:
@@ -189,14 +169,12 @@ class Escalation:
             return None
         return now + timedelta(minutes=self.settings.escalation_renotify_minutes)
 
-    async def _describe_patient(self, patient: aiosqlite.Row | None) -> tuple[str, str]:
+    async def _describe_patient(self, patient: Patient | None) -> tuple[str, str]:
         """(label, appointment line) for staff posts; never more than staff typed."""
         if patient is None:
             return texts.UNENROLLED_LABEL, texts.NO_APPOINTMENT
-        label = str(patient["label"])
-        if patient["appointment_at"] is None:
-            return label, texts.NO_APPOINTMENT
-        when = from_db(str(patient["appointment_at"]))
+        label = patient.label
+        when = patient.appointment_at
         tz = self.settings.timezone
         day = texts.relative_day(when, self.clock.now(), tz)
         return label, f"{texts.appointment_words(when, tz)} ({day})"
@@ -214,7 +192,7 @@ class Escalation:
 
     # --- raising ------------------------------------------------------------------------
 
-    async def open_thread(self, chat_id: int) -> aiosqlite.Row | None:
+    async def open_thread(self, chat_id: int) -> Alert | None:
         """The thread the patient's messages go to while a person is on the case, if any."""
         return await self.db.open_thread(chat_id, DIVERTING)
 
@@ -242,7 +220,7 @@ class Escalation:
             same = await self.db.open_thread(chat_id, joins)
             if same is not None:
                 await self._reraise(same, message, found, told, update_id)
-                return int(same["id"])
+                return same.id
         patient = await self.db.patient_by_chat(chat_id)
         label, appointment = await self._describe_patient(patient)
         heading = self._heading(kind, found.severity)
@@ -263,7 +241,7 @@ class Escalation:
         escalates = kind in DIVERTING
         return await self.db.create_alert(
             chat_id=chat_id,
-            patient_id=int(patient["id"]) if patient is not None else None,
+            patient_id=patient.id if patient is not None else None,
             kind=kind,
             severity=found.severity,
             categories=",".join(found.categories),
@@ -279,16 +257,14 @@ class Escalation:
 
     async def _reraise(
         self,
-        alert: aiosqlite.Row,
+        alert: Alert,
         message: str,
         found: TriageResult,
         told: str,
         update_id: int | None,
     ) -> None:
         """A new urgent message in an urgent thread: highlighted, with the buttons again."""
-        label, _ = await self._describe_patient(
-            await self.db.patient_by_chat(int(alert["chat_id"]))
-        )
+        label, _ = await self._describe_patient(await self.db.patient_by_chat(alert.chat_id))
 
         def build(quoted: Html) -> Html:
             return html_format(
@@ -296,52 +272,46 @@ class Escalation:
                 severity=self.severity_label(found.severity),
                 categories=", ".join(found.labels),
                 label=label,
-                alert_id=alert["id"],
+                alert_id=alert.id,
                 received=self._received(),
                 told=told,
                 message=quoted,
             )
 
         now = self.clock.now()
-        state = str(alert["status"])
+        state = str(alert.status)
         await self.db.add_to_thread(
-            alert_id=int(alert["id"]),
+            alert_id=alert.id,
             staff_chat_id=self.staff_chat_id,
             text=fit_quote(build, message),
-            buttons=ack_buttons(int(alert["id"]))
-            if state == AlertState.OPEN
-            else close_buttons(int(alert["id"])),
+            buttons=ack_buttons(alert.id) if state == AlertState.OPEN else close_buttons(alert.id),
             priority=priority(AlertKind.URGENT, found.severity, True),
             now=now,
             update_id=update_id,
             reraise_at=self._renotify_at(now) if state == AlertState.OPEN else None,
         )
 
-    async def follow_up(
-        self, alert: aiosqlite.Row, message: str, update_id: int | None = None
-    ) -> None:
+    async def follow_up(self, alert: Alert, message: str, update_id: int | None = None) -> None:
         """A further (not urgent) message from a patient whose thread is in progress."""
         if update_id is not None and await self.db.inbox_alert(update_id) is not None:
             return
-        label, _ = await self._describe_patient(
-            await self.db.patient_by_chat(int(alert["chat_id"]))
-        )
+        label, _ = await self._describe_patient(await self.db.patient_by_chat(alert.chat_id))
 
         def build(quoted: Html) -> Html:
             return html_format(
                 texts.STAFF_FOLLOWUP,
                 label=label,
-                alert_id=alert["id"],
+                alert_id=alert.id,
                 received=self._received(),
                 message=quoted,
             )
 
         await self.db.add_to_thread(
-            alert_id=int(alert["id"]),
+            alert_id=alert.id,
             staff_chat_id=self.staff_chat_id,
             text=fit_quote(build, message),
             buttons=None,
-            priority=priority(str(alert["kind"]), str(alert["severity"]), True),
+            priority=priority(str(alert.kind), str(alert.severity), True),
             now=self.clock.now(),
             update_id=update_id,
         )
@@ -375,7 +345,7 @@ class Escalation:
         now = self.clock.now()
         return await self.db.create_alert(
             chat_id=chat_id,
-            patient_id=int(patient["id"]) if patient is not None else None,
+            patient_id=patient.id if patient is not None else None,
             kind=kind,
             severity=severity,
             categories="",
@@ -430,12 +400,12 @@ class Escalation:
 
     async def acknowledge(self, alert_id: int, user_id: int, user_name: str) -> AckOutcome:
         won, row = await self.db.acknowledge_alert(alert_id, user_id, user_name, self.clock.now())
-        if won and row is not None and row["kind"] not in (AlertKind.QUESTION, AlertKind.NOTE):
+        if won and row is not None and row.kind not in (AlertKind.QUESTION, AlertKind.NOTE):
             await self.db.enqueue(
-                chat_id=int(row["chat_id"]),
+                chat_id=row.chat_id,
                 text=esc(texts.with_hotline(texts.ALERT_ACKNOWLEDGED, self.settings.hotline_phone)),
                 purpose="notice",
-                patient_id=row["patient_id"],
+                patient_id=row.patient_id,
                 now=self.clock.now(),
             )
         return AckOutcome(won, row)
@@ -443,17 +413,15 @@ class Escalation:
     async def close(self, alert_id: int) -> bool:
         return await self.db.close_alert(alert_id, self.clock.now())
 
-    async def draft_reply(
-        self, alert: aiosqlite.Row, author_id: int, text: str
-    ) -> tuple[int, Html]:
+    async def draft_reply(self, alert: Alert, author_id: int, text: str) -> tuple[int, Html]:
         """A staff reply held for confirmation: (draft id, the preview post)."""
-        draft_id = await self.db.create_draft(int(alert["id"]), author_id, text, self.clock.now())
+        draft_id = await self.db.create_draft(alert.id, author_id, text, self.clock.now())
         chunks = self.patient_messages(text)
 
         def build(quoted: Html) -> Html:
             return html_format(
                 texts.RELAY_PREVIEW,
-                alert_id=alert["id"],
+                alert_id=alert.id,
                 parts=len(chunks),
                 message=quoted,
             )
@@ -466,39 +434,39 @@ class Escalation:
 
     async def send_draft(
         self, draft_id: int, user_id: int, user_name: str
-    ) -> tuple[aiosqlite.Row | None, bool]:
+    ) -> tuple[Draft | None, bool]:
         """'Envoyer au patient': queue the reply (once, whoever presses).
 
         Answering the patient is taking charge: an open alert is acknowledged by the sender
         first (the patient then reads "un membre de l'équipe s'en occupe", then the reply).
         Returns (the draft or None, whether this acknowledged the alert).
         """
-        draft = await self.db.settle_draft(draft_id, "sent")
+        draft = await self.db.settle_draft(draft_id, DraftStatus.SENT)
         if draft is None:
             return None, False
-        alert = await self.db.alert(int(draft["alert_id"]))
+        alert = await self.db.alert(draft.alert_id)
         if alert is None:
             return None, False
         acked = False
-        if alert["status"] == AlertState.OPEN:
-            acked = (await self.acknowledge(int(alert["id"]), user_id, user_name)).won
-        await self.relay(alert, str(draft["text"]))
-        await self.db.touch(int(alert["id"]), self.clock.now())
+        if alert.status == AlertState.OPEN:
+            acked = (await self.acknowledge(alert.id, user_id, user_name)).won
+        await self.relay(alert, draft.text)
+        await self.db.touch(alert.id, self.clock.now())
         return draft, acked
 
     async def cancel_draft(self, draft_id: int) -> bool:
-        return await self.db.settle_draft(draft_id, "cancelled") is not None
+        return await self.db.settle_draft(draft_id, DraftStatus.CANCELLED) is not None
 
-    async def relay(self, alert: aiosqlite.Row, staff_text: str) -> None:
+    async def relay(self, alert: Alert, staff_text: str) -> None:
         """A staff reply, sent to the patient by the bot (staff identities stay private)."""
         now = self.clock.now()
         for chunk in self.patient_messages(staff_text):
             await self.db.enqueue(
-                chat_id=int(alert["chat_id"]),
+                chat_id=alert.chat_id,
                 text=esc(chunk),
                 purpose="relay",
-                alert_id=int(alert["id"]),
-                patient_id=alert["patient_id"],
+                alert_id=alert.id,
+                patient_id=alert.patient_id,
                 now=now,
             )
 
@@ -515,16 +483,16 @@ class Escalation:
         now = self.clock.now()
         count = 0
         for alert in await self.db.due_renotifications(now, self.settings.escalation_max_renotify):
-            minutes = int((now - from_db(str(alert["created_at"]))).total_seconds() // 60)
-            body = await self.db.alert_post_text(int(alert["id"])) or ""
+            minutes = int((now - alert.created_at).total_seconds() // 60)
+            body = await self.db.alert_post_text(alert.id) or ""
             prefix = html_format(texts.STAFF_RENOTIFY_PREFIX, minutes=minutes)
             await self.db.record_renotification(
-                int(alert["id"]),
+                alert.id,
                 next_at=self._renotify_at(now),  # after the last one: when to page on-call
                 staff_chat_id=self.staff_chat_id,
                 text=prefix + body,
-                buttons=ack_buttons(int(alert["id"])),
-                priority=priority(str(alert["kind"]), str(alert["severity"]), True),
+                buttons=ack_buttons(alert.id),
+                priority=priority(str(alert.kind), str(alert.severity), True),
                 now=now,
             )
             count += 1
@@ -539,17 +507,17 @@ class Escalation:
         for alert in await self.db.unpaged_exhausted(
             now, DIVERTING, self.settings.escalation_max_renotify
         ):
-            if not await self.db.mark_paged(int(alert["id"]), now):
+            if not await self.db.mark_paged(alert.id, now):
                 continue
             label, _ = await self._describe_patient(
-                await self.db.patient(alert["patient_id"]) if alert["patient_id"] else None
+                await self.db.patient(alert.patient_id) if alert.patient_id else None
             )
-            minutes = int((now - from_db(str(alert["created_at"]))).total_seconds() // 60)
+            minutes = int((now - alert.created_at).total_seconds() // 60)
             page = html_format(
                 texts.ONCALL_PAGE,
-                severity=self._heading(str(alert["kind"]), str(alert["severity"])),
+                severity=self._heading(str(alert.kind), str(alert.severity)),
                 label=label,
-                alert_id=alert["id"],
+                alert_id=alert.id,
                 minutes=minutes,
             )
             for user_id in sorted(self.settings.oncall_user_ids):
@@ -560,7 +528,7 @@ class Escalation:
                 chat_id=self.staff_chat_id,
                 text=html_format(
                     texts.STAFF_ESCALATED,
-                    alert_id=alert["id"],
+                    alert_id=alert.id,
                     n=len(self.settings.oncall_user_ids),
                 ),
                 purpose="notice",
@@ -568,12 +536,12 @@ class Escalation:
                 priority=60,
             )
             await self.db.enqueue(
-                chat_id=int(alert["chat_id"]),
+                chat_id=alert.chat_id,
                 text=esc(
                     texts.with_hotline(texts.ESCALATION_PATIENT_CALL, self.settings.hotline_phone)
                 ),
                 purpose="notice",
-                patient_id=alert["patient_id"],
+                patient_id=alert.patient_id,
                 now=now,
             )
             count += 1
@@ -585,19 +553,19 @@ class Escalation:
         hours = self.settings.ack_reminder_hours
         count = 0
         for alert in await self.db.acknowledged_unclosed(now - timedelta(hours=hours)):
-            if not await self.db.mark_ack_reminded(int(alert["id"]), now):
+            if not await self.db.mark_ack_reminded(alert.id, now):
                 continue
             await self.db.add_to_thread(
-                alert_id=int(alert["id"]),
+                alert_id=alert.id,
                 staff_chat_id=self.staff_chat_id,
                 text=html_format(
                     texts.STAFF_ACK_REMINDER,
-                    alert_id=alert["id"],
-                    name=alert["acknowledged_by_name"] or "?",
+                    alert_id=alert.id,
+                    name=alert.acknowledged_by_name or "?",
                     hours=hours,
                 ),
-                buttons=close_buttons(int(alert["id"])),
-                priority=priority(str(alert["kind"]), str(alert["severity"]), True),
+                buttons=close_buttons(alert.id),
+                priority=priority(str(alert.kind), str(alert.severity), True),
                 now=now,
             )
             count += 1
@@ -609,23 +577,23 @@ class Escalation:
         hours = self.settings.alert_quiet_hours
         count = 0
         for alert in await self.db.quiet_alerts(now - timedelta(hours=hours)):
-            if not await self.db.close_alert(int(alert["id"]), now, AlertState.AUTO_CLOSED):
+            if not await self.db.close_alert(alert.id, now, AlertState.AUTO_CLOSED):
                 continue
             await self.db.enqueue(
                 chat_id=self.staff_chat_id,
-                text=html_format(texts.STAFF_AUTO_CLOSED, alert_id=alert["id"], hours=hours),
+                text=html_format(texts.STAFF_AUTO_CLOSED, alert_id=alert.id, hours=hours),
                 purpose="followup",
-                alert_id=int(alert["id"]),
+                alert_id=alert.id,
                 now=now,
             )
-            if alert["kind"] in DIVERTING:
+            if alert.kind in DIVERTING:
                 await self.db.enqueue(
-                    chat_id=int(alert["chat_id"]),
+                    chat_id=alert.chat_id,
                     text=esc(
                         texts.with_hotline(texts.THREAD_CLOSED_PATIENT, self.settings.hotline_phone)
                     ),
                     purpose="notice",
-                    patient_id=alert["patient_id"],
+                    patient_id=alert.patient_id,
                     now=now,
                 )
             count += 1

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from bot.backup import is_running, require_owner
 from bot.clock import Clock
 from bot.config import Settings
-from bot.db import Database, DatabaseError, HealthFacts, beat, read_health, to_db
+from bot.storage import Database, DatabaseError, HealthFacts, beat, read_health, to_db
 
 log = logging.getLogger("bot.health")
 

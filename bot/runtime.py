@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.content import Content
-from bot.db import Database
 from bot.enrollment import Enrollment
 from bot.escalation import Escalation
+from bot.storage import Database
 from bot.throttle import Throttle
 
 if TYPE_CHECKING:
@@ -46,6 +46,17 @@ class Runtime:
         if self._enrollment is None:
             self._enrollment = Enrollment(self.db, self.settings, self.clock)
         return self._enrollment
+
+    @property
+    def staff(self) -> Escalation:
+        """The escalation service, for handlers that only run in the staff group.
+
+        That group exists only when a staff chat id is set, and then start() has built the
+        service: a staff handler that finds none is a wiring bug, not a case to handle.
+        """
+        if self.escalation is None:
+            raise RuntimeError("no staff chat configured: staff handlers cannot run")
+        return self.escalation
 
     @property
     def db(self) -> Database:

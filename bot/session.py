@@ -26,11 +26,12 @@ from typing import TYPE_CHECKING
 from bot import texts
 from bot.callbacks import Forward, encode
 from bot.conversation import Button, Reply
-from bot.escalation import AlertKind, Escalation, told_summary
+from bot.escalation import Escalation, told_summary
 from bot.intents import typed_checkin_answer
 from bot.normalize import normalize
 from bot.reminders.plan import checkin_buttons, is_note, is_worrying, scale_score
 from bot.render import Html, fit_quote, html_format
+from bot.storage import AlertKind
 from bot.triage import TriageResult
 
 if TYPE_CHECKING:
@@ -151,7 +152,7 @@ class Session:
             patient = await rt.db.patient_by_chat(chat_id)
             row_id = await rt.db.record_unanswered(
                 chat_id=chat_id,
-                patient_id=int(patient["id"]) if patient is not None else None,
+                patient_id=patient.id if patient is not None else None,
                 kind=reply.kind,
                 normalized=normalize(text)[:500],
                 text=text,
@@ -167,17 +168,17 @@ class Session:
         """ "7", "7/10" or "pas bien" typed while a check-in waits: recorded as its answer."""
         rt = self.rt
         row = await rt.db.awaiting_checkin(chat_id, rt.clock.now() - TYPED_ANSWER_WINDOW)
-        step = rt.content.plan.get(str(row["step_id"])) if row is not None else None
+        step = rt.content.plan.get(row.step_id) if row is not None else None
         if row is None or step is None:
             return None
         value = typed_checkin_answer(text, checkin_buttons(step), step.scale)
         if value is None:
             return None
-        outcome, actions = await self.answer_checkin(chat_id, int(row["id"]), value, update_id)
+        outcome, actions = await self.answer_checkin(chat_id, row.id, value, update_id)
         if outcome is not CheckinOutcome.RECORDED:
             return None
-        if row["message_id"] is not None:
-            actions.insert(0, DropButtons(chat_id, int(row["message_id"])))
+        if row.message_id is not None:
+            actions.insert(0, DropButtons(chat_id, row.message_id))
         return actions
 
     async def answer_checkin(
@@ -186,14 +187,14 @@ class Session:
         """Record a check-in answer (button or typed); a worrying one reaches staff."""
         rt = self.rt
         row = await rt.db.step(row_id)
-        step = rt.content.plan.get(str(row["step_id"])) if row is not None else None
-        if row is None or step is None or row["chat_id"] != chat_id:
+        step = rt.content.plan.get(row.step_id) if row is not None else None
+        if row is None or step is None or row.chat_id != chat_id:
             return CheckinOutcome.STALE, []
         choices = checkin_buttons(step)
         if value not in {v for _, v in choices}:
             return CheckinOutcome.STALE, []
         score = scale_score(step, value)
-        previous = await rt.db.previous_score(int(row["patient_id"]), row_id)
+        previous = await rt.db.previous_score(row.patient_id, row_id)
         if not await rt.db.record_answer(row_id, value, score, rt.clock.now()):
             return CheckinOutcome.ALREADY, []
         esc = self.escalation

@@ -14,13 +14,13 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot import texts
-from bot.clock import FakeClock
 from bot.config import PROJECT_ROOT, Settings, load_settings
 from bot.content import Content
 from bot.runtime import Runtime
 from bot.telegram.app import build_application, post_init, post_shutdown
 from bot.telegram.dispatcher import Dispatcher
 from tests.fakes.bot_api import FakeBotAPI
+from tests.helpers import FakeClock
 
 PARIS = ZoneInfo("Europe/Paris")
 TOKEN = "123456:TEST-TOKEN-abcdefghij"

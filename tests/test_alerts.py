@@ -13,7 +13,6 @@ from datetime import timedelta
 import pytest
 
 from bot import texts
-from bot.clock import FakeClock
 from bot.config import Settings
 from bot.render import TELEGRAM_MAX, split_lines, utf16_len
 from bot.triage import TriageResult
@@ -28,6 +27,7 @@ from tests.conftest import (
     stop_bot,
 )
 from tests.fakes.bot_api import FakeBotAPI, parse_html
+from tests.helpers import FakeClock
 from tests.test_escalation import _relay, _urgent_alert
 from tests.test_faults import _bot_env, spawn_bot
 
@@ -46,7 +46,7 @@ async def test_urgent_after_forwarded_question_gets_its_own_alert(
     assert "Saignement" in alert["text"] and alert.get("reply_to_message_id") is None
     assert [d for _, d in fake.buttons(alert)] == ["ack:2", "close:2"]
     row = await bot.runtime.db.alert(2)
-    assert row is not None and row["kind"] == "urgent" and row["status"] == "open"
+    assert row is not None and row.kind == "urgent" and row.status == "open"
     assert question["message_id"] != alert["message_id"]
 
 
@@ -154,8 +154,8 @@ async def test_patient_buttons_refused_in_the_staff_group(
     fallback = fake.messages(PATIENT)[-1]
     fake.press_button(PATIENT, fallback, "ack:1")
     await fake.wait_for(lambda: len(fake.callback_answers()) == 6, what="private ack")
-    row = await bot.runtime.db.alert(1)
-    assert row is not None and row["status"] == "open"
+    stored = await bot.runtime.db.alert(1)
+    assert stored is not None and stored.status == "open"
 
 
 async def test_anonymous_admin_is_not_staff_by_default(bot: RunningBot, fake: FakeBotAPI) -> None:
@@ -167,7 +167,7 @@ async def test_anonymous_admin_is_not_staff_by_default(bot: RunningBot, fake: Fa
     await fake.wait_for(lambda: len(fake.callback_answers()) == 1, what="refusal")
     assert fake.callback_answers()[0]["text"] == texts.STAFF_NOT_ALLOWED
     row = await bot.runtime.db.alert(1)
-    assert row is not None and row["status"] == "open"
+    assert row is not None and row.status == "open"
 
 
 async def test_quiet_thread_closes_by_itself_and_patient_is_told(
@@ -183,7 +183,7 @@ async def test_quiet_thread_closes_by_itself_and_patient_is_told(
     bot.clock.advance(timedelta(hours=13))
     await bot.dispatch()
     row = await bot.runtime.db.alert(1)
-    assert row is not None and row["status"] == "auto_closed"
+    assert row is not None and row.status == "auto_closed"
     [*_, told] = await fake.wait_for_messages(PATIENT, 3)
     assert told["text"] == texts.with_hotline(texts.THREAD_CLOSED_PATIENT, HOTLINE)
     fake.send_text(PATIENT, "combien de temps dure l'injection ?")

@@ -17,7 +17,7 @@ import pytest
 
 from bot.backup import lock_path
 from bot.config import Settings
-from bot.db import MIGRATIONS, SCHEMA_VERSION
+from bot.storage import MIGRATIONS, SCHEMA_VERSION
 from tests.conftest import HOTLINE, PARIS, RunningBot, start_bot, stop_bot
 from tests.fakes.bot_api import FakeBotAPI
 from tests.test_faults import _bot_env, run_cli, spawn_bot
@@ -219,11 +219,15 @@ async def test_corrupted_backup_is_refused(
         [(f"P{i}" * 20,) for i in range(2000)],
     )
     con.commit()
+    # Migration 7 rebuilds tables, so which page holds what depends on the schema: aim at
+    # the patients table's own root page rather than a fixed page number.
+    root = con.execute("SELECT rootpage FROM sqlite_master WHERE name = 'patients'").fetchone()[0]
     con.close()
     data = bytearray(copy.read_bytes())
     # The header of a b-tree page: structure, not content (SQLite keeps no checksums, so
     # damaged text inside a row would go unseen by any check).
-    data[4096 + 100 : 4096 + 140] = b"\x07" * 40
+    start = (root - 1) * 4096
+    data[start : start + 40] = b"\x07" * 40
     copy.write_bytes(bytes(data))
     out = await asyncio.to_thread(run_cli, "restore", str(copy), env=env)
     assert out.returncode == 2

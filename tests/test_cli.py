@@ -118,7 +118,7 @@ def test_newer_database_is_refused_by_report(tmp_path: Path) -> None:
 async def test_reports_list_unanswered_by_frequency_and_alert_delays(tmp_path: Path) -> None:
     from datetime import UTC, datetime, timedelta
 
-    from bot.db import Database
+    from bot.storage import Database
 
     now = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
     path = tmp_path / "bot.db"

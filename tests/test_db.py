@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.db import SCHEMA_VERSION, Database, DatabaseError, from_db, to_db
+from bot.storage import SCHEMA_VERSION, Database, DatabaseError, from_db, to_db
+from tests.helpers import outbox_counts, schema_version
 
 NOW = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 
@@ -16,7 +17,7 @@ async def test_creates_private_file_with_wal_and_schema(tmp_path: Path) -> None:
     path = tmp_path / "sub" / "bot.db"
     db = await Database.open(path)
     try:
-        assert await db.schema_version() == SCHEMA_VERSION
+        assert await schema_version(db) == SCHEMA_VERSION
         row = await db.fetchone("PRAGMA journal_mode")
         assert row is not None and row[0] == "wal"
         row = await db.fetchone("PRAGMA foreign_keys")
@@ -35,7 +36,7 @@ async def test_reopen_keeps_data_and_version(tmp_path: Path) -> None:
     await db.close()
     db = await Database.open(path)
     try:
-        assert await db.outbox_counts() == {"pending": 1}
+        assert await outbox_counts(db) == {"pending": 1}
     finally:
         await db.close()
 
@@ -71,7 +72,7 @@ async def test_transaction_rolls_back_on_error(tmp_path: Path) -> None:
                     (to_db(NOW), to_db(NOW)),
                 )
                 raise RuntimeError("boom")
-        assert await db.outbox_counts() == {}
+        assert await outbox_counts(db) == {}
     finally:
         await db.close()
 
@@ -83,17 +84,17 @@ async def test_outbox_claim_is_exclusive_and_recovers_after_crash(tmp_path: Path
         await db.enqueue(chat_id=1, text=f"m{i}", purpose="notice", now=NOW)
     await db.enqueue(chat_id=1, text="later", purpose="notice", now=NOW + timedelta(hours=1))
     rows = await db.claim_outbox(NOW, 10)
-    assert [r["text"] for r in rows] == ["m0", "m1", "m2"]
+    assert [r.text for r in rows] == ["m0", "m1", "m2"]
     assert await db.claim_outbox(NOW, 10) == []  # claimed rows are not handed out twice
-    await db.outbox_sent(int(rows[0]["id"]), 42, NOW)
+    await db.outbox_sent(int(rows[0].id), 42, NOW)
     await db.close()  # "crash": m1 and m2 were claimed but never settled
 
     db = await Database.open(path)
     try:
         assert await db.recover_outbox() == 2
         again = await db.claim_outbox(NOW, 10)
-        assert [r["text"] for r in again] == ["m1", "m2"]
-        assert [r["attempts"] for r in again] == [2, 2]
+        assert [r.text for r in again] == ["m1", "m2"]
+        assert [r.attempts for r in again] == [2, 2]
     finally:
         await db.close()
 

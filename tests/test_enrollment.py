@@ -9,9 +9,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from bot import texts
-from bot.clock import FakeClock
 from bot.config import Settings
-from bot.db import to_db
 from bot.enrollment import hash_token
 from tests.conftest import (
     HOTLINE,
@@ -26,6 +24,7 @@ from tests.conftest import (
     stop_bot,
 )
 from tests.fakes.bot_api import FakeBotAPI
+from tests.helpers import FakeClock
 
 LINK_RE = re.compile(r"https://t\.me/releveurs_test_bot\?start=([A-Za-z0-9_-]+)")
 
@@ -75,7 +74,7 @@ async def test_enrol_consent_and_plan_in_order(bot: RunningBot, fake: FakeBotAPI
     assert len(token) >= 32  # 192 random bits
     await consent(fake, token)
     patient = await bot.runtime.db.patient_by_chat(PATIENT)
-    assert patient is not None and patient["status"] == "active"
+    assert patient is not None and patient.status == "active"
 
     # Now is J-6 09:00: the J-7 reminder (due yesterday 10:00, valid 48 h) still goes out.
     await bot.dispatch()
@@ -112,13 +111,13 @@ async def test_enrol_consent_and_plan_in_order(bot: RunningBot, fake: FakeBotAPI
         lambda: fake.callback_answers()[-1]["text"] in (texts.CHECKIN_ALREADY, texts.STALE_BUTTON),
         what="second answer refused",
     )
-    rows = await bot.runtime.db.patient_steps(int(patient["id"]))
-    assert [r["step_id"] for r in rows if r["status"] == "sent"] == [
+    rows = await bot.runtime.db.patient_steps(int(patient.id))
+    assert [r.step_id for r in rows if r.status == "sent"] == [
         "rappel_j_moins_7",
         "rappel_veille",
         "suivi_j_plus_1",
     ]
-    assert next(r for r in rows if r["step_id"] == "suivi_j_plus_1")["answer"] == "pas_bien"
+    assert next(r for r in rows if r.step_id == "suivi_j_plus_1").answer == "pas_bien"
 
 
 async def test_pain_score_of_seven_alerts_staff(bot: RunningBot, fake: FakeBotAPI) -> None:
@@ -159,8 +158,7 @@ async def test_restart_sends_each_remaining_step_once(
         patient = await second.runtime.db.patient_by_chat(PATIENT)
         assert patient is not None
         status = {
-            r["step_id"]: r["status"]
-            for r in await second.runtime.db.patient_steps(int(patient["id"]))
+            r.step_id: r.status for r in await second.runtime.db.patient_steps(int(patient.id))
         }
         assert status["rappel_veille"] == "missed"  # never sent late
         assert status["suivi_j_plus_1"] == "sent"
@@ -179,9 +177,9 @@ async def test_reschedule_moves_pending_steps_only(bot: RunningBot, fake: FakeBo
     await bot.dispatch()
     [*_, told] = await fake.wait_for_messages(PATIENT, 4)
     assert "lundi 14 décembre 2026 à 14:00" in told["text"]
-    rows = {r["step_id"]: r for r in await bot.runtime.db.patient_steps(1)}
-    assert rows["rappel_j_moins_7"]["status"] == "sent"
-    assert rows["rappel_veille"]["due_at"] == to_db(datetime(2026, 12, 13, 18, 0, tzinfo=PARIS))
+    rows = {r.step_id: r for r in await bot.runtime.db.patient_steps(1)}
+    assert rows["rappel_j_moins_7"].status == "sent"
+    assert rows["rappel_veille"].due_at == datetime(2026, 12, 13, 18, 0, tzinfo=PARIS)
     fake.send_command(PATIENT, "rdv")
     [*_, rdv] = await fake.wait_for_messages(PATIENT, 5)
     assert rdv["text"] == texts.APPOINTMENT_IS.format(
@@ -218,7 +216,7 @@ async def test_blocked_bot_stops_the_patient(bot: RunningBot, fake: FakeBotAPI) 
     bot.clock.set(datetime(2026, 12, 6, 18, 0, tzinfo=PARIS))
     await bot.dispatch()
     patient = await bot.runtime.db.patient_by_chat(PATIENT)
-    assert patient is not None and patient["status"] == "stopped"
+    assert patient is not None and patient.status == "stopped"
     sends = [c for c in fake.calls("sendMessage") if int(c["params"]["chat_id"]) == PATIENT]
     assert [c["status"] for c in sends][-1] == 403
     bot.clock.set(datetime(2026, 12, 6, 18, 30, tzinfo=PARIS))
@@ -421,7 +419,7 @@ async def test_cancel_stops_pending_steps_and_tells_the_patient(
     await bot.dispatch()
     told = await wait_text(fake, PATIENT, "Votre rendez-vous du lundi 7 décembre 2026")
     assert HOTLINE in told["text"]
-    statuses = {r["status"] for r in await bot.runtime.db.patient_steps(1)}
+    statuses = {r.status for r in await bot.runtime.db.patient_steps(1)}
     assert statuses == {"sent", "cancelled"}
     count = len(fake.messages(PATIENT))
     bot.clock.set(datetime(2026, 12, 8, 10, 0, tzinfo=PARIS))
@@ -487,15 +485,15 @@ async def test_move_refuses_dates_out_of_range(
     bot: RunningBot, fake: FakeBotAPI, when: str, expected: str
 ) -> None:
     await consent(fake, await enroll(fake))
-    before = [(r["step_id"], r["due_at"]) for r in await bot.runtime.db.patient_steps(1)]
+    before = [(r.step_id, r.due_at) for r in await bot.runtime.db.patient_steps(1)]
     count = len(fake.messages(STAFF_CHAT))
     fake.send_command(NURSE, "deplacer", args=f"1 {when}", chat_id=STAFF_CHAT)
     [*_, reply] = await fake.wait_for_messages(STAFF_CHAT, count + 1)
     assert reply["text"] == expected
-    assert [(r["step_id"], r["due_at"]) for r in await bot.runtime.db.patient_steps(1)] == before
+    assert [(r.step_id, r.due_at) for r in await bot.runtime.db.patient_steps(1)] == before
     patient = await bot.runtime.db.patient(1)
-    assert patient is not None and patient["appointment_at"] == to_db(
-        datetime(2026, 12, 7, 9, 30, tzinfo=PARIS)
+    assert patient is not None and patient.appointment_at == datetime(
+        2026, 12, 7, 9, 30, tzinfo=PARIS
     )
 
 

@@ -19,7 +19,7 @@ import pytest
 
 from bot import texts
 from bot.config import Settings, SettingsError, load_settings
-from bot.db import Database, backup_database, backup_name
+from bot.storage import Database, backup_database, backup_name
 from tests.conftest import (
     CONTROLLER,
     DPO,
@@ -194,7 +194,7 @@ async def test_existing_loose_database_is_made_private(
     con.commit()
     for p in (path, Path(f"{path}-wal")):
         os.chmod(p, 0o644)
-    caplog.set_level(logging.WARNING, logger="bot.db")
+    caplog.set_level(logging.WARNING, logger="bot.storage")
     db = await Database.open(path)
     try:
         for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
@@ -226,7 +226,7 @@ async def test_busy_checkpoint_is_retried_then_logged(
         reader.execute("BEGIN")
         reader.execute("SELECT COUNT(*) FROM unanswered").fetchone()  # holds a read snapshot
         await write("b")
-        caplog.set_level(logging.WARNING, logger="bot.db")
+        caplog.set_level(logging.WARNING, logger="bot.storage")
         assert not await db.truncate_wal()
         assert "WAL checkpoint busy after 5 tries" in caplog.text
         reader.rollback()

@@ -9,7 +9,6 @@ from datetime import timedelta
 import pytest
 
 from bot import texts
-from bot.clock import FakeClock
 from bot.config import Settings
 from tests.conftest import (
     HOTLINE,
@@ -22,6 +21,7 @@ from tests.conftest import (
     stop_bot,
 )
 from tests.fakes.bot_api import FakeBotAPI
+from tests.helpers import FakeClock
 
 
 async def _urgent_alert(fake: FakeBotAPI, text: str = "je saigne beaucoup depuis ce matin") -> dict:  # type: ignore[type-arg]
@@ -88,7 +88,7 @@ async def test_second_press_says_who_took_it(bot: RunningBot, fake: FakeBotAPI) 
     await fake.wait_for(lambda: len(fake.callback_answers()) == 2, what="second answer")
     assert fake.callback_answers()[1]["text"] == texts.STAFF_ALREADY_ACK.format(name="Claire")
     row = await bot.runtime.db.alert(1)
-    assert row is not None and row["acknowledged_by"] == NURSE
+    assert row is not None and row.acknowledged_by == NURSE
 
 
 async def test_non_staff_press_is_refused(bot: RunningBot, fake: FakeBotAPI) -> None:
@@ -98,7 +98,7 @@ async def test_non_staff_press_is_refused(bot: RunningBot, fake: FakeBotAPI) -> 
     answer = fake.callback_answers()[0]
     assert answer["text"] == texts.STAFF_NOT_ALLOWED and answer["show_alert"]
     row = await bot.runtime.db.alert(1)
-    assert row is not None and row["status"] == "open"
+    assert row is not None and row.status == "open"
     assert len(fake.messages(PATIENT)) == 1  # the patient was not told anything false
 
 
@@ -109,7 +109,7 @@ async def test_forged_button_data_never_acts(bot: RunningBot, fake: FakeBotAPI) 
     await fake.wait_for(lambda: len(fake.callback_answers()) == 4, what="answers")
     assert {a["text"] for a in fake.callback_answers()} == {texts.STAFF_UNKNOWN_ALERT}
     row = await bot.runtime.db.alert(1)
-    assert row is not None and row["status"] == "open"
+    assert row is not None and row.status == "open"
 
 
 async def test_html_in_patient_message_is_shown_literally(
@@ -214,7 +214,7 @@ async def test_close_with_command_reply(bot: RunningBot, fake: FakeBotAPI) -> No
     fake.send_command(NURSE, "clore", chat_id=STAFF_CHAT, reply_to=alert["message_id"])
     await fake.wait_for(lambda: "Clos" in fake.messages(STAFF_CHAT)[0]["text"], what="alert closed")
     row = await bot.runtime.db.alert(1)
-    assert row is not None and row["status"] == "closed"
+    assert row is not None and row.status == "closed"
     # After closing, the patient's questions are answered by the FAQ again.
     fake.send_text(PATIENT, "combien de temps dure l'injection ?")
     [*_, answer] = await fake.wait_for_messages(PATIENT, 2)
@@ -238,7 +238,7 @@ async def test_urgence_command_and_non_staff_cannot_close(
         fake.press_button(OUTSIDER, alert, fake.buttons(alert)[0][1])
         await fake.wait_for(lambda: len(fake.callback_answers()) == 1, what="refusal")
         row = await bot.runtime.db.alert(1)
-        assert row is not None and row["status"] == "open"
+        assert row is not None and row.status == "open"
         assert len(fake.messages(STAFF_CHAT)) == 1
         # The nurse on the allow-list can.
         fake.send_command(NURSE, "clore", chat_id=STAFF_CHAT, reply_to=alert["message_id"])

@@ -17,9 +17,9 @@ from pathlib import Path
 
 from bot.clock import SystemClock
 from bot.config import PROJECT_ROOT, Settings
-from bot.db import Database
 from bot.enrollment import Enrollment, hash_token
 from bot.reminders.plan import load_plan
+from bot.storage import Database
 from bot.telegram.dispatcher import MAX_IN_FLIGHT
 from tests.conftest import (
     CONTROLLER,
@@ -123,7 +123,7 @@ async def test_reminders_survive_faults_exactly_once(bot: RunningBot, fake: Fake
     await fake.wait_for_messages(PATIENT, 1, timeout=10)
     assert len(fake.messages(PATIENT)) == 1
     rows = await rt.db.patient_steps(invitation.patient_id)
-    assert [r["status"] for r in rows][:2] == ["sent", "pending"]
+    assert [r.status for r in rows][:2] == ["sent", "pending"]
 
 
 async def test_locked_database_makes_the_bot_wait_not_fail(

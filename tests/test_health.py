@@ -17,12 +17,12 @@ from pathlib import Path
 import pytest
 
 from bot.backup import run_lock
-from bot.clock import FakeClock
 from bot.config import Settings, SettingsError, load_settings
-from bot.db import Database, HealthFacts, to_db
 from bot.health import HEARTBEAT_INTERVAL, check, judge
+from bot.storage import SCHEMA_VERSION, Database, HealthFacts, to_db
 from tests.conftest import PATIENT, STAFF_CHAT, RunningBot
 from tests.fakes.bot_api import FakeBotAPI
+from tests.helpers import FakeClock, outbox_counts
 from tests.test_faults import _bot_env, run_cli, spawn_bot
 
 
@@ -55,7 +55,7 @@ async def test_healthy_bot_process_then_stopped(settings: Settings, fake: FakeBo
         out = await asyncio.to_thread(run_cli, "health", env=_bot_env(settings, fake))
         assert out.returncode == 0, out.stdout + out.stderr
         line = out.stdout.strip()
-        assert line.startswith("OK | db=ok running=yes schema=6 telegram_age_s=")
+        assert line.startswith(f"OK | db=ok running=yes schema={SCHEMA_VERSION} telegram_age_s=")
         metrics = dict(pair.split("=") for pair in line.split(" | ")[1].split())
         # At most one heartbeat interval plus one long poll (10 s) old.
         assert int(metrics["telegram_age_s"]) <= HEARTBEAT_INTERVAL.total_seconds() + 15
@@ -98,7 +98,7 @@ async def test_stuck_outbox_fails(
     fake.add_fault("sendMessage", 500, times=1000, chat_id=PATIENT)
     fake.send_text(PATIENT, "combien de temps dure l'injection ?")
     for _ in range(300):  # the failed reply is queued once the handler has seen the 500
-        if (await bot.runtime.db.outbox_counts()).get("pending"):
+        if (await outbox_counts(bot.runtime.db)).get("pending"):
             break
         await asyncio.sleep(0.02)
     bot.clock.advance(timedelta(seconds=601))

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from bot import texts
-from bot.clock import FakeClock
 from bot.config import PROJECT_ROOT, Settings
 from bot.telegram.app import watch_content
 from tests.conftest import HOTLINE, NURSE, PATIENT, STAFF_CHAT, RunningBot, start_bot, stop_bot
 from tests.fakes.bot_api import FakeBotAPI
+from tests.helpers import FakeClock
 
 
 async def test_question_gets_its_answer(bot: RunningBot, fake: FakeBotAPI) -> None:

@@ -9,7 +9,6 @@ from dataclasses import replace
 import pytest
 
 from bot import texts
-from bot.clock import FakeClock
 from bot.config import Settings
 from bot.logs import quiet_third_party_loggers
 from tests.conftest import (
@@ -25,6 +24,7 @@ from tests.conftest import (
     stop_bot,
 )
 from tests.fakes.bot_api import FakeBotAPI
+from tests.helpers import FakeClock
 
 STAFF_COMMANDS = [
     ("inscrire", "2026-12-07 09:30 X.Y"),
@@ -114,13 +114,13 @@ async def test_patient_cannot_act_on_another_patients_data(
     # The other patient forges a check-in answer on PATIENT's step, a consent, an erasure.
     fake.send_text(other, "bonjour")
     [hello] = await fake.wait_for_messages(other, 1)
-    for data in (f"ci:{step_row['id']}:bien", "consent:yes", "fwd:1", "ack:1", "close:1"):
+    for data in (f"ci:{step_row.id}:bien", "consent:yes", "fwd:1", "ack:1", "close:1"):
         fake.press_button(other, hello, data)
     await fake.wait_for(lambda: len(fake.callback_answers()) == 5, what="answers")
-    row = await rt.db.step(int(step_row["id"]))
-    assert row is not None and row["answer"] is None
+    row = await rt.db.step(int(step_row.id))
+    assert row is not None and row.answer is None
     patient = await rt.db.patient(first.patient_id)
-    assert patient is not None and patient["chat_id"] == PATIENT
+    assert patient is not None and patient.chat_id == PATIENT
     # Someone else's link, already used, does not relink the patient.
     fake.send_command(other, "start", first.token)
     await fake.wait_for(

@@ -17,11 +17,11 @@ from urllib.parse import urlsplit
 import pytest
 from telegram.error import NetworkError
 
-from bot.clock import FakeClock
 from bot.config import Settings
 from bot.telegram.app import build_application
 from tests.conftest import HOTLINE, PATIENT, start_bot, stop_bot
 from tests.fakes.bot_api import FakeBotAPI
+from tests.helpers import FakeClock
 
 
 async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:

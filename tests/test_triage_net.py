@@ -10,8 +10,8 @@ import pytest
 from bot import texts
 from bot.config import PROJECT_ROOT
 from bot.content import Content
-from bot.escalation import AlertKind
 from bot.session import alert_kind
+from bot.storage import AlertKind
 from bot.triage import load_triage
 from bot.triage.net import WEIGHTS_PATH, load_net, save_net
 from bot.yamlfile import ContentError
@@ -112,7 +112,7 @@ async def test_net_alert_reaches_staff_as_a_check(bot: RunningBot, fake: FakeBot
     assert texts.NET_CATEGORY_LABEL in alert["text"]
     assert text in alert["text"]
     row = await bot.runtime.db.alert(1)
-    assert row is not None and row["kind"] == AlertKind.CHECK.value
+    assert row is not None and row.kind == AlertKind.CHECK.value
 
 
 @pytest.mark.parametrize("text", ["4/10", "7", "8 !", "??", "ok", "10/10 :("])

@@ -19,18 +19,17 @@ import asyncio
 import logging
 from datetime import datetime, timedelta
 
-import aiosqlite
 from telegram import Bot, ReplyParameters
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot import callbacks as cb
 from bot import texts
-from bot.db import from_db
 from bot.escalation import parse_buttons
 from bot.reminders.plan import checkin_buttons, render_text
 from bot.render import esc, html_format, plain_fallback
 from bot.runtime import Runtime
+from bot.storage import DueStep, OutboxMessage, StepStatus
 from bot.telegram.common import keyboard
 
 log = logging.getLogger("bot.dispatcher")
@@ -107,14 +106,14 @@ class Dispatcher:
             if len(rows) < BATCH:
                 return True
 
-    async def _send_rows(self, rows: list[aiosqlite.Row]) -> bool:
+    async def _send_rows(self, rows: list[OutboxMessage]) -> bool:
         rt = self.runtime
         for i, row in enumerate(rows):
             if not await self._send(row):
                 # Telegram asked us to slow down: hand the rest back untouched.
                 for rest in rows[i + 1 :]:
                     await rt.db.outbox_retry(
-                        int(rest["id"]), rt.clock.now(), "deferred", count_attempt=False
+                        rest.id, rt.clock.now(), "deferred", count_attempt=False
                     )
                 return False
         return True
@@ -131,14 +130,14 @@ class Dispatcher:
             rows = await rt.db.claim_steps(rt.clock.now(), BATCH)
             if not rows:
                 return
-            by_chat: dict[int, list[aiosqlite.Row]] = {}
+            by_chat: dict[int, list[DueStep]] = {}
             for row in rows:
-                by_chat.setdefault(int(row["chat_id"]), []).append(row)
+                by_chat.setdefault(row.chat_id, []).append(row)
             results = await asyncio.gather(*(self._send_chat_steps(r) for r in by_chat.values()))
             if not all(results) or len(rows) < BATCH:
                 return  # done, or Telegram asked us to slow down: next tick
 
-    async def _send_chat_steps(self, rows: list[aiosqlite.Row]) -> bool:
+    async def _send_chat_steps(self, rows: list[DueStep]) -> bool:
         """One chat's claimed steps, in order; on a 429 the rest go back to pending."""
         rt = self.runtime
         for i, row in enumerate(rows):
@@ -146,30 +145,26 @@ class Dispatcher:
                 sent = await self._send_step(row)
             if not sent:
                 for rest in rows[i + 1 :]:
-                    await rt.db.step_retry(
-                        int(rest["id"]), rt.clock.now(), "deferred", count_attempt=False
-                    )
+                    await rt.db.step_retry(rest.id, rt.clock.now(), "deferred", count_attempt=False)
                 return False
         return True
 
-    async def _send_step(self, row: aiosqlite.Row) -> bool:
+    async def _send_step(self, row: DueStep) -> bool:
         rt = self.runtime
-        row_id = int(row["id"])
-        step = rt.content.plan.get(str(row["step_id"]))
+        row_id = row.id
+        step = rt.content.plan.get(row.step_id)
         if step is None:
             # The admins removed this step from the plan since it was scheduled.
-            await rt.db.step_settle(row_id, "cancelled", "removed from plan")
+            await rt.db.step_settle(row_id, StepStatus.CANCELLED, "removed from plan")
             return True
-        appointment = from_db(str(row["appointment_at"]))
+        appointment = row.appointment_at
         text = render_text(step, appointment, rt.settings.timezone, rt.settings.hotline_phone)
         rows = [
             [(label, cb.encode(cb.CheckinAnswer(row_id, value))) for label, value in chunk]
             for chunk in _chunks(checkin_buttons(step), 3 if step.scale is None else 6)
         ]
         try:
-            sent = await self.bot.send_message(
-                int(row["chat_id"]), esc(text), reply_markup=keyboard(rows)
-            )
+            sent = await self.bot.send_message(row.chat_id, esc(text), reply_markup=keyboard(rows))
         except RetryAfter as exc:
             await rt.db.step_retry(
                 row_id,
@@ -180,20 +175,20 @@ class Dispatcher:
             return False
         except Forbidden:
             log.info("patient chat blocked the bot; patient stopped")
-            await rt.db.step_settle(row_id, "failed", "Forbidden")
-            await rt.db.stop_patient_chat(int(row["chat_id"]))
+            await rt.db.step_settle(row_id, StepStatus.FAILED, "Forbidden")
+            await rt.db.stop_patient_chat(row.chat_id)
             return True
         except BadRequest as exc:
             log.error("step %s rejected by Telegram: %s", row_id, type(exc).__name__)
-            await rt.db.step_settle(row_id, "failed", "BadRequest")
+            await rt.db.step_settle(row_id, StepStatus.FAILED, "BadRequest")
             return True
         except (NetworkError, TelegramError) as exc:
             await rt.db.step_retry(
-                row_id, rt.clock.now() + backoff(int(row["attempts"])), type(exc).__name__
+                row_id, rt.clock.now() + backoff(row.attempts), type(exc).__name__
             )
             return True
         await rt.db.step_sent(row_id, sent.message_id, rt.clock.now())
-        log.info("step %s sent to patient %s", row["step_id"], row["patient_id"])
+        log.info("step %s sent to patient %s", row.step_id, row.patient_id)
         return True
 
     async def _purge_if_due(self) -> None:
@@ -219,8 +214,8 @@ class Dispatcher:
         max_attempts = 30  # with backoff capped at 5 min: about two hours of trying
         rt = self.runtime
         for row in await rt.db.claim_redactions(rt.clock.now(), per_tick):
-            chat_id, message_id = int(row["chat_id"]), int(row["message_id"])
-            text = texts.REDACTED_ERASURE if row["reason"] == "erasure" else texts.REDACTED_EXPIRED
+            chat_id, message_id = row.chat_id, row.message_id
+            text = texts.REDACTED_ERASURE if row.reason == "erasure" else texts.REDACTED_EXPIRED
             try:
                 try:
                     await self.bot.edit_message_text(text, chat_id, message_id)
@@ -238,7 +233,7 @@ class Dispatcher:
                     await rt.db.redaction_failed(chat_id, message_id, "BadRequest")
                     continue
             except (NetworkError, TelegramError) as exc:
-                attempts = int(row["attempts"]) + 1
+                attempts = row.attempts + 1
                 if attempts >= max_attempts:
                     log.warning("staff post %s not redacted after %d tries", message_id, attempts)
                     await rt.db.redaction_failed(chat_id, message_id, type(exc).__name__)
@@ -247,7 +242,7 @@ class Dispatcher:
                     await rt.db.redaction_retry(chat_id, message_id, when, type(exc).__name__)
                 continue
             await rt.db.redaction_done(chat_id, message_id)
-            log.info("staff post %s redacted (%s)", message_id, row["reason"])
+            log.info("staff post %s redacted (%s)", message_id, row.reason)
 
     async def _note_unanswered_checkins(self) -> None:
         """A check-in left unanswered too long becomes a low-priority note to staff."""
@@ -258,26 +253,26 @@ class Dispatcher:
         now = rt.clock.now()
         plan = rt.content.plan
         for row in await rt.db.unanswered_checkins(now - plan.no_answer_alert_after):
-            sent = from_db(str(row["sent_at"]))
-            step = plan.get(str(row["step_id"]))
+            sent = row.sent_at
+            step = plan.get(row.step_id)
             if step is not None and not step.note_if_unanswered:
-                await rt.db.note_no_answer(int(row["id"]), None, "", now)  # checked, nothing to say
+                await rt.db.note_no_answer(row.id, None, "", now)  # checked, nothing to say
                 continue
             text = html_format(
                 texts.NO_ANSWER_NOTE,
-                label=row["label"],
-                step=texts.step_title(step.days, step.offset) if step else row["step_id"],
+                label=row.label,
+                step=texts.step_title(step.days, step.offset) if step else row.step_id,
                 sent=texts.short_time(sent, rt.settings.timezone),
             )
-            await rt.db.note_no_answer(int(row["id"]), staff_chat, text, now)
+            await rt.db.note_no_answer(row.id, staff_chat, text, now)
 
-    async def _send(self, row: aiosqlite.Row) -> bool:
+    async def _send(self, row: OutboxMessage) -> bool:
         """Send one row and settle it; False means stop this tick (429)."""
         rt = self.runtime
-        row_id = int(row["id"])
-        reply_to = row["reply_to"]
-        if row["purpose"] in THREAD_PURPOSES and row["alert_id"] is not None:
-            state, first_post = await rt.db.alert_post_state(int(row["alert_id"]))
+        row_id = row.id
+        reply_to = row.reply_to
+        if row.purpose in THREAD_PURPOSES and row.alert_id is not None:
+            state, first_post = await rt.db.alert_post_state(row.alert_id)
             if state in ("pending", "sending"):
                 # The alert's own post has not gone out yet; keep the thread in order.
                 await rt.db.outbox_retry(
@@ -285,13 +280,13 @@ class Dispatcher:
                 )
                 return True
             reply_to = first_post  # None if it failed: the follow-up goes out on its own
-        plain = int(row["plain"])
+        plain = row.plain
         try:
             sent = await self.bot.send_message(
-                int(row["chat_id"]),
-                str(row["text"]),
+                row.chat_id,
+                row.text,
                 parse_mode=None if plain else ParseMode.HTML,
-                reply_markup=keyboard(parse_buttons(row["buttons"])),
+                reply_markup=keyboard(parse_buttons(row.buttons)),
                 reply_parameters=ReplyParameters(
                     message_id=int(reply_to), allow_sending_without_reply=True
                 )
@@ -309,12 +304,12 @@ class Dispatcher:
             log.warning("Telegram asked to wait %.0f s; outbox paused", seconds)
             return False
         except Forbidden:
-            chat_id = int(row["chat_id"])
+            chat_id = row.chat_id
             if chat_id == rt.settings.staff_chat_id:
                 # The bot was removed from the staff group: an alert must not be dropped.
                 log.error("staff group refused a message (bot removed?); will retry")
                 await rt.db.outbox_retry(
-                    row_id, rt.clock.now() + backoff(int(row["attempts"])), "Forbidden"
+                    row_id, rt.clock.now() + backoff(row.attempts), "Forbidden"
                 )
             else:
                 log.info("patient chat blocked the bot; patient stopped")
@@ -330,7 +325,7 @@ class Dispatcher:
                     "outbox row %s rejected (%s); resent as plain text", row_id, type(exc).__name__
                 )
                 await rt.db.outbox_downgrade(
-                    row_id, plain_fallback(str(row["text"])), keep_buttons=plain == 0
+                    row_id, plain_fallback(row.text), keep_buttons=plain == 0
                 )
                 return True
             log.error("outbox row %s rejected by Telegram: %s", row_id, type(exc).__name__)
@@ -339,24 +334,24 @@ class Dispatcher:
             return True
         except (NetworkError, TelegramError) as exc:
             await rt.db.outbox_retry(
-                row_id, rt.clock.now() + backoff(int(row["attempts"])), type(exc).__name__
+                row_id, rt.clock.now() + backoff(row.attempts), type(exc).__name__
             )
             log.warning("outbox row %s will be retried after %s", row_id, type(exc).__name__)
             return True
         await rt.db.outbox_sent(row_id, sent.message_id, rt.clock.now())
         return True
 
-    async def _report_relay_failure(self, row: aiosqlite.Row, reason: str) -> None:
+    async def _report_relay_failure(self, row: OutboxMessage, reason: str) -> None:
         """A staff reply that could not reach the patient is said in its thread."""
         rt = self.runtime
         staff = rt.settings.staff_chat_id
-        if row["purpose"] != "relay" or row["alert_id"] is None or staff is None:
+        if row.purpose != "relay" or row.alert_id is None or staff is None:
             return
         await rt.db.enqueue(
             chat_id=staff,
-            text=html_format(texts.RELAY_FAILED, alert_id=row["alert_id"], reason=reason),
+            text=html_format(texts.RELAY_FAILED, alert_id=row.alert_id, reason=reason),
             purpose="followup",
-            alert_id=int(row["alert_id"]),
+            alert_id=row.alert_id,
             priority=50,
             now=rt.clock.now(),
         )

@@ -31,7 +31,7 @@ from telegram import Update
 from telegram.ext import ExtBot
 
 from bot.clock import Clock
-from bot.db import Database
+from bot.storage import Database
 
 log = logging.getLogger("bot.inbox")
 

@@ -12,7 +12,6 @@ from telegram.ext import ApplicationHandlerStop
 from bot import callbacks as cb
 from bot import texts
 from bot.conversation import Button, Reply
-from bot.db import from_db
 from bot.session import CheckinOutcome
 from bot.telegram.common import Context, execute, runtime, send_reply, wake_dispatcher
 
@@ -64,7 +63,7 @@ async def start(update: Update, context: Context) -> None:
             log.info("invalid or used personal link opened")
             await send_reply(context, chat.id, _info(texts.INVITE_INVALID, hotline))
             return
-        when = from_db(str(patient["appointment_at"]))
+        when = patient.appointment_at
         text = texts.with_privacy(texts.CONSENT_REQUEST, rt.settings).format(
             date=texts.appointment_words(when, tz), retention=str(rt.settings.retention_days)
         )
@@ -76,7 +75,7 @@ async def start(update: Update, context: Context) -> None:
         return
     resumed = await rt.enrollment.resume(chat.id)
     if resumed is not None:
-        when = from_db(str(resumed["appointment_at"]))
+        when = resumed.appointment_at
         reply = _info(texts.RESUMED, hotline, date=texts.appointment_words(when, tz))
         await send_reply(context, chat.id, reply)
         wake_dispatcher(context)
@@ -105,12 +104,12 @@ async def consent_callback(update: Update, context: Context, yes: bool) -> None:
         return
     await query.answer()
     await _drop_buttons(query)
-    when = from_db(str(patient["appointment_at"]))
+    when = patient.appointment_at
     reply = _info(
         texts.CONSENT_DONE, hotline, date=texts.appointment_words(when, rt.settings.timezone)
     )
     await send_reply(context, chat.id, reply)
-    log.info("patient %s consented", patient["id"])
+    log.info("patient %s consented", patient.id)
     wake_dispatcher(context)
 
 
@@ -130,11 +129,11 @@ async def appointment(update: Update, context: Context) -> None:
     rt = runtime(context)
     patient = await rt.db.patient_by_chat(chat.id)
     hotline = rt.settings.hotline_phone
-    if patient is None or patient["appointment_at"] is None or patient["status"] == "cancelled":
+    if patient is None or patient.appointment_at is None or patient.status == "cancelled":
         await send_reply(context, chat.id, _info(texts.NO_APPOINTMENT_PATIENT, hotline))
         return
     tz = rt.settings.timezone
-    when = from_db(str(patient["appointment_at"]))
+    when = patient.appointment_at
     reply = _info(
         texts.APPOINTMENT_IS,
         hotline,
@@ -188,7 +187,7 @@ async def erase_callback(update: Update, context: Context, yes: bool) -> None:
         await rt.db.enqueue(
             chat_id=rt.settings.staff_chat_id,
             # The number only: the label would stay in the outbox and the group (#12).
-            text=texts.PATIENT_LEFT.format(patient_id=int(patient["id"])),
+            text=texts.PATIENT_LEFT.format(patient_id=patient.id),
             purpose="notice",
             now=rt.clock.now(),
         )
@@ -397,11 +396,11 @@ async def forward_question(update: Update, context: Context, row_id: int) -> Non
     rt = runtime(context)
     row = await rt.db.unanswered(row_id)
     # Only the patient who asked can forward their own question.
-    if row is None or row["chat_id"] != chat.id or rt.escalation is None:
+    if row is None or row.chat_id != chat.id or rt.escalation is None:
         await query.answer(texts.STALE_BUTTON)
         return
     await query.answer()
-    await rt.escalation.forward_question(chat.id, str(row["text"]))
+    await rt.escalation.forward_question(chat.id, row.text)
     wake_dispatcher(context)
     # The button has done its job: remove it so a second tap cannot send it twice.
     if query.message is not None:

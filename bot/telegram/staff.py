@@ -12,7 +12,6 @@ import html
 import logging
 from datetime import timedelta
 
-from aiosqlite import Row
 from telegram import Message, Update
 from telegram.constants import ChatMemberStatus
 from telegram.error import TelegramError
@@ -20,7 +19,6 @@ from telegram.error import TelegramError
 from bot import callbacks as cb
 from bot import texts
 from bot.chart import pain_chart
-from bot.db import from_db
 from bot.enrollment import (
     INVITE_VALIDITY,
     appointment_error,
@@ -32,6 +30,7 @@ from bot.escalation import close_buttons, draft_buttons, parse_buttons
 from bot.notices import reload_refused_notice
 from bot.reminders.plan import checkin_buttons
 from bot.render import esc, html_format, split_lines
+from bot.storage import Patient
 from bot.telegram.common import Context, keyboard, runtime, wake_dispatcher
 
 log = logging.getLogger("bot.staff")
@@ -129,20 +128,18 @@ async def staff_callback(update: Update, context: Context) -> None:
         if message is not None
         else None
     )
-    if alert is None or rt.escalation is None or posted is None or posted["id"] != alert_id:
+    if alert is None or posted is None or posted.id != alert_id:
         await query.answer(texts.STAFF_UNKNOWN_ALERT, show_alert=True)
         return
     tz = rt.settings.timezone
     if isinstance(data, cb.Ack):
-        outcome = await rt.escalation.acknowledge(
-            alert_id, query.from_user.id, _display_name(update)
-        )
+        outcome = await rt.staff.acknowledge(alert_id, query.from_user.id, _display_name(update))
         row = outcome.alert
         if not outcome.won:
-            if row is not None and row["status"] not in ("open", "acknowledged"):
+            if row is not None and row.status not in ("open", "acknowledged"):
                 await query.answer(texts.STAFF_ALREADY_CLOSED, show_alert=True)
             else:
-                name = str(row["acknowledged_by_name"]) if row is not None else "?"
+                name = str(row.acknowledged_by_name) if row is not None else "?"
                 await query.answer(texts.STAFF_ALREADY_ACK.format(name=name), show_alert=True)
             return
         await query.answer(texts.STAFF_ACK_DONE)
@@ -154,7 +151,7 @@ async def staff_callback(update: Update, context: Context) -> None:
         await _mark_posts(context, alert_id, line, keep_close=True)
         wake_dispatcher(context)
     else:
-        if not await rt.escalation.close(alert_id):
+        if not await rt.staff.close(alert_id):
             await query.answer(texts.STAFF_ALREADY_CLOSED, show_alert=True)
             return
         await query.answer(texts.STAFF_CLOSED_DONE)
@@ -169,10 +166,8 @@ async def _settle_draft(
     query = update.callback_query
     assert query is not None
     rt = runtime(context)
-    if rt.escalation is None:
-        return
     if isinstance(data, cb.RelaySend):
-        draft, acked = await rt.escalation.send_draft(
+        draft, acked = await rt.staff.send_draft(
             data.draft_id, query.from_user.id, _display_name(update)
         )
         ok, template = draft is not None, texts.RELAY_SENT_LINE
@@ -182,9 +177,9 @@ async def _settle_draft(
                 name=_display_name(update),
                 time=texts.clock_time(rt.clock.now(), rt.settings.timezone),
             )
-            await _mark_posts(context, int(draft["alert_id"]), ack, keep_close=True)
+            await _mark_posts(context, draft.alert_id, ack, keep_close=True)
     else:
-        ok, template = await rt.escalation.cancel_draft(data.draft_id), texts.RELAY_CANCELLED_LINE
+        ok, template = await rt.staff.cancel_draft(data.draft_id), texts.RELAY_CANCELLED_LINE
     if not ok:
         await query.answer(texts.RELAY_DRAFT_GONE, show_alert=True)
         return
@@ -212,7 +207,7 @@ async def _mark_posts(context: Context, alert_id: int, line: str, keep_close: bo
     rt = runtime(context)
     markup = keyboard(_close_rows(alert_id)) if keep_close else None
     for post in await rt.db.alert_posts(alert_id):
-        chat_id, message_id = int(post["chat_id"]), int(post["message_id"])
+        chat_id, message_id = post.chat_id, post.message_id
         text = await rt.db.sent_text(chat_id, message_id)
         if text is None:
             continue
@@ -243,7 +238,7 @@ async def staff_reply(update: Update, context: Context) -> None:
     if target.from_user is None or target.from_user.id != context.bot.id:
         return  # a conversation between staff members, not for the bot
     alert = await rt.db.alert_by_post(target.chat.id, target.message_id)
-    if alert is None or rt.escalation is None:
+    if alert is None:
         return
     if not await is_staff(update, context):
         await _refuse(update, context, "relay")
@@ -251,7 +246,7 @@ async def staff_reply(update: Update, context: Context) -> None:
     text = (message.text or "").strip()
     if not text or update.effective_user is None:
         return
-    draft_id, preview = await rt.escalation.draft_reply(alert, update.effective_user.id, text)
+    draft_id, preview = await rt.staff.draft_reply(alert, update.effective_user.id, text)
     await message.reply_text(preview, reply_markup=keyboard(parse_buttons(draft_buttons(draft_id))))
 
 
@@ -274,15 +269,15 @@ async def alerts_command(update: Update, context: Context) -> None:
         return
     lines = [texts.STAFF_OPEN_ALERTS_HEADER]
     for r in rows:
-        state = texts.ALERT_STATE_WORDS.get(str(r["status"]), str(r["status"]))
+        state = texts.ALERT_STATE_WORDS.get(str(r.status), str(r.status))
         lines.append(
             html_format(
                 texts.STAFF_OPEN_ALERT_LINE,
-                id=r["id"],
-                kind=rt.escalation.severity_label(str(r["severity"])) if rt.escalation else "",
-                label=r["label"] or texts.UNENROLLED_LABEL,
-                since=texts.short_time(from_db(str(r["created_at"])), tz),
-                state=state.format(name=r["acknowledged_by_name"] or "?"),
+                id=r.id,
+                kind=rt.staff.severity_label(r.severity),
+                label=r.label or texts.UNENROLLED_LABEL,
+                since=texts.short_time(r.created_at, tz),
+                state=state.format(name=r.acknowledged_by_name or "?"),
             )
         )
     if more:
@@ -313,16 +308,16 @@ async def close_command(update: Update, context: Context) -> None:
         )
     elif context.args and context.args[0].isdigit():
         alert = await rt.db.alert(int(context.args[0]))
-    if alert is None or rt.escalation is None:
+    if alert is None:
         await message.reply_text(html.escape(texts.STAFF_CLOSE_USAGE))
         return
-    if not await rt.escalation.close(int(alert["id"])):
+    if not await rt.staff.close(alert.id):
         await message.reply_text(html.escape(texts.STAFF_ALREADY_CLOSED))
         return
     line = html_format(
         texts.STAFF_CLOSED_LINE, time=texts.clock_time(rt.clock.now(), rt.settings.timezone)
     )
-    await _mark_posts(context, int(alert["id"]), line, keep_close=False)
+    await _mark_posts(context, alert.id, line, keep_close=False)
     await message.reply_text(html.escape(texts.STAFF_CLOSED_DONE))
 
 
@@ -393,7 +388,7 @@ async def enroll_command(update: Update, context: Context) -> None:
     )
 
 
-async def _patient_arg(message: Message, context: Context, usage: str) -> Row | None:
+async def _patient_arg(message: Message, context: Context, usage: str) -> Patient | None:
     rt = runtime(context)
     args = context.args or []
     if not args or not args[0].lstrip("n°#").isdigit():
@@ -418,30 +413,30 @@ async def patients_command(update: Update, context: Context) -> None:
     lines = [texts.PATIENTS_HEADER]
     now = rt.clock.now()
     for r in rows[:60]:
-        when = from_db(str(r["appointment_at"]))
+        when = r.appointment_at
         lines.append(
             texts.PATIENT_LINE.format(
-                id=r["id"],
-                label=html.escape(str(r["label"])),
+                id=r.id,
+                label=html.escape(r.label),
                 date=f"{texts.short_time(when, tz)} ({texts.relative_day(when, now, tz)})",
-                status=texts.PATIENT_STATUS.get(str(r["status"]), str(r["status"])),
-                sent=r["sent_steps"],
-                total=int(r["sent_steps"]) + int(r["pending_steps"]),
+                status=texts.PATIENT_STATUS.get(str(r.status), str(r.status)),
+                sent=r.sent_steps,
+                total=int(r.sent_steps) + int(r.pending_steps),
             )
         )
     await _reply(message, "\n".join(lines))
 
 
-async def _tell_patient(context: Context, patient: Row, text: str) -> None:
+async def _tell_patient(context: Context, patient: Patient, text: str) -> None:
     """Queue a notice to a linked patient who has not erased their data."""
-    if patient["chat_id"] is None or patient["status"] not in ("active", "stopped"):
+    if patient.chat_id is None or patient.status not in ("active", "stopped"):
         return
     rt = runtime(context)
     await rt.db.enqueue(
-        chat_id=int(patient["chat_id"]),
+        chat_id=patient.chat_id,
         text=html.escape(text),
         purpose="notice",
-        patient_id=int(patient["id"]),
+        patient_id=patient.id,
         now=rt.clock.now(),
     )
     wake_dispatcher(context)
@@ -469,12 +464,10 @@ async def move_command(update: Update, context: Context) -> None:
     if problem is not None:
         await _reply(message, html.escape(problem))
         return
-    await rt.enrollment.reschedule(int(patient["id"]), when, rt.content.plan)
+    await rt.enrollment.reschedule(patient.id, when, rt.content.plan)
     words = texts.appointment_words(when, rt.settings.timezone)
     await _tell_patient(context, patient, texts.RESCHEDULED_PATIENT.format(date=words))
-    await _reply(
-        message, texts.MOVED_STAFF.format(label=html.escape(str(patient["label"])), date=words)
-    )
+    await _reply(message, texts.MOVED_STAFF.format(label=html.escape(patient.label), date=words))
 
 
 async def cancel_command(update: Update, context: Context) -> None:
@@ -486,13 +479,13 @@ async def cancel_command(update: Update, context: Context) -> None:
     patient = await _patient_arg(message, context, texts.CANCEL_USAGE)
     if patient is None:
         return
-    await rt.enrollment.cancel(int(patient["id"]))
-    when = from_db(str(patient["appointment_at"]))
+    await rt.enrollment.cancel(patient.id)
+    when = patient.appointment_at
     text = texts.with_hotline(texts.CANCELLED_PATIENT, rt.settings.hotline_phone).format(
         date=texts.appointment_words(when, rt.settings.timezone)
     )
     await _tell_patient(context, patient, text)
-    await _reply(message, texts.CANCELLED_STAFF.format(label=html.escape(str(patient["label"]))))
+    await _reply(message, texts.CANCELLED_STAFF.format(label=html.escape(patient.label)))
 
 
 async def followup_command(update: Update, context: Context) -> None:
@@ -505,29 +498,29 @@ async def followup_command(update: Update, context: Context) -> None:
     if patient is None:
         return
     tz = rt.settings.timezone
-    when = from_db(str(patient["appointment_at"]))
+    when = patient.appointment_at
     lines = [
         texts.FOLLOWUP_HEADER.format(
-            label=html.escape(str(patient["label"])), date=texts.appointment_words(when, tz)
+            label=html.escape(patient.label), date=texts.appointment_words(when, tz)
         )
     ]
     plan = rt.content.plan
     scores: list[tuple[int, int]] = []
-    for row in await rt.db.patient_steps(int(patient["id"])):
-        if row["answer"] is None:
+    for row in await rt.db.patient_steps(patient.id):
+        if row.answer is None or row.answered_at is None:
             continue
-        step = plan.get(str(row["step_id"]))
-        answer = str(row["answer"])
+        step = plan.get(row.step_id)
+        answer = row.answer
         if step is not None:
             answer = next((lbl for lbl, v in checkin_buttons(step) if v == answer), answer)
-        answered = from_db(str(row["answered_at"]))
-        if row["score"] is not None:
+        answered = row.answered_at
+        if row.score is not None:
             days = (answered.astimezone(tz).date() - when.astimezone(tz).date()).days
-            scores.append((days, int(row["score"])))
+            scores.append((days, row.score))
         lines.append(
             texts.FOLLOWUP_LINE.format(
                 day=texts.relative_day(when, answered, tz),
-                step=html.escape(str(row["step_id"])),
+                step=html.escape(row.step_id),
                 answer=html.escape(answer),
             )
         )
@@ -536,6 +529,6 @@ async def followup_command(update: Update, context: Context) -> None:
     await _reply(message, "\n".join(lines))
     if len(scores) >= 1:
         png = await asyncio.to_thread(
-            pain_chart, scores, texts.CHART_TITLE.format(label=str(patient["label"]))
+            pain_chart, scores, texts.CHART_TITLE.format(label=patient.label)
         )
         await message.reply_photo(png, do_quote=False)

@@ -1,0 +1,35 @@
+"""Test-only helpers: a clock that moves when told, and database reads only tests need."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from bot.storage import Database
+
+
+class FakeClock:
+    """A clock that only moves when told to."""
+
+    def __init__(self, start: datetime) -> None:
+        if start.tzinfo is None:
+            raise ValueError("FakeClock needs an aware datetime")
+        self._now = start.astimezone(UTC)
+
+    def now(self) -> datetime:
+        return self._now
+
+    def advance(self, delta: timedelta) -> None:
+        self._now += delta
+
+    def set(self, when: datetime) -> None:
+        self._now = when.astimezone(UTC)
+
+
+async def schema_version(db: Database) -> int:
+    row = await db.fetchone("PRAGMA user_version")
+    return int(row[0]) if row else 0
+
+
+async def outbox_counts(db: Database) -> dict[str, int]:
+    rows = await db.fetchall("SELECT status, COUNT(*) AS n FROM outbox GROUP BY status")
+    return {str(r["status"]): int(r["n"]) for r in rows}
