@@ -52,9 +52,17 @@ def note(info: ValidationInfo, loc: Loc, message: str, ref: Loc | None = None) -
         info.context.setdefault(_NOTES, []).append((loc, message, ref))
 
 
-def validate(model: type[M], data: Any, path: str) -> tuple[M | None, list[CheckError]]:
-    """The model built from ``data`` and [] , or None and every problem in line order."""
-    context: dict[str, Any] = {}
+def validate(
+    model: type[M], data: Any, path: str, context: dict[str, Any] | None = None
+) -> tuple[M | None, list[CheckError]]:
+    """The model (None if a type or a rule failed) and every problem, in line order.
+
+    A rule recorded with :func:`note` leaves the model built: the file is still refused by
+    its errors, but what is valid in it can serve the checks of other files (the synonyms).
+
+    ``context`` carries what validators need beyond the file (the source page, the synonyms).
+    """
+    context = {**(context or {}), _NOTES: []}
     errors: list[tuple[int, bool, str]] = []
     built: M | None = None
     try:
@@ -76,9 +84,7 @@ def validate(model: type[M], data: Any, path: str) -> tuple[M | None, list[Check
         errors.append((line_of(data, loc), True, message))
     # File order; on one line an unknown key first: it is usually the typo behind the rest.
     errors.sort(key=lambda e: (e[0], e[1]))
-    if errors:
-        return None, [CheckError(path, line, message) for line, _, message in errors]
-    return built, []
+    return built, [CheckError(path, line, message) for line, _, message in errors]
 
 
 def line_of(data: Any, loc: Sequence[int | str]) -> int:
@@ -150,7 +156,7 @@ def _key(loc: Loc) -> str:
             if i == len(loc) - 1:
                 return texts.SCHEMA_KEY.format(key=loc[i])
             return texts.SCHEMA_ITEM_OF.format(key=loc[i])
-    return texts.SCHEMA_THE_FILE
+    return texts.SCHEMA_FILE_ITEM if loc else texts.SCHEMA_THE_FILE
 
 
 def _model_at(root: type[BaseModel], loc: Loc) -> type[BaseModel] | None:

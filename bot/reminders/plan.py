@@ -448,7 +448,7 @@ def load_plan(path: Path) -> Plan:
     """The plan, or ContentError listing all problems (a broken file never goes live)."""
     data = load_yaml(path)
     model, errors = validate(_PlanFile, data, str(path))
-    if model is None:
+    if model is None or errors:
         raise ContentError(errors)
     steps = tuple(
         step.to_step(line_of(data, ("steps", i))) for i, step in enumerate(model.steps or ())
