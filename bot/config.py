@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
+from pydantic import BaseModel, ConfigDict, PlainValidator, ValidationError
+from pydantic_core import PydanticCustomError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -132,112 +135,135 @@ def _path(raw: str) -> Path:
     return p if p.is_absolute() else Path.cwd() / p
 
 
-def _int(name: str, raw: str, expected: str, minimum: int | None = None) -> int:
-    try:
+def _int_at_least(minimum: int) -> Callable[[str], int]:
+    def parse(raw: str) -> int:
         value = int(raw)
-    except ValueError:
-        raise SettingsError(name, expected) from None
-    if minimum is not None and value < minimum:
-        raise SettingsError(name, expected)
-    return value
+        if value < minimum:
+            raise ValueError(raw)
+        return value
+
+    return parse
 
 
-def _id_set(name: str, raw: str) -> frozenset[int]:
-    expected = "des entiers séparés par des virgules"
-    return frozenset(_int(name, part.strip(), expected) for part in raw.split(",") if part.strip())
+def _ids(raw: str) -> frozenset[int]:
+    return frozenset(int(part.strip()) for part in raw.split(",") if part.strip())
+
+
+def _matching(pattern: str, transform: Callable[[str], Any] = str) -> Callable[[str], Any]:
+    def parse(raw: str) -> Any:
+        if not re.match(pattern, raw):
+            raise ValueError(raw)
+        return transform(raw)
+
+    return parse
+
+
+def _phone(raw: str) -> str:
+    if not _PHONE_RE.match(raw) or sum(c.isdigit() for c in raw) < 4:
+        raise ValueError(raw)
+    return raw
+
+
+def _flag(raw: str) -> bool:
+    if raw.lower() not in ("0", "1", "true", "false", "oui", "non"):
+        raise ValueError(raw)
+    return raw.lower() in ("1", "true", "oui")
+
+
+def _log_level(raw: str) -> str:
+    if raw.upper() not in _LOG_LEVELS:
+        raise ValueError(raw)
+    return raw.upper()
+
+
+def _contact(raw: str) -> str:
+    # One line a patient reads: no control characters, short enough for a phone; no braces,
+    # which the texts' templates would take for placeholders.
+    if len(raw) > MAX_CONTACT or not raw.isprintable() or "{" in raw or "}" in raw:
+        raise ValueError(raw)
+    return raw
+
+
+def _setting(parse: Callable[[str], Any], expected: str) -> Any:
+    """A setting read from its text by ``parse``; when it fails, ``expected`` says what to write."""
+
+    def check(raw: object) -> Any:
+        try:
+            return parse(str(raw))
+        except (ValueError, ZoneInfoNotFoundError):
+            raise PydanticCustomError("setting", expected) from None
+
+    return PlainValidator(check)
+
+
+_INT = "un entier ≥ {}"
+_IDS = "des entiers séparés par des virgules"
+_HTTP = r"^https?://[^\s]+$"
+_CONTACT = f"une ligne de texte de {MAX_CONTACT} caractères au plus"
+
+
+class _Env(BaseModel):
+    """The variables a deployment may set, each parsed from its text (names in lower case)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    telegram_bot_token: Annotated[
+        str, _setting(_matching(_TOKEN_RE.pattern), "format attendu 123456789:ABC… (@BotFather)")
+    ] = ""
+    staff_chat_id: Annotated[int, _setting(int, "un entier (ex. -1001234567890)")] = 0
+    staff_user_ids: Annotated[frozenset[int], _setting(_ids, _IDS)] = frozenset()
+    oncall_user_ids: Annotated[frozenset[int], _setting(_ids, _IDS)] = frozenset()
+    allow_anonymous_staff: Annotated[bool, _setting(_flag, "true ou false")] = False
+    hotline_phone: Annotated[
+        str, _setting(_phone, "un numéro de téléphone (ex. 01 46 41 00 00)")
+    ] = ""
+    telegram_api_base_url: Annotated[
+        str, _setting(_matching(_HTTP), "une URL http(s), ex. http://127.0.0.1:8081/bot")
+    ] = ""
+    # http(s) only: SOCKS would need an extra package (httpx[socks]) for no hospital need.
+    telegram_proxy_url: Annotated[
+        str, _setting(_matching(_HTTP), "une URL de proxy, ex. http://proxy.hopital.local:3128")
+    ] = ""
+    backup_dir: Annotated[Path, _setting(_path, "un chemin")] = Path()
+    database_path: Annotated[Path, _setting(_path, "un chemin")] = Path()
+    faq_dir: Annotated[Path, _setting(_path, "un chemin")] = Path()
+    source_dir: Annotated[Path, _setting(_path, "un chemin")] = Path()
+    reminder_plan: Annotated[Path, _setting(_path, "un chemin")] = Path()
+    triage_rules: Annotated[Path, _setting(_path, "un chemin")] = Path()
+    timezone: Annotated[ZoneInfo, _setting(ZoneInfo, "un fuseau IANA, ex. Europe/Paris")] = (
+        ZoneInfo("UTC")
+    )
+    log_level: Annotated[str, _setting(_log_level, "l'un de " + ", ".join(_LOG_LEVELS))] = ""
+    data_controller: Annotated[str, _setting(_contact, _CONTACT)] = ""
+    dpo_contact: Annotated[str, _setting(_contact, _CONTACT)] = ""
+    escalation_renotify_minutes: Annotated[int, _setting(_int_at_least(1), _INT.format(1))] = 0
+    escalation_max_renotify: Annotated[int, _setting(_int_at_least(0), _INT.format(0))] = 0
+    retention_days: Annotated[int, _setting(_int_at_least(1), _INT.format(1))] = 0
+    ack_reminder_hours: Annotated[int, _setting(_int_at_least(1), _INT.format(1))] = 0
+    alert_quiet_hours: Annotated[int, _setting(_int_at_least(1), _INT.format(1))] = 0
+    backup_retention_days: Annotated[int, _setting(_int_at_least(1), _INT.format(1))] = 0
+    # Below a minute `health` would flap: the bot records a heartbeat every 30 s at most.
+    health_telegram_seconds: Annotated[int, _setting(_int_at_least(60), _INT.format(60))] = 0
+    health_backlog_seconds: Annotated[int, _setting(_int_at_least(60), _INT.format(60))] = 0
+    health_alert_minutes: Annotated[int, _setting(_int_at_least(1), _INT.format(1))] = 0
 
 
 def load_settings(
     env_file: Path | None = PROJECT_ROOT / ".env", environ: Mapping[str, str] | None = None
 ) -> Settings:
-    """Build Settings from ``.env`` and the environment; raise SettingsError if malformed."""
+    """Build Settings from ``.env`` and the environment; raise SettingsError if malformed.
+
+    A variable left empty keeps its default, as if it were not set (the defaults of _Env are
+    never used: only the variables given are passed on).
+    """
     env = _read_env(env_file, os.environ if environ is None else environ)
-    kw: dict[str, object] = {}
-
-    token = env.get("TELEGRAM_BOT_TOKEN", "")
-    if token:
-        if not _TOKEN_RE.match(token):
-            raise SettingsError("TELEGRAM_BOT_TOKEN", "format attendu 123456789:ABC… (@BotFather)")
-        kw["telegram_bot_token"] = token
-
-    if raw := env.get("STAFF_CHAT_ID", ""):
-        kw["staff_chat_id"] = _int("STAFF_CHAT_ID", raw, "un entier (ex. -1001234567890)")
-
-    if raw := env.get("STAFF_USER_IDS", ""):
-        kw["staff_user_ids"] = _id_set("STAFF_USER_IDS", raw)
-
-    if raw := env.get("ONCALL_USER_IDS", ""):
-        kw["oncall_user_ids"] = _id_set("ONCALL_USER_IDS", raw)
-
-    if raw := env.get("ALLOW_ANONYMOUS_STAFF", ""):
-        if raw.lower() not in ("0", "1", "true", "false", "oui", "non"):
-            raise SettingsError("ALLOW_ANONYMOUS_STAFF", "true ou false")
-        kw["allow_anonymous_staff"] = raw.lower() in ("1", "true", "oui")
-
-    if raw := env.get("HOTLINE_PHONE", ""):
-        if not _PHONE_RE.match(raw) or sum(c.isdigit() for c in raw) < 4:
-            raise SettingsError("HOTLINE_PHONE", "un numéro de téléphone (ex. 01 46 41 00 00)")
-        kw["hotline_phone"] = raw
+    given = {k.lower(): v for k, v in env.items() if v and k.lower() in _Env.model_fields}
+    try:
+        parsed = _Env.model_validate(given)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise SettingsError(str(first["loc"][0]).upper(), first["msg"]) from None
+    kw = parsed.model_dump(exclude_unset=True)
+    if "hotline_phone" in kw:
         kw["hotline_is_demo"] = False
-
-    if raw := env.get("TELEGRAM_API_BASE_URL", ""):
-        if not re.match(r"^https?://[^\s]+$", raw):
-            raise SettingsError(
-                "TELEGRAM_API_BASE_URL", "une URL http(s), ex. http://127.0.0.1:8081/bot"
-            )
-        kw["telegram_api_base_url"] = raw
-
-    if raw := env.get("TELEGRAM_PROXY_URL", ""):
-        # http(s) only: SOCKS would need an extra package (httpx[socks]) for no hospital need.
-        if not re.match(r"^https?://[^\s]+$", raw):
-            raise SettingsError(
-                "TELEGRAM_PROXY_URL", "une URL de proxy, ex. http://proxy.hopital.local:3128"
-            )
-        kw["telegram_proxy_url"] = raw
-
-    for name, attr in (
-        ("BACKUP_DIR", "backup_dir"),
-        ("DATABASE_PATH", "database_path"),
-        ("FAQ_DIR", "faq_dir"),
-        ("SOURCE_DIR", "source_dir"),
-        ("REMINDER_PLAN", "reminder_plan"),
-        ("TRIAGE_RULES", "triage_rules"),
-    ):
-        if raw := env.get(name, ""):
-            kw[attr] = _path(raw)
-
-    if raw := env.get("TIMEZONE", ""):
-        try:
-            kw["timezone"] = ZoneInfo(raw)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise SettingsError("TIMEZONE", "un fuseau IANA, ex. Europe/Paris") from None
-
-    if raw := env.get("LOG_LEVEL", ""):
-        if raw.upper() not in _LOG_LEVELS:
-            raise SettingsError("LOG_LEVEL", "l'un de " + ", ".join(_LOG_LEVELS))
-        kw["log_level"] = raw.upper()
-
-    for name, attr in (("DATA_CONTROLLER", "data_controller"), ("DPO_CONTACT", "dpo_contact")):
-        if raw := env.get(name, ""):
-            # One line a patient reads: no control characters, short enough for a phone; no
-            # braces, which the texts' templates would take for placeholders.
-            if len(raw) > MAX_CONTACT or not raw.isprintable() or "{" in raw or "}" in raw:
-                raise SettingsError(name, f"une ligne de texte de {MAX_CONTACT} caractères au plus")
-            kw[attr] = raw
-
-    for name, attr, minimum in (
-        ("ESCALATION_RENOTIFY_MINUTES", "escalation_renotify_minutes", 1),
-        ("ESCALATION_MAX_RENOTIFY", "escalation_max_renotify", 0),
-        ("RETENTION_DAYS", "retention_days", 1),
-        ("ACK_REMINDER_HOURS", "ack_reminder_hours", 1),
-        ("ALERT_QUIET_HOURS", "alert_quiet_hours", 1),
-        ("BACKUP_RETENTION_DAYS", "backup_retention_days", 1),
-        # Below a minute `health` would flap: the bot records a heartbeat every 30 s at most.
-        ("HEALTH_TELEGRAM_SECONDS", "health_telegram_seconds", 60),
-        ("HEALTH_BACKLOG_SECONDS", "health_backlog_seconds", 60),
-        ("HEALTH_ALERT_MINUTES", "health_alert_minutes", 1),
-    ):
-        if raw := env.get(name, ""):
-            kw[attr] = _int(name, raw, f"un entier ≥ {minimum}", minimum)
-
-    return Settings(**kw)  # type: ignore[arg-type]
+    return Settings(**kw)

@@ -601,3 +601,31 @@ NET_CHECK_REPLY_EN = (
 )
 # Staff: the category shown on a net-only alert, next to KIND_CHECK_LABEL.
 NET_CATEGORY_LABEL = "Message inhabituel repéré par le filet de sécurité (à relire)"
+
+
+# --- issue 14: schema messages -------------------------------------------------------------
+# How bot/schema.py words a pydantic error in an admin file (FAQ, reminder plan), after
+# "fichier:ligne: ". {key} is the YAML key at fault in guillemets, or "un élément de « key »"
+# for a list item.
+
+SCHEMA_MISSING = "champ obligatoire {key} manquant"
+SCHEMA_UNKNOWN = "clé inconnue « {key} »{where}{hint}"
+SCHEMA_AT_TOP = " en tête de fichier"
+SCHEMA_DID_YOU_MEAN = " (vouliez-vous dire « {key} » ?)"
+SCHEMA_KNOWN_KEYS = " (clés possibles : {keys})"
+SCHEMA_FILE_MAPPING = "le fichier doit être un bloc de clés ({fields})"
+SCHEMA_MAPPING = "{key} doit être un bloc de clés ({fields})"
+SCHEMA_FILE_LIST = "le fichier doit être une liste (lignes commençant par « - »)"
+SCHEMA_LIST = "{key} doit être une liste (lignes commençant par « - »)"
+SCHEMA_EMPTY_LIST = "la liste {key} est vide"
+SCHEMA_TOO_MANY = "trop d'éléments dans {key} ({count}, {limit} au plus)"
+SCHEMA_CHOICE = "{key} invalide : « {value} » ; valeurs possibles : {expected}"
+SCHEMA_BOOL = "{key} doit valoir true ou false"
+SCHEMA_TEXT = "{key} doit être un texte"
+SCHEMA_INT = "{key} doit être un nombre entier"
+SCHEMA_EMPTY_TEXT = "{key} est vide"
+SCHEMA_BAD_VALUE = "valeur invalide pour {key}"
+SCHEMA_ITEM_OF = "un élément de « {key} »"
+SCHEMA_KEY = "« {key} »"
+SCHEMA_THE_FILE = "le fichier"
+SCHEMA_FILE_ITEM = "un élément du fichier"

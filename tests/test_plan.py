@@ -507,7 +507,7 @@ def test_check_plan_reports_every_error_with_its_line(tmp_path: Path) -> None:
         "« buttons » ou « scale »",
         f"{path}:14: champ obligatoire « id » manquant",
         f"{path}:18: alert_at_or_above (11) hors de l'échelle 0..10",
-        f"{path}:19: alert_if_higher_than_previous vaut true ou false",
+        f"{path}:19: « alert_if_higher_than_previous » doit valoir true ou false",
         f"{path}:20: identifiant « veille » déjà utilisé ligne 3",
         f"{path}:24: choisissez « buttons » ou « scale », pas les deux",
         f"{path}:27: clé inconnue « colour » en tête de fichier "
@@ -523,8 +523,8 @@ def test_check_plan_reports_every_error_with_its_line(tmp_path: Path) -> None:
     [
         ("", 1, "no_answer_alert_after"),
         ("- id: a\n", 1, "steps"),
-        ('no_answer_alert_after: "24h"\n', 1, "« steps » manquante"),
-        ("steps: 3\n", 1, "liste d'étapes"),
+        ('no_answer_alert_after: "24h"\n', 1, "« steps » manquant"),
+        ("steps: 3\n", 1, "« steps » doit être une liste"),
         ("steps:\n  - 3\n", 2, "bloc de clés"),
         ("steps:\n  - id: a\n    offset: -1d\n", 2, "« kind » manquant"),
         ('steps:\n  - id: a\n    offset: -1d\n    kind: reminder\n    text: "x"\n', None, ""),

@@ -10,12 +10,28 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, TypeVar
+
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    PlainValidator,
+    RootModel,
+    StringConstraints,
+    ValidationInfo,
+    ValidatorFunctionWrapHandler,
+    field_validator,
+    model_validator,
+)
 
 from bot.faq.engine import Faq
 from bot.faq.model import FaqEntry, OffTopic, SmalltalkIntent
-from bot.faq.text import Synonyms, analyse, term_pattern
-from bot.yamlfile import CheckError, ContentError, LineDict, LineList, load_yaml, read_admin_file
+from bot.faq.text import Synonyms, analyse, surface_tokens, term_pattern
+from bot.schema import Model, fault, line_of, note, validate
+from bot.yamlfile import CheckError, ContentError, load_yaml, read_admin_file
+
+M = TypeVar("M", bound=RootModel[Any] | Model)
 
 SYNONYMS_FILE = "synonymes.yaml"
 SMALLTALK_FILE = "smalltalk.yaml"
@@ -30,9 +46,6 @@ _PLACEHOLDER_RE = re.compile(r"\{([^{}]*)\}")
 _NUMBER_RE = re.compile(r"\d+")
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'", "´": "'"})
 _WS_RE = re.compile(r"\s+")
-
-ENTRY_KEYS = ("id", "question", "phrasings", "answer", "source", "related")
-REQUIRED_ENTRY_KEYS = ("id", "question", "phrasings", "answer", "source")
 
 
 def load_faq(faq_dir: Path, source_dir: Path) -> Faq:
@@ -53,83 +66,241 @@ def _squash(text: str) -> str:
     return _WS_RE.sub(" ", text.translate(_APOSTROPHES)).strip()
 
 
+def _number_as_text(value: object) -> object:
+    # An admin writing `- 15` means the text "15", not a number.
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+Text = Annotated[
+    str,
+    BeforeValidator(_number_as_text),
+    StringConstraints(strip_whitespace=True, min_length=1),
+]
+Texts = Annotated[list[Text], Field(min_length=1)]
+
+
+def _slug(value: object, message: str) -> str:
+    if isinstance(value, str) and ID_RE.match(value.strip()):
+        return value.strip()
+    raise fault(message.format(value=value))
+
+
+def _placeholders(text: str, what: str) -> str:
+    problems = []
+    for name in _PLACEHOLDER_RE.findall(text):
+        if name not in ALLOWED_PLACEHOLDERS:
+            allowed = ", ".join("{" + p + "}" for p in sorted(ALLOWED_PLACEHOLDERS))
+            problems.append(f"{what} : variable inconnue « {{{name}}} » (autorisées : {allowed})")
+    stripped = _PLACEHOLDER_RE.sub("", text)
+    if "{" in stripped or "}" in stripped:
+        problems.append(f"{what} : accolade « {{ » ou « }} » isolée")
+    if problems:
+        raise fault(" ; ".join(problems))
+    return text
+
+
+def _quote(quote: str, info: ValidationInfo) -> str:
+    source = _context(info).get("source", "")
+    if source and _squash(quote) not in source:
+        raise fault(
+            f"citation introuvable dans data/source (à recopier mot pour mot) : « {quote[:80]} »"
+        )
+    return quote
+
+
+def _term(term: str, info: ValidationInfo) -> str:
+    pattern = term_pattern(term, _context(info).get("synonyms", Synonyms([])))
+    if isinstance(pattern, str):
+        raise fault(f"« {term} » {pattern}")
+    return term
+
+
+def _context(info: ValidationInfo) -> dict[str, Any]:
+    return info.context if isinstance(info.context, dict) else {}
+
+
+class _Entry(Model):
+    id: Annotated[
+        str,
+        PlainValidator(
+            lambda v: _slug(
+                v, "id « {value} » invalide : seulement a-z, 0-9 et _ (sans accent ni espace)"
+            )
+        ),
+    ]
+    question: Text
+    phrasings: Texts
+    answer: Text
+    source: Annotated[list[Annotated[Text, AfterValidator(_quote)]], Field(min_length=1)]
+    related: list[Text] | None = None
+
+    @field_validator("answer")
+    @classmethod
+    def _answer(cls, answer: str) -> str:
+        if len(answer) > MAX_ANSWER_CHARS:
+            raise fault(
+                f"réponse trop longue : {len(answer)} caractères (maximum {MAX_ANSWER_CHARS})"
+            )
+        return _placeholders(answer, "answer")
+
+    @field_validator("source")
+    @classmethod
+    def _numbers(cls, quotes: list[str], info: ValidationInfo) -> list[str]:
+        # A number in an answer is a medical fact (a duration, a dose, a count): it must come
+        # from the quoted source, never from memory.
+        answer = info.data.get("answer")
+        allowed = set(_NUMBER_RE.findall(" ".join(quotes)))
+        for number in _NUMBER_RE.findall(_PLACEHOLDER_RE.sub("", answer or "")):
+            if number not in allowed:
+                raise fault(
+                    f"le nombre « {number} » de la réponse ne figure dans aucune citation source",
+                    at=("answer",),
+                )
+        return quotes
+
+
+class _ThemeFile(Model):
+    theme: Text
+    entries: Annotated[list[_Entry], Field(min_length=1)]
+
+
+class _Intent(Model):
+    intent: Annotated[str, PlainValidator(lambda v: _slug(v, "« intent » invalide : « {value} »"))]
+    phrasings: Texts
+    reply: Annotated[Text, AfterValidator(lambda r: _placeholders(r, "reply"))]
+    # Also recognised inside a longer sentence (see SmalltalkIntent).
+    in_sentence: bool = False
+
+
+class _Smalltalk(RootModel[list[_Intent]]):
+    @field_validator("root", mode="before")
+    @classmethod
+    def _unique(cls, items: object, info: ValidationInfo) -> object:
+        # On the raw list, so a repeat is reported even beside the intents' own errors.
+        ids: dict[str, int] = {}
+        phrasings: dict[str, tuple[int, int]] = {}
+        for i, item in enumerate(items if isinstance(items, list) else ()):
+            if not isinstance(item, dict):
+                continue
+            intent = item.get("intent")
+            if isinstance(intent, str) and intent in ids:
+                note(
+                    info,
+                    (i, "intent"),
+                    f"intention « {intent} » déjà définie ligne {{ligne}}",
+                    ref=(ids[intent],),
+                )
+            elif isinstance(intent, str):
+                ids[intent] = i
+            texts = item.get("phrasings")
+            for j, text in enumerate(texts if isinstance(texts, list) else ()):
+                if not isinstance(text, str) or not text.strip():
+                    continue
+                key = " ".join(surface_tokens(text))
+                if not key:
+                    note(
+                        info,
+                        (i, "phrasings", j),
+                        f"formulation vide après normalisation : « {text} »",
+                    )
+                elif key in phrasings:
+                    first = phrasings[key]
+                    note(
+                        info,
+                        (i, "phrasings", j),
+                        f"« {text.strip()} » figure déjà ligne {{ligne}}",
+                        ref=(first[0], "phrasings", first[1]),
+                    )
+                else:
+                    phrasings[key] = (i, j)
+        return items
+
+
+class _Topic(Model):
+    topic: Text
+    terms: Annotated[list[Annotated[Text, AfterValidator(_term)]], Field(min_length=1)]
+    id: Annotated[
+        str | None,
+        PlainValidator(lambda v: _slug(v, "id « {value} » : minuscules, chiffres et _ seulement")),
+    ] = None
+    ne_precise_pas: Text | None = None
+
+    @model_validator(mode="after")
+    def _says_what_is_missing(self) -> _Topic:
+        if self.id and not self.ne_precise_pas:
+            raise fault("un sujet avec un id doit avoir « ne_precise_pas »")
+        return self
+
+
+class _OffTopics(RootModel[list[_Topic]]):
+    pass
+
+
+class _Synonyms(RootModel[list[list[Text]]]):
+    @field_validator("root", mode="wrap")
+    @classmethod
+    def _groups(
+        cls, groups: object, handler: ValidatorFunctionWrapHandler, info: ValidationInfo
+    ) -> list[list[str]]:
+        # Repeats are judged on the raw lists, so they are reported beside type errors; the
+        # groups left once repeats are dropped serve the other files' checks even then.
+        seen: dict[tuple[str, ...], int] = {}
+        dropped: set[tuple[int, int]] = set()
+        short: set[int] = set()
+        for i, group in enumerate(groups if isinstance(groups, list) else ()):
+            kept = 0
+            for j, member in enumerate(group if isinstance(group, list) else ()):
+                member = _number_as_text(member)
+                if not isinstance(member, str):
+                    continue  # reported by the type check
+                key = tuple(surface_tokens(member))
+                if not key:
+                    note(info, (i, j), "synonyme vide ou qui n'est pas un texte")
+                elif key in seen:
+                    note(
+                        info,
+                        (i, j),
+                        f"« {member} » est déjà dans le groupe de la ligne {{ligne}}",
+                        ref=(seen[key],),
+                    )
+                else:
+                    seen[key] = i
+                    kept += 1
+                    continue
+                dropped.add((i, j))
+            if isinstance(group, list) and kept < 2:
+                note(info, (i,), "un groupe de synonymes doit avoir au moins deux mots")
+                short.add(i)
+        valid: list[list[str]] = handler(groups)
+        return [
+            [m for j, m in enumerate(group) if (i, j) not in dropped]
+            for i, group in enumerate(valid)
+            if i not in short
+        ]
+
+
 @dataclass
 class _Loader:
     faq_dir: Path
     source_dir: Path
     errors: list[CheckError] = field(default_factory=list)
+    context: dict[str, Any] = field(default_factory=dict)
 
     def error(self, path: Path | str, line: int, message: str) -> None:
         self.errors.append(CheckError(str(path), line, message))
 
-    def read(self, path: Path) -> Any:
+    def read(self, path: Path, model: type[M]) -> tuple[Any, M | None]:
+        """The raw tree (for its lines) and the validated model, or None with errors kept."""
         try:
-            return load_yaml(path)
+            data = load_yaml(path)
         except ContentError as exc:
             self.errors.extend(exc.errors)
-            return None
-
-    # --- small typed accessors that report what is wrong -------------------------------------
-
-    def text_field(self, path: Path, data: LineDict, key: str, *, required: bool = True) -> str:
-        line = data.key_lines.get(key, data.line)
-        if key not in data:
-            if required:
-                self.error(path, data.line, f"champ obligatoire « {key} » manquant")
-            return ""
-        value = data[key]
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            value = str(value)
-        if not isinstance(value, str):
-            self.error(path, line, f"« {key} » doit être un texte")
-            return ""
-        if not value.strip():
-            self.error(path, line, f"« {key} » est vide")
-            return ""
-        return value.strip()
-
-    def text_list(
-        self, path: Path, data: LineDict, key: str, *, required: bool = True
-    ) -> list[tuple[str, int]]:
-        """(text, line) items of a list of texts."""
-        line = data.key_lines.get(key, data.line)
-        if key not in data:
-            if required:
-                self.error(path, data.line, f"champ obligatoire « {key} » manquant")
-            return []
-        value = data[key]
-        if value is None and not required:
-            return []
-        if not isinstance(value, LineList):
-            self.error(path, line, f"« {key} » doit être une liste (lignes commençant par « - »)")
-            return []
-        if not value and required:
-            self.error(path, line, f"la liste « {key} » est vide")
-        out: list[tuple[str, int]] = []
-        for i, item in enumerate(value):
-            item_line = value.item_lines[i]
-            if isinstance(item, (int, float)) and not isinstance(item, bool):
-                item = str(item)
-            if not isinstance(item, str) or not item.strip():
-                self.error(path, item_line, f"élément de « {key} » vide ou qui n'est pas un texte")
-                continue
-            out.append((item.strip(), item_line))
-        return out
-
-    def placeholders(self, path: Path, line: int, text: str, what: str) -> None:
-        for name in _PLACEHOLDER_RE.findall(text):
-            if name not in ALLOWED_PLACEHOLDERS:
-                allowed = ", ".join("{" + p + "}" for p in sorted(ALLOWED_PLACEHOLDERS))
-                self.error(
-                    path,
-                    line,
-                    f"{what} : variable inconnue « {{{name}}} » (autorisées : {allowed})",
-                )
-        stripped = _PLACEHOLDER_RE.sub("", text)
-        if "{" in stripped or "}" in stripped:
-            self.error(path, line, f"{what} : accolade « {{ » ou « }} » isolée")
-
-    # --- files -------------------------------------------------------------------------------
+            return None, None
+        built, errors = validate(model, data, str(path), self.context)
+        self.errors.extend(errors)
+        return data, built
 
     def yaml_files(self) -> list[Path]:
         if not self.faq_dir.is_dir():
@@ -155,240 +326,66 @@ class _Loader:
         return "\n".join(texts)
 
     def synonyms(self, path: Path) -> list[list[str]]:
-        data = self.read(path)
-        if data is None:
-            return []
-        if not isinstance(data, LineList):
-            self.error(path, getattr(data, "line", 1), "le fichier doit être une liste de groupes")
-            return []
-        groups: list[list[str]] = []
-        seen: dict[tuple[str, ...], int] = {}
-        from bot.faq.text import surface_tokens  # local: keeps the import list short
-
-        for i, group in enumerate(data):
-            line = data.item_lines[i]
-            if not isinstance(group, LineList):
-                self.error(path, line, "un groupe doit être une liste entre crochets [a, b, c]")
-                continue
-            members: list[str] = []
-            for j, member in enumerate(group):
-                mline = group.item_lines[j]
-                if isinstance(member, (int, float)) and not isinstance(member, bool):
-                    member = str(member)
-                if not isinstance(member, str) or not surface_tokens(member):
-                    self.error(path, mline, "synonyme vide ou qui n'est pas un texte")
-                    continue
-                key = tuple(surface_tokens(member))
-                if key in seen:
-                    self.error(
-                        path,
-                        mline,
-                        f"« {member} » est déjà dans le groupe de la ligne {seen[key]}",
-                    )
-                    continue
-                seen[key] = line
-                members.append(member)
-            if len(members) < 2:
-                self.error(path, line, "un groupe de synonymes doit avoir au moins deux mots")
-                continue
-            groups.append(members)
-        return groups
+        _, built = self.read(path, _Synonyms)
+        return [list(group) for group in built.root] if built else []
 
     def smalltalk(self, path: Path) -> list[SmalltalkIntent]:
-        data = self.read(path)
-        if data is None:
+        data, built = self.read(path, _Smalltalk)
+        if built is None:
             return []
-        if not isinstance(data, LineList):
-            self.error(
-                path, getattr(data, "line", 1), "le fichier doit être une liste d'intentions"
+        return [
+            SmalltalkIntent(
+                it.intent,
+                tuple(it.phrasings),
+                it.reply,
+                str(path),
+                line_of(data, (i,)),
+                it.in_sentence,
             )
+            for i, it in enumerate(built.root)
+        ]
+
+    def offtopics(self, path: Path) -> list[OffTopic]:
+        data, built = self.read(path, _OffTopics)
+        if built is None:
             return []
-        intents: list[SmalltalkIntent] = []
-        seen_ids: dict[str, int] = {}
-        seen_phrasings: dict[str, int] = {}
-        from bot.faq.text import surface_tokens
-
-        for i, item in enumerate(data):
-            line = data.item_lines[i]
-            if not isinstance(item, LineDict):
-                self.error(path, line, "chaque intention doit avoir intent, phrasings et reply")
-                continue
-            self.unknown_keys(path, item, ("intent", "phrasings", "reply", "in_sentence"))
-            in_sentence = item.get("in_sentence", False)
-            if not isinstance(in_sentence, bool):
-                self.error(
-                    path, item.key_lines["in_sentence"], "« in_sentence » doit valoir true ou false"
-                )
-                in_sentence = False
-            intent = self.text_field(path, item, "intent")
-            if intent and not ID_RE.match(intent):
-                self.error(path, item.key_lines["intent"], f"« intent » invalide : « {intent} »")
-            if intent in seen_ids:
-                self.error(
-                    path,
-                    item.key_lines["intent"],
-                    f"intention « {intent} » déjà définie ligne {seen_ids[intent]}",
-                )
-            seen_ids.setdefault(intent, line)
-            phrasings = self.text_list(path, item, "phrasings")
-            for text, pline in phrasings:
-                key = " ".join(surface_tokens(text))
-                if not key:
-                    self.error(path, pline, f"formulation vide après normalisation : « {text} »")
-                elif key in seen_phrasings:
-                    self.error(path, pline, f"« {text} » figure déjà ligne {seen_phrasings[key]}")
-                else:
-                    seen_phrasings[key] = pline
-            reply = self.text_field(path, item, "reply")
-            if reply:
-                self.placeholders(path, item.key_lines["reply"], reply, "reply")
-            if intent and phrasings and reply:
-                intents.append(
-                    SmalltalkIntent(
-                        intent,
-                        tuple(t for t, _ in phrasings),
-                        reply,
-                        str(path),
-                        line,
-                        in_sentence,
-                    )
-                )
-        return intents
-
-    def offtopics(self, path: Path, synonyms: Synonyms) -> list[OffTopic]:
-        data = self.read(path)
-        if data is None:
-            return []
-        if not isinstance(data, LineList):
-            self.error(path, getattr(data, "line", 1), "le fichier doit être une liste de sujets")
-            return []
-        topics: list[OffTopic] = []
-        for i, item in enumerate(data):
-            line = data.item_lines[i]
-            if not isinstance(item, LineDict):
-                self.error(path, line, "chaque sujet doit avoir topic et terms")
-                continue
-            self.unknown_keys(path, item, ("topic", "terms", "id", "ne_precise_pas"))
-            name = self.text_field(path, item, "topic")
-            topic_id = self.text_field(path, item, "id", required=False)
-            if topic_id and not ID_RE.match(topic_id):
-                self.error(path, line, f"id « {topic_id} » : minuscules, chiffres et _ seulement")
-            missing = self.text_field(path, item, "ne_precise_pas", required=False)
-            if topic_id and not missing:
-                self.error(path, line, "un sujet avec un id doit avoir « ne_precise_pas »")
-            terms = self.text_list(path, item, "terms")
-            kept: list[str] = []
-            for term, tline in terms:
-                pattern = term_pattern(term, synonyms)
-                if isinstance(pattern, str):
-                    self.error(path, tline, f"« {term} » {pattern}")
-                else:
-                    kept.append(term)
-            if name and kept:
-                topics.append(OffTopic(name, tuple(kept), str(path), line, topic_id, missing))
-        return topics
-
-    def unknown_keys(self, path: Path, data: LineDict, allowed: tuple[str, ...]) -> None:
-        for key in data:
-            if key not in allowed:
-                self.error(
-                    path,
-                    data.key_lines[key],
-                    f"champ inconnu « {key} » (champs possibles : {', '.join(allowed)})",
-                )
-
-    def theme_file(self, path: Path, source: str) -> tuple[str, list[_RawEntry]] | None:
-        data = self.read(path)
-        if data is None:
-            return None
-        if not isinstance(data, LineDict):
-            self.error(path, getattr(data, "line", 1), "le fichier doit contenir theme et entries")
-            return None
-        self.unknown_keys(path, data, ("theme", "entries"))
-        theme = self.text_field(path, data, "theme")
-        if "entries" not in data:
-            self.error(path, data.line, "champ obligatoire « entries » manquant")
-            return None
-        raw_entries = data["entries"]
-        if not isinstance(raw_entries, LineList) or not raw_entries:
-            self.error(path, data.key_lines["entries"], "« entries » doit être une liste non vide")
-            return None
-        entries: list[_RawEntry] = []
-        for i, item in enumerate(raw_entries):
-            entry = self.entry(path, raw_entries.item_lines[i], item, theme, source)
-            if entry is not None:
-                entries.append(entry)
-        return theme, entries
-
-    def entry(self, path: Path, line: int, item: Any, theme: str, source: str) -> _RawEntry | None:
-        if not isinstance(item, LineDict):
-            self.error(path, line, "chaque entrée doit être un bloc id, question, phrasings...")
-            return None
-        n_errors = len(self.errors)
-        self.unknown_keys(path, item, ENTRY_KEYS)
-        entry_id = self.text_field(path, item, "id")
-        if entry_id and not ID_RE.match(entry_id):
-            self.error(
-                path,
-                item.key_lines["id"],
-                f"id « {entry_id} » invalide : seulement a-z, 0-9 et _ (sans accent ni espace)",
+        return [
+            OffTopic(
+                t.topic,
+                tuple(t.terms),
+                str(path),
+                line_of(data, (i,)),
+                t.id or "",
+                t.ne_precise_pas or "",
             )
-        question = self.text_field(path, item, "question")
-        phrasings = self.text_list(path, item, "phrasings")
-        answer = self.text_field(path, item, "answer")
-        quotes = self.text_list(path, item, "source")
-        related = self.text_list(path, item, "related", required=False)
-        if answer:
-            aline = item.key_lines["answer"]
-            if len(answer) > MAX_ANSWER_CHARS:
-                self.error(
-                    path,
-                    aline,
-                    f"réponse trop longue : {len(answer)} caractères (maximum {MAX_ANSWER_CHARS})",
-                )
-            self.placeholders(path, aline, answer, "answer")
-        for quote, qline in quotes:
-            if source and _squash(quote) not in source:
-                self.error(
-                    path,
-                    qline,
-                    "citation introuvable dans data/source (à recopier mot pour mot) : "
-                    f"« {quote[:80]} »",
-                )
-        if answer and quotes:
-            self.numbers(path, item.key_lines["answer"], answer, [q for q, _ in quotes])
-        texts = list(phrasings)
-        if question:
-            texts.insert(0, (question, item.key_lines["question"]))
-        valid = len(self.errors) == n_errors and bool(entry_id and question and answer)
-        built = None
-        if valid:
-            built = FaqEntry(
-                id=entry_id,
-                theme=theme,
-                question=question,
-                answer=answer,
-                phrasings=tuple(t for t, _ in phrasings),
-                source=tuple(q for q, _ in quotes),
+            for i, t in enumerate(built.root)
+        ]
+
+    def theme_file(self, path: Path) -> tuple[str, list[_RawEntry]] | None:
+        data, built = self.read(path, _ThemeFile)
+        if built is None:
+            return None
+        entries = []
+        for i, e in enumerate(built.entries):
+            at = ("entries", i)
+            texts = [(e.question, line_of(data, (*at, "question")))]
+            texts += [(t, line_of(data, (*at, "phrasings", j))) for j, t in enumerate(e.phrasings)]
+            related = [
+                (r, line_of(data, (*at, "related", j))) for j, r in enumerate(e.related or ())
+            ]
+            entry = FaqEntry(
+                id=e.id,
+                theme=built.theme,
+                question=e.question,
+                answer=e.answer,
+                phrasings=tuple(e.phrasings),
+                source=tuple(e.source),
                 related=tuple(r for r, _ in related),
                 path=str(path),
-                line=line,
+                line=line_of(data, at),
             )
-        if not entry_id:
-            return None
-        return _RawEntry(entry_id, path, item.key_lines["id"], texts, related, built)
-
-    def numbers(self, path: Path, line: int, answer: str, quotes: list[str]) -> None:
-        # A number in an answer is a medical fact (a duration, a dose, a count): it must come
-        # from the quoted source, never from memory.
-        allowed = set(_NUMBER_RE.findall(" ".join(quotes)))
-        for number in _NUMBER_RE.findall(_PLACEHOLDER_RE.sub("", answer)):
-            if number not in allowed:
-                self.error(
-                    path,
-                    line,
-                    f"le nombre « {number} » de la réponse ne figure dans aucune citation source",
-                )
+            entries.append(_RawEntry(e.id, path, line_of(data, (*at, "id")), texts, related, entry))
+        return built.theme, entries
 
 
 @dataclass(frozen=True)
@@ -400,7 +397,7 @@ class _RawEntry:
     id_line: int
     texts: list[tuple[str, int]]  # question and phrasings
     related: list[tuple[str, int]]
-    built: FaqEntry | None  # None when the entry itself has errors
+    built: FaqEntry
 
 
 def _load(faq_dir: Path, source_dir: Path) -> tuple[Faq | None, list[CheckError]]:
@@ -410,27 +407,28 @@ def _load(faq_dir: Path, source_dir: Path) -> tuple[Faq | None, list[CheckError]
     by_name = {p.name: p for p in files}
     groups = loader.synonyms(by_name[SYNONYMS_FILE]) if SYNONYMS_FILE in by_name else []
     synonyms = Synonyms(groups)
+    loader.context.update(source=source, synonyms=synonyms)
     smalltalk = loader.smalltalk(by_name[SMALLTALK_FILE]) if SMALLTALK_FILE in by_name else []
-    offtopics = (
-        loader.offtopics(by_name[OFFTOPIC_FILE], synonyms) if OFFTOPIC_FILE in by_name else []
-    )
+    offtopics = loader.offtopics(by_name[OFFTOPIC_FILE]) if OFFTOPIC_FILE in by_name else []
 
     themes: list[tuple[str, list[_RawEntry]]] = []
     theme_files = [p for p in files if p.name not in SPECIAL_FILES]
     if files and not theme_files:
         loader.error(faq_dir, 0, "aucun fichier de thème (*.yaml) dans le dossier de la FAQ")
     for path in theme_files:
-        loaded = loader.theme_file(path, source)
+        loaded = loader.theme_file(path)
         if loaded is not None:
             themes.append(loaded)
-    raw = [e for _, es in themes for e in es]
-    _check_ids(loader, raw)
-    _check_phrasings(loader, raw, synonyms)
-    _check_related(loader, raw)
+    if len(themes) == len(theme_files):
+        # Across files, once each file is valid: a broken file's ids would look unknown.
+        raw = [e for _, es in themes for e in es]
+        _check_ids(loader, raw)
+        _check_phrasings(loader, raw, synonyms)
+        _check_related(loader, raw)
 
     if loader.errors:
         return None, loader.errors
-    built = [(t, [e.built for e in es if e.built is not None]) for t, es in themes]
+    built = [(t, [e.built for e in es]) for t, es in themes]
     return Faq(built, synonyms, smalltalk, offtopics), []
 
 

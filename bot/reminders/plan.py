@@ -18,19 +18,26 @@ Time rules (the "why" of each is in the function docstrings):
 
 from __future__ import annotations
 
-import difflib
 import re
 import string
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
+from pydantic import (
+    Field,
+    PlainValidator,
+    ValidationInfo,
+    ValidatorFunctionWrapHandler,
+    field_validator,
+)
 
+from bot.schema import Model, fault, line_of, note, validate
 from bot.texts import LOCALE, appointment_words, clock_time
-from bot.yamlfile import CheckError, ContentError, LineDict, LineList, load_yaml
+from bot.yamlfile import CheckError, ContentError, load_yaml
 
 Kind = Literal["reminder", "checkin"]
 
@@ -50,22 +57,6 @@ _OFFSET_RE = re.compile(r"([+-]?)(\d{1,6})([smhdw])")
 _DURATION_RE = re.compile(r"(\d{1,6})([smhdw])")
 _AT_RE = re.compile(r"(\d{1,2}):(\d{2})")
 _SLUG_RE = re.compile(r"[a-z0-9_]+")
-
-_FILE_KEYS = ("no_answer_alert_after", "steps")
-_STEP_KEYS = (
-    "id",
-    "offset",
-    "at",
-    "kind",
-    "text",
-    "buttons",
-    "scale",
-    "alert_at_or_above",
-    "alert_if_higher_than_previous",
-    "expires_after",
-    "note_if_unanswered",
-)
-_BUTTON_KEYS = ("label", "value", "alert")
 
 
 @dataclass(frozen=True)
@@ -195,314 +186,253 @@ def _placeholder_problems(text: str) -> list[str]:
     return problems
 
 
-def _suggest(key: str, known: tuple[str, ...]) -> str:
-    close = difflib.get_close_matches(key, known, n=1)
-    if close:
-        return f" (vouliez-vous dire « {close[0]} » ?)"
-    return " (clés possibles : " + ", ".join(known) + ")"
+# --- What a valid plan file is ----------------------------------------------------------------
+
+_NOT_CHECKED = object()  # info.data lacks a field whose own validation failed
 
 
-# --- Loading and checking ----------------------------------------------------------------------
+def _given(info: ValidationInfo, key: str) -> bool:
+    """Whether the step has this key (written but invalid counts: it is reported already)."""
+    return info.data.get(key, _NOT_CHECKED) is not None
 
 
-class _Checker:
-    """Collects every problem of one file, so an admin fixes them all in one pass."""
+def _slug(value: object, what: str, limit: int) -> str:
+    if isinstance(value, str) and _SLUG_RE.fullmatch(value) and len(value) <= limit:
+        return value
+    raise fault(
+        f"{what} « {value} » invalide : lettres minuscules sans accent, chiffres "
+        f"et _ seulement, {limit} caractères au plus"
+    )
 
-    def __init__(self, path: Path) -> None:
-        self.path = str(path)
-        self.errors: list[CheckError] = []
 
-    def error(self, line: int, message: str) -> None:
-        self.errors.append(CheckError(self.path, line, message))
+def _duration(value: object, info: ValidationInfo) -> timedelta:
+    try:
+        return parse_duration(value)  # type: ignore[arg-type]  # refused when not a str
+    except ValueError as exc:
+        raise fault(f"{info.field_name} : {exc}") from None
 
-    def sorted_errors(self) -> list[CheckError]:
-        """In file order, so the admin reads them top to bottom (the sort is stable)."""
-        return sorted(self.errors, key=lambda e: e.line)
 
-    def unknown_keys(self, mapping: LineDict, known: tuple[str, ...], where: str) -> None:
-        for key in mapping:
-            if key not in known:
-                self.error(
-                    mapping.key_lines.get(key, mapping.line),
-                    f"clé inconnue « {key} » {where}" + _suggest(key, known),
-                )
-
-    def plan(self, data: Any) -> Plan | None:
-        if not isinstance(data, LineDict):
-            line = data.line if isinstance(data, LineList) else 1
-            self.error(
-                line,
-                "le fichier doit contenir « no_answer_alert_after » et la liste « steps » "
-                "(voir l'en-tête du fichier livré)",
-            )
-            return None
-        self.unknown_keys(data, _FILE_KEYS, "en tête de fichier")
-        no_answer = DEFAULT_NO_ANSWER_ALERT
-        if "no_answer_alert_after" in data:
-            try:
-                no_answer = parse_duration(data["no_answer_alert_after"])
-            except ValueError as exc:
-                self.error(
-                    data.key_lines["no_answer_alert_after"], f"no_answer_alert_after : {exc}"
-                )
-        raw_steps = data.get("steps")
-        if "steps" not in data:
-            self.error(data.line, "liste « steps » manquante")
-            return None
-        if raw_steps is None:
-            raw_steps = LineList()  # "steps:" left empty: a plan with no message is allowed
-            raw_steps.item_lines = []
-        if not isinstance(raw_steps, LineList):
-            self.error(
-                data.key_lines["steps"], "« steps » doit être une liste d'étapes (- id: ...)"
-            )
-            return None
-        steps: list[Step] = []
-        seen: dict[str, int] = {}
-        for raw, line in zip(raw_steps, raw_steps.item_lines, strict=True):
-            step = self.step(raw, line)
-            if isinstance(raw, LineDict) and isinstance(raw.get("id"), str):
-                step_id = raw["id"]
-                id_line = raw.key_lines["id"]
-                if step_id in seen:
-                    self.error(
-                        id_line, f"identifiant « {step_id} » déjà utilisé ligne {seen[step_id]}"
-                    )
-                else:
-                    seen[step_id] = id_line
-            if step is not None:
-                steps.append(step)
-        if self.errors:
-            return None
-        return Plan(tuple(steps), no_answer, self.path)
-
-    def step(self, raw: Any, line: int) -> Step | None:
-        if not isinstance(raw, LineDict):
-            self.error(line, "chaque étape est un bloc de clés (id, offset, kind, text…)")
-            return None
-        before = len(self.errors)
-
-        def at_key(key: str) -> int:
-            return raw.key_lines.get(key, raw.line)
-
-        self.unknown_keys(raw, _STEP_KEYS, "dans l'étape")
-        for key in ("id", "offset", "kind", "text"):
-            if key not in raw:
-                self.error(raw.line, f"champ obligatoire « {key} » manquant")
-
-        step_id = raw.get("id")
-        if "id" in raw and not (
-            isinstance(step_id, str)
-            and _SLUG_RE.fullmatch(step_id)
-            and len(step_id) <= MAX_ID_CHARS
-        ):
-            self.error(
-                at_key("id"),
-                f"identifiant « {step_id} » invalide : lettres minuscules sans accent, chiffres "
-                f"et _ seulement, {MAX_ID_CHARS} caractères au plus",
-            )
-
-        kind = raw.get("kind")
-        if "kind" in raw and kind not in ("reminder", "checkin"):
-            self.error(at_key("kind"), f"kind « {kind} » invalide : reminder ou checkin")
-
-        amount, unit = 0, ""
-        if "offset" in raw:
-            try:
-                amount, unit = parse_offset(raw["offset"])
-            except ValueError as exc:
-                self.error(at_key("offset"), str(exc))
-            else:
-                if timedelta(seconds=abs(amount) * _UNIT_SECONDS[unit]) > MAX_SPAN:
-                    self.error(at_key("offset"), "décalage trop grand (un an au plus)")
-
-        at: time | None = None
-        if "at" in raw:
-            try:
-                at = _parse_at(raw["at"])
-            except ValueError as exc:
-                self.error(at_key("at"), str(exc))
-            if unit in ("s", "m", "h"):
-                self.error(
-                    at_key("at"),
-                    "« at » n'est possible qu'avec un décalage en jours (d) ou en semaines (w) ; "
-                    f"avec « {raw['offset']} », l'heure découle déjà de celle de l'intervention",
-                )
-        if unit and amount == 0 and (unit in ("s", "m", "h") or "at" not in raw):
-            # Zero would put the message at the very minute of the procedure.
-            self.error(
-                at_key("offset"),
-                "décalage nul : le message partirait à l'heure même de l'intervention ; "
-                'pour le jour J à une heure donnée, écrivez offset: 0d avec at: "HH:MM"',
-            )
-
-        text = raw.get("text")
-        if "text" in raw:
-            if not isinstance(text, str) or not text.strip():
-                self.error(at_key("text"), "« text » doit être un texte non vide")
-            else:
-                if len(text.strip()) > MAX_TEXT_CHARS:
-                    self.error(
-                        at_key("text"),
-                        f"texte trop long ({len(text.strip())} caractères, "
-                        f"{MAX_TEXT_CHARS} au plus)",
-                    )
-                for problem in _placeholder_problems(text):
-                    self.error(at_key("text"), problem)
-
-        buttons = self.buttons(raw) if "buttons" in raw else ()
-        scale = self.scale(raw) if "scale" in raw else None
-        alert_at = raw.get("alert_at_or_above")
-        higher = raw.get("alert_if_higher_than_previous", False)
-        if "alert_at_or_above" in raw:
-            if not isinstance(alert_at, int) or isinstance(alert_at, bool):
-                self.error(at_key("alert_at_or_above"), "alert_at_or_above doit être un entier")
-                alert_at = None
-            elif "scale" not in raw:
-                self.error(at_key("alert_at_or_above"), "alert_at_or_above demande une « scale »")
-            elif scale is not None and not scale[0] <= alert_at <= scale[1]:
-                self.error(
-                    at_key("alert_at_or_above"),
-                    f"alert_at_or_above ({alert_at}) hors de l'échelle {scale[0]}..{scale[1]}",
-                )
-        if "alert_if_higher_than_previous" in raw:
-            if not isinstance(higher, bool):
-                self.error(
-                    at_key("alert_if_higher_than_previous"),
-                    "alert_if_higher_than_previous vaut true ou false",
-                )
-                higher = False
-            elif "scale" not in raw:
-                self.error(
-                    at_key("alert_if_higher_than_previous"),
-                    "alert_if_higher_than_previous demande une « scale »",
-                )
-
-        if kind == "checkin" and "buttons" not in raw and "scale" not in raw:
-            self.error(
-                raw.line,
-                "un check-in (kind: checkin) doit proposer des réponses : « buttons » ou « scale »",
-            )
-        if kind == "checkin" and "buttons" in raw and "scale" in raw:
-            self.error(at_key("scale"), "choisissez « buttons » ou « scale », pas les deux")
-        if kind == "reminder":
-            for key in ("buttons", "scale", "alert_at_or_above", "alert_if_higher_than_previous"):
-                if key in raw:
-                    self.error(
-                        at_key(key),
-                        f"« {key} » est réservé aux check-ins : un rappel (kind: reminder) "
-                        "n'attend pas de réponse",
-                    )
-
-        chase = raw.get("note_if_unanswered", True)
-        if "note_if_unanswered" in raw:
-            if not isinstance(chase, bool):
-                self.error(at_key("note_if_unanswered"), "note_if_unanswered vaut true ou false")
-            elif kind != "checkin":
-                self.error(
-                    at_key("note_if_unanswered"),
-                    "« note_if_unanswered » est réservé aux check-ins",
-                )
-
-        expires_after: timedelta | None = None
-        if "expires_after" in raw:
-            try:
-                expires_after = parse_duration(raw["expires_after"])
-            except ValueError as exc:
-                self.error(at_key("expires_after"), f"expires_after : {exc}")
-
-        if len(self.errors) > before:
-            return None
-        # Every value below was validated above; the asserts only narrow types for mypy.
-        assert isinstance(step_id, str) and isinstance(text, str)
-        assert kind == "reminder" or kind == "checkin"
-        is_days = unit in ("d", "w")
-        return Step(
-            id=step_id,
-            offset=None if is_days else timedelta(seconds=amount * _UNIT_SECONDS[unit]),
-            days=amount * (7 if unit == "w" else 1) if is_days else None,
-            at=at,
-            kind=kind,
-            text=text.strip(),
-            buttons=buttons,
-            scale=scale,
-            alert_at_or_above=alert_at if isinstance(alert_at, int) else None,
-            alert_if_higher_than_previous=bool(higher),
-            expires_after=expires_after,
-            line=raw.line,
-            note_if_unanswered=chase is not False,
+def _reserved_to_checkins(info: ValidationInfo) -> None:
+    if info.data.get("kind") == "reminder":
+        raise fault(
+            f"« {info.field_name} » est réservé aux check-ins : un rappel (kind: reminder) "
+            "n'attend pas de réponse"
         )
 
-    def buttons(self, raw: LineDict) -> tuple[CheckinButton, ...]:
-        items = raw["buttons"]
-        line = raw.key_lines["buttons"]
-        if not isinstance(items, LineList) or not items:
-            self.error(line, "« buttons » doit être une liste non vide de {label, value}")
-            return ()
-        if len(items) > MAX_BUTTONS:
-            self.error(line, f"trop de boutons ({len(items)}, {MAX_BUTTONS} au plus)")
-        result: list[CheckinButton] = []
-        seen: dict[str, int] = {}
-        for item, item_line in zip(items, items.item_lines, strict=True):
-            if not isinstance(item, LineDict):
-                self.error(item_line, 'chaque bouton s\'écrit {label: "Bien", value: bien}')
-                continue
 
-            def at_key(key: str, item: LineDict = item) -> int:
-                return item.key_lines.get(key, item.line)
+def _needs_scale(info: ValidationInfo) -> None:
+    if not _given(info, "scale"):
+        raise fault(f"{info.field_name} demande une « scale »")
 
-            before = len(self.errors)
-            self.unknown_keys(item, _BUTTON_KEYS, "dans le bouton")
-            label, value, alert = item.get("label"), item.get("value"), item.get("alert", False)
-            if not isinstance(label, str) or not label.strip():
-                self.error(at_key("label"), "bouton sans « label » (le texte affiché)")
-            elif len(label.strip()) > MAX_LABEL_CHARS:
-                self.error(
-                    at_key("label"), f"label trop long ({MAX_LABEL_CHARS} caractères au plus)"
-                )
-            if not (
-                isinstance(value, str)
-                and _SLUG_RE.fullmatch(value)
-                and len(value) <= MAX_VALUE_CHARS
-            ):
-                self.error(
-                    at_key("value"),
-                    f"value « {value} » invalide : lettres minuscules sans accent, chiffres et _ "
-                    f"seulement, {MAX_VALUE_CHARS} caractères au plus",
-                )
-            elif value in seen:
-                self.error(at_key("value"), f"value « {value} » déjà utilisée ligne {seen[value]}")
-            else:
-                seen[value] = at_key("value")
-            if not isinstance(alert, bool) and alert != "note":
-                self.error(
-                    at_key("alert"),
-                    "alert vaut true (alerte), false, ou note (transmis à l'équipe, non urgent)",
-                )
-            if len(self.errors) == before:
-                assert isinstance(label, str) and isinstance(value, str)
-                result.append(CheckinButton(label.strip(), value, alert is True, alert == "note"))
-        return tuple(result)
 
-    def scale(self, raw: LineDict) -> tuple[int, int] | None:
-        bounds = raw["scale"]
-        line = raw.key_lines["scale"]
-        if not (
-            isinstance(bounds, list)
-            and len(bounds) == 2
-            and all(isinstance(b, int) and not isinstance(b, bool) for b in bounds)
-        ):
-            self.error(line, "« scale » s'écrit [minimum, maximum], ex. [0, 10]")
-            return None
-        low, high = bounds
-        if not 0 <= low < high or high - low > MAX_SCALE_SPAN:
-            self.error(
-                line,
-                f"échelle [{low}, {high}] invalide : 0 <= minimum < maximum, "
-                f"{MAX_SCALE_SPAN + 1} valeurs au plus",
+Duration = Annotated[timedelta, PlainValidator(_duration)]
+
+
+def _alert_flag(value: object) -> bool | str:
+    if isinstance(value, bool) or value == "note":
+        return value
+    raise fault("alert vaut true (alerte), false, ou note (transmis à l'équipe, non urgent)")
+
+
+class _Button(Model):
+    label: str
+    value: Annotated[str, PlainValidator(lambda v: _slug(v, "value", MAX_VALUE_CHARS))]
+    alert: Annotated[bool | str, PlainValidator(_alert_flag)] = False
+
+    @field_validator("label")
+    @classmethod
+    def _label(cls, label: str) -> str:
+        if not label.strip():
+            raise fault("bouton sans « label » (le texte affiché)")
+        if len(label.strip()) > MAX_LABEL_CHARS:
+            raise fault(f"label trop long ({MAX_LABEL_CHARS} caractères au plus)")
+        return label.strip()
+
+
+def _at(value: object) -> time:
+    try:
+        return _parse_at(value)
+    except ValueError as exc:
+        raise fault(str(exc)) from None
+
+
+def _scale(value: object) -> tuple[int, int] | None:
+    if value is None:
+        return None
+    if not (
+        isinstance(value, list)
+        and len(value) == 2
+        and all(isinstance(b, int) and not isinstance(b, bool) for b in value)
+    ):
+        raise fault("« scale » s'écrit [minimum, maximum], ex. [0, 10]")
+    low, high = value
+    if not 0 <= low < high or high - low > MAX_SCALE_SPAN:
+        raise fault(
+            f"échelle [{low}, {high}] invalide : 0 <= minimum < maximum, "
+            f"{MAX_SCALE_SPAN + 1} valeurs au plus"
+        )
+    return (low, high)
+
+
+class _Step(Model):
+    # Field order matters: a validator sees, in info.data, the fields declared before it.
+    id: Annotated[str, PlainValidator(lambda v: _slug(v, "identifiant", MAX_ID_CHARS))]
+    kind: Kind
+    at: Annotated[time | None, PlainValidator(_at)] = None
+    offset: tuple[int, str]
+    text: str
+    expires_after: Duration | None = None
+    buttons: Annotated[list[_Button] | None, Field(min_length=1, max_length=MAX_BUTTONS)] = None
+    scale: Annotated[tuple[int, int] | None, PlainValidator(_scale)] = Field(
+        default=None, validate_default=True
+    )
+    alert_at_or_above: int | None = None
+    alert_if_higher_than_previous: bool = False
+    note_if_unanswered: bool = True
+
+    @field_validator("offset", mode="plain")
+    @classmethod
+    def _offset(cls, value: object, info: ValidationInfo) -> tuple[int, str]:
+        try:
+            amount, unit = parse_offset(value)  # type: ignore[arg-type]  # refused unless str
+        except ValueError as exc:
+            raise fault(str(exc)) from None
+        if timedelta(seconds=abs(amount) * _UNIT_SECONDS[unit]) > MAX_SPAN:
+            raise fault("décalage trop grand (un an au plus)")
+        if amount == 0 and (unit in ("s", "m", "h") or not _given(info, "at")):
+            # Zero would put the message at the very minute of the procedure.
+            raise fault(
+                "décalage nul : le message partirait à l'heure même de l'intervention ; "
+                'pour le jour J à une heure donnée, écrivez offset: 0d avec at: "HH:MM"'
             )
-            return None
-        return (low, high)
+        if unit in ("s", "m", "h") and _given(info, "at"):
+            raise fault(
+                "« at » n'est possible qu'avec un décalage en jours (d) ou en semaines (w) ; "
+                f"avec « {value} », l'heure découle déjà de celle de l'intervention",
+                at=("at",),
+            )
+        return amount, unit
+
+    @field_validator("text")
+    @classmethod
+    def _text(cls, text: str) -> str:
+        if not text.strip():
+            raise fault("« text » doit être un texte non vide")
+        if len(text.strip()) > MAX_TEXT_CHARS:
+            raise fault(
+                f"texte trop long ({len(text.strip())} caractères, {MAX_TEXT_CHARS} au plus)"
+            )
+        problems = _placeholder_problems(text)
+        if problems:
+            raise fault(" ; ".join(problems))
+        return text.strip()
+
+    @field_validator("buttons", mode="wrap")
+    @classmethod
+    def _buttons(
+        cls, value: object, handler: ValidatorFunctionWrapHandler, info: ValidationInfo
+    ) -> list[_Button] | None:
+        _reserved_to_checkins(info)
+        if not isinstance(value, list) or not value:
+            raise fault("« buttons » doit être une liste non vide de {label, value}")
+        buttons: list[_Button] = handler(value)
+        seen: dict[str, int] = {}
+        for i, button in enumerate(buttons):
+            if button.value in seen:
+                raise fault(
+                    f"value « {button.value} » déjà utilisée ligne {{ligne}}",
+                    at=("buttons", i, "value"),
+                    ref=("buttons", seen[button.value], "value"),
+                )
+            seen[button.value] = i
+        return buttons
+
+    @field_validator("scale")
+    @classmethod
+    def _scale_fits_kind(
+        cls, scale: tuple[int, int] | None, info: ValidationInfo
+    ) -> tuple[int, int] | None:
+        if scale is not None:
+            _reserved_to_checkins(info)
+            if info.data.get("kind") == "checkin" and _given(info, "buttons"):
+                raise fault("choisissez « buttons » ou « scale », pas les deux")
+        elif info.data.get("kind") == "checkin" and not _given(info, "buttons"):
+            # No scale key: reported on the step's own line.
+            raise fault(
+                "un check-in (kind: checkin) doit proposer des réponses : « buttons » ou « scale »"
+            )
+        return scale
+
+    @field_validator("alert_at_or_above")
+    @classmethod
+    def _alert_at(cls, alert_at: int | None, info: ValidationInfo) -> int | None:
+        _reserved_to_checkins(info)
+        _needs_scale(info)
+        scale = info.data.get("scale")
+        if alert_at is not None and scale is not None and not scale[0] <= alert_at <= scale[1]:
+            raise fault(f"alert_at_or_above ({alert_at}) hors de l'échelle {scale[0]}..{scale[1]}")
+        return alert_at
+
+    @field_validator("alert_if_higher_than_previous")
+    @classmethod
+    def _higher(cls, higher: bool, info: ValidationInfo) -> bool:
+        _reserved_to_checkins(info)
+        _needs_scale(info)
+        return higher
+
+    @field_validator("note_if_unanswered")
+    @classmethod
+    def _chase(cls, chase: bool, info: ValidationInfo) -> bool:
+        if info.data.get("kind", "checkin") != "checkin":
+            raise fault("« note_if_unanswered » est réservé aux check-ins")
+        return chase
+
+    def to_step(self, line: int) -> Step:
+        amount, unit = self.offset
+        is_days = unit in ("d", "w")
+        return Step(
+            id=self.id,
+            offset=None if is_days else timedelta(seconds=amount * _UNIT_SECONDS[unit]),
+            days=amount * (7 if unit == "w" else 1) if is_days else None,
+            at=self.at,
+            kind=self.kind,
+            text=self.text,
+            buttons=tuple(
+                CheckinButton(b.label, b.value, b.alert is True, b.alert == "note")
+                for b in self.buttons or ()
+            ),
+            scale=self.scale,
+            alert_at_or_above=self.alert_at_or_above,
+            alert_if_higher_than_previous=self.alert_if_higher_than_previous,
+            expires_after=self.expires_after,
+            line=line,
+            note_if_unanswered=self.note_if_unanswered,
+        )
+
+
+class _PlanFile(Model):
+    no_answer_alert_after: Duration = DEFAULT_NO_ANSWER_ALERT
+    steps: list[_Step] | None  # "steps:" left empty: a plan with no message is allowed
+
+    @field_validator("steps", mode="before")
+    @classmethod
+    def _unique_ids(cls, steps: object, info: ValidationInfo) -> object:
+        # Before the steps' own validation, so a duplicate is reported even beside their errors.
+        seen: dict[str, int] = {}
+        for i, raw in enumerate(steps if isinstance(steps, list) else ()):
+            step_id = raw.get("id") if isinstance(raw, dict) else None
+            if not isinstance(step_id, str):
+                continue
+            if step_id in seen:
+                note(
+                    info,
+                    ("steps", i, "id"),
+                    f"identifiant « {step_id} » déjà utilisé ligne {{ligne}}",
+                    ref=("steps", seen[step_id], "id"),
+                )
+            else:
+                seen[step_id] = i
+        return steps
 
 
 def check_plan(path: Path) -> list[CheckError]:
@@ -511,19 +441,19 @@ def check_plan(path: Path) -> list[CheckError]:
         data = load_yaml(path)
     except ContentError as exc:
         return list(exc.errors)
-    checker = _Checker(path)
-    checker.plan(data)
-    return checker.sorted_errors()
+    return validate(_PlanFile, data, str(path))[1]
 
 
 def load_plan(path: Path) -> Plan:
     """The plan, or ContentError listing all problems (a broken file never goes live)."""
     data = load_yaml(path)
-    checker = _Checker(path)
-    plan = checker.plan(data)
-    if plan is None or checker.errors:
-        raise ContentError(checker.sorted_errors())
-    return plan
+    model, errors = validate(_PlanFile, data, str(path))
+    if model is None or errors:
+        raise ContentError(errors)
+    steps = tuple(
+        step.to_step(line_of(data, ("steps", i))) for i, step in enumerate(model.steps or ())
+    )
+    return Plan(steps, model.no_answer_alert_after, str(path))
 
 
 # --- Time ------------------------------------------------------------------------------------
