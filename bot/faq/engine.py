@@ -677,8 +677,10 @@ def _segments(text: str) -> tuple[list[tuple[str, float]], list[str]]:
     """
     message = analyse_message(text)
     parts = list(message.sentences)
+    # A question after a feeling or a circumstance is also read alone (Clause.focus).
+    focus = [(c.focus, 1.0) for c in message.clauses if c.question and c.focus]
     if len(parts) <= 1:
-        return [(text, 1.0)], []
+        return [(text, 1.0), *focus], []
     asking = {c.sentence for c in message.clauses if c.question}
     questions = [i for i in range(len(parts)) if i in asking]
     if not questions:
@@ -687,6 +689,6 @@ def _segments(text: str) -> tuple[list[tuple[str, float]], list[str]]:
             (parts[-1], 1.0),
             (text, CONTEXT_FACTOR),
         ], []
-    return [(parts[i], 1.0) for i in questions], [
+    return [*((parts[i], 1.0) for i in questions), *focus], [
         parts[i - 1] + " " + parts[i] for i in questions if i
     ]
