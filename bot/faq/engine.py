@@ -107,6 +107,10 @@ CLARIFY_THRESHOLD = 0.4
 ANSWER_RAW = 0.39
 ENTRY_MARGIN = 0.1
 MAX_UNEXPLAINED = 0.2
+# Its lead over the best not-on-the-page topic (added with round 7, same cross-validation):
+# "ça fait mal combien de jours ?" is nearly as much the topic "when the effect ends" as the
+# same-day discharge card, and a page fact must not answer a question the page does not cover.
+TOPIC_MARGIN = 0.06
 # Clarify candidates: within this raw score of the best one, at most MAX_CANDIDATES.
 CLARIFY_SPREAD = 0.2
 MAX_CANDIDATES = 3
@@ -180,11 +184,13 @@ class Ranking:
             (r for i, r in self.rivals.items() if i != top.index and i < self.n_entries),
             default=0.0,
         )
+        best_topic = max((c.raw for c in self.candidates if self.is_topic(c)), default=0.0)
         return Features(
             raw=top.raw,
             entry_margin=top.raw - other_entry,
             capped=top.raw < top.uncapped,
             unexplained=top.unexplained,
+            topic_margin=top.raw - best_topic,
         )
 
 
@@ -194,6 +200,7 @@ class Features:
     entry_margin: float  # its lead over the next entry (before that entry's cap)
     capped: bool  # off the message's topic words (TOPIC_MIN_SHARE)
     unexplained: float  # see Candidate.unexplained
+    topic_margin: float = 1.0  # its lead over the best not-on-the-page topic
 
 
 @dataclass(frozen=True)
@@ -651,6 +658,7 @@ def should_answer(f: Features) -> bool:
         and f.raw >= ANSWER_RAW
         and f.entry_margin >= ENTRY_MARGIN
         and f.unexplained <= MAX_UNEXPLAINED
+        and f.topic_margin >= TOPIC_MARGIN
     )
 
 
