@@ -38,6 +38,8 @@ _STOP = _rx(
 _ERASE = _rx(
     r"(?:supprim|effac|detrui|retir)\w* (?:\w+ ){0,3}(?:donnees|informations|infos|dossier|compte)",
     r"droit a l oubli",
+    # "effacez tout ce que vous avez sur moi": what is erased named by whose it is.
+    r"(?:supprim|effac|detrui)\w* (?:\w+ ){0,5}(?:sur moi|me concernant|de moi)",
     r"supprimer mon compte",
 )
 
