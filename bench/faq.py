@@ -441,7 +441,7 @@ def cross_validate(faq: Faq, folds: int = 5) -> str:
         f"Decision layer, {folds}-fold cross-validation on {len(cases)} tuning messages"
         f" (cost = misses + {WRONG_COST:g} x wrong answers, per message):",
         "",
-        "| fold | chosen (raw, margin, unexplained, topic margin) | held-fold cost | right | wrong |"
+        "| fold | chosen (raw, margin, unexplained, topic) | held-fold cost | right | wrong |"
         " shipped: cost | right | wrong |",
         "|---|---|---|---|---|---|---|---|",
     ]
