@@ -36,25 +36,6 @@ _CLAUSE_CUT_RE = re.compile(
     r"|,\s*(?:et|ou)\s+|\s+ainsi que\s+",
     re.IGNORECASE,
 )
-# Words that ask wherever they stand in a clause ("c'est guidé comment", "ça sert à quoi").
-_QUESTION_ANYWHERE = frozenset(
-    [
-        "combien",
-        "comment",
-        "pourquoi",
-        "quand",
-        "quoi",
-        "quel",
-        "quelle",
-        "quels",
-        "quelles",
-        "ou",
-        "lequel",
-        "laquelle",
-        "lesquels",
-        "lesquelles",
-    ]
-)
 _INVERSION_RE = re.compile(r"\w-(?:t-)?(?:je|tu|il|elle|on|nous|vous|ils|elles)\b", re.IGNORECASE)
 _RENDEZ_VOUS_RE = re.compile(r"rendez-vous", re.IGNORECASE)
 _OPENING_QUESTION_WORDS = frozenset(
@@ -72,6 +53,14 @@ _OPENING_QUESTION_WORDS = frozenset(
         "ou",
     ]
 )
+# Words that ask wherever they stand in a clause ("c'est guidé comment", "ça sert à quoi");
+# "qui" only opens one ("le médecin qui pique" asks nothing).
+_QUESTION_ANYWHERE = (_OPENING_QUESTION_WORDS - {"qui"}) | {
+    "lequel",
+    "laquelle",
+    "lesquels",
+    "lesquelles",
+}
 _ASKING_WORDS = frozenset(
     [
         "savoir",

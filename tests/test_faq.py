@@ -791,8 +791,18 @@ def test_typed_checkin_answer(plan: Plan, step_id: str, typed: str, value: str |
 # --- issue 9 over real HTTP (what the current handlers already carry) ------------------------
 
 
-async def test_two_questions_get_both_answers_over_http(bot: RunningBot, fake: FakeBotAPI) -> None:
-    fake.send_text(PATIENT, "Qui fait le geste ? Et est-ce qu'il y a une anesthésie ?")
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Qui fait le geste ? Et est-ce qu'il y a une anesthésie ?",
+        # Round 7: a comma and "et" before a question with no opening question word.
+        "Qui fait le geste, et un anesthésiste sera-t-il là ?",
+    ],
+)
+async def test_two_questions_get_both_answers_over_http(
+    bot: RunningBot, fake: FakeBotAPI, text: str
+) -> None:
+    fake.send_text(PATIENT, text)
     [msg] = await fake.wait_for_messages(PATIENT, 1)
     faq = bot.runtime.content.conversation.faq
     for entry_id in ("qui_realise", "anesthesie"):
@@ -885,17 +895,6 @@ def test_question_after_a_feeling_is_read_alone_but_not_after_a_circumstance() -
     assert subject.focus is None  # the subject is before the comma
     framed = analyse_message("J'aimerais comprendre : c'est quoi ce syndrome ?")
     assert len(framed.sentences) == 1  # a request frame ending on ":" introduces its question
-
-
-async def test_two_questions_joined_by_comma_et_get_both_answers_over_http(
-    bot: RunningBot, fake: FakeBotAPI
-) -> None:
-    fake.send_text(PATIENT, "Qui fait le geste, et un anesthésiste sera-t-il là ?")
-    [msg] = await fake.wait_for_messages(PATIENT, 1)
-    faq = bot.runtime.content.conversation.faq
-    for entry_id in ("qui_realise", "anesthesie"):
-        entry = faq.get(entry_id)
-        assert entry is not None and entry.answer in msg["text"]
 
 
 async def test_anxious_question_gets_its_answer_not_only_comfort_over_http(
