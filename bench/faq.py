@@ -398,24 +398,27 @@ def decision_cost(cases: Sequence[DecisionCase], answer: Sequence[bool]) -> tupl
     return cost / max(1, len(cases)), right, wrong
 
 
-Thresholds = tuple[float, float, float]  # (ANSWER_RAW, ENTRY_MARGIN, MAX_UNEXPLAINED)
+# (ANSWER_RAW, ENTRY_MARGIN, MAX_UNEXPLAINED, TOPIC_MARGIN)
+Thresholds = tuple[float, float, float, float]
 
 DECISION_GRID: tuple[Thresholds, ...] = tuple(
-    (raw, entry, unexplained)
+    (raw, entry, unexplained, topic)
     for raw in (0.33, 0.36, 0.39, 0.42, 0.45, 0.48)
     for entry in (0.0, 0.02, 0.04, 0.06, 0.08, 0.1, 0.13, 0.16)
     for unexplained in (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 1.0)
+    for topic in (-1.0, 0.0, 0.03, 0.06, 0.1, 0.15)
 )
 
 
 def _answers(cases: Sequence[DecisionCase], t: Thresholds) -> list[bool]:
-    raw, entry, unexplained = t
+    raw, entry, unexplained, topic = t
     return [
         c.features is not None
         and not c.features.capped
         and c.features.raw >= raw
         and c.features.entry_margin >= entry
         and c.features.unexplained <= unexplained
+        and c.features.topic_margin >= topic
         for c in cases
     ]
 
@@ -432,12 +435,13 @@ def cross_validate(faq: Faq, folds: int = 5) -> str:
         engine.ANSWER_RAW,
         engine.ENTRY_MARGIN,
         engine.MAX_UNEXPLAINED,
+        engine.TOPIC_MARGIN,
     )
     lines = [
         f"Decision layer, {folds}-fold cross-validation on {len(cases)} tuning messages"
         f" (cost = misses + {WRONG_COST:g} x wrong answers, per message):",
         "",
-        "| fold | chosen (raw, margin, unexplained) | held-fold cost | right | wrong |"
+        "| fold | chosen (raw, margin, unexplained, topic) | held-fold cost | right | wrong |"
         " shipped: cost | right | wrong |",
         "|---|---|---|---|---|---|---|---|",
     ]

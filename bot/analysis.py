@@ -21,14 +21,20 @@ _SPOKEN_PUNCTUATION = (
     (re.compile(r"\bpoint final\b", re.IGNORECASE), "."),
     (re.compile(r"\bà la ligne\b", re.IGNORECASE), "."),
 )
-_SENTENCE_RE = re.compile(r"[^.!?;\n]+[.!?;\n]*")
+# "…" and ":" end a sentence too: "je panique un peu… est-ce que je reste ?", "je ne dors
+# plus : qui fait le geste ?" put the feeling before and the question after.
+_SENTENCE_RE = re.compile(r"[^.!?;:…\n]+[.!?;:…\n]*")
 # A new question starts inside a sentence: ", et est-ce que", " et combien", "? et qui"...
 _QUESTION_OPENERS = (
     r"est[- ]ce|combien|qui|quand|comment|pourquoi|o[uù]|quel(?:le)?s?|y a[- ]t[- ]il|"
     r"il y a|y aura|faut[- ]il|dois[- ]je|puis[- ]je|je peux|on peut|peut[- ]on|avec quel"
 )
+# A comma before "et"/"ou" (", et un anesthésiste sera-t-il là ?") or "ainsi que" also start
+# one: the cut stands only if every part asks something (see _asks).
 _CLAUSE_CUT_RE = re.compile(
-    rf"(?:,\s*|\s+)(?:et|ou|puis|aussi)\s+(?=(?:{_QUESTION_OPENERS})\b)", re.IGNORECASE
+    rf"(?:,\s*|\s+)(?:et|ou|puis|aussi)\s+(?=(?:{_QUESTION_OPENERS})\b)"
+    r"|,\s*(?:et|ou)\s+|\s+ainsi que\s+",
+    re.IGNORECASE,
 )
 _INVERSION_RE = re.compile(r"\w-(?:t-)?(?:je|tu|il|elle|on|nous|vous|ils|elles)\b", re.IGNORECASE)
 _RENDEZ_VOUS_RE = re.compile(r"rendez-vous", re.IGNORECASE)
@@ -47,6 +53,14 @@ _OPENING_QUESTION_WORDS = frozenset(
         "ou",
     ]
 )
+# Words that ask wherever they stand in a clause ("c'est guidé comment", "ça sert à quoi");
+# "qui" only opens one ("le médecin qui pique" asks nothing).
+_QUESTION_ANYWHERE = (_OPENING_QUESTION_WORDS - {"qui"}) | {
+    "lequel",
+    "laquelle",
+    "lesquels",
+    "lesquelles",
+}
 _ASKING_WORDS = frozenset(
     [
         "savoir",
@@ -176,11 +190,66 @@ def looks_like_question(clause: str) -> bool:
     return any(t in _ASKING_WORDS for t in toks) or "est ce" in " ".join(toks)
 
 
+def _asks(part: str, last: bool, sentence_asks: bool) -> bool:
+    """One part of a sentence cut at "et"/"ou" asks something on its own: it looks like a
+    question, holds a question word anywhere, or ends a sentence that has a "?"."""
+    if looks_like_question(part) or (last and sentence_asks):
+        return True
+    return any(t in _QUESTION_ANYWHERE for t in normalize(part).split())
+
+
+# Feelings (bot.intents reads them too): "j'ai peur", "je stresse", "je suis découragé"...
+EMOTION_RE = re.compile(
+    r"\b(?:"
+    + "|".join(
+        [
+            r"peur",
+            r"trouille",
+            r"angoiss\w*",
+            r"stress\w*",
+            r"panique\w*",
+            r"terroris\w*",
+            r"effraye\w*",
+            r"inquiet\w*",
+            r"decourag\w*",
+            r"deprim\w*",
+            r"desespere\w*",
+            r"(?:me sens|suis) (?:tres |si |tellement |)seule?",
+            r"j en (?:peux|pouvais) plus",
+            r"n en peux plus",
+            r"a bout",
+            r"craque\w*",
+            r"pleure\w*",
+        ]
+    )
+    + r")\b"
+)
+
+
+def _focus(clause: str) -> str | None:
+    """The question at the end of a clause that opens on a feeling, or None.
+
+    "ça m'inquiète beaucoup qu'on touche à cette zone, on injecte où exactement ?": the feeling
+    is not what is asked; the FAQ also reads the question alone, so that the feeling's words
+    do not drown it. Only after a feeling: a circumstance before the comma ("et si je tombe
+    enceinte, c'est un problème ?") carries the subject, and the tail alone would lose it."""
+    pieces = [p for p in clause.split(",") if _has_word(p)]
+    for i, piece in enumerate(pieces):
+        if i and (looks_like_question(piece) or _asks(piece, False, False)):
+            head = normalize(",".join(pieces[:i]))
+            return ",".join(pieces[i:]).strip() if EMOTION_RE.search(head) else None
+        if looks_like_question(piece):
+            return None
+    return None
+
+
 @dataclass(frozen=True)
 class Clause:
     text: str
     sentence: int  # index of its sentence
     question: bool
+    # The question alone when the clause opens on a feeling or a circumstance (see _focus).
+    focus: str | None = None
 
 
 @dataclass(frozen=True)
@@ -228,21 +297,28 @@ class MessageAnalysis:
 
 def analyse(text: str) -> MessageAnalysis:
     prepared = spoken_punctuation(text)
-    sentences = tuple(
-        s for s in (m.group(0).strip() for m in _SENTENCE_RE.finditer(prepared)) if _has_word(s)
-    )
+    cut = [s for s in (m.group(0).strip() for m in _SENTENCE_RE.finditer(prepared)) if _has_word(s)]
+    # "J'aimerais comprendre : c'est quoi ?" is one question introduced by its frame.
+    merged: list[str] = []
+    for s in cut:
+        if merged and merged[-1].endswith(":") and looks_like_question(merged[-1]):
+            merged[-1] += " " + s
+        else:
+            merged.append(s)
+    sentences = tuple(merged)
     clauses: list[Clause] = []
     for i, sentence in enumerate(sentences):
         parts = [p.strip(" ,") for p in _CLAUSE_CUT_RE.split(sentence)]
         parts = [p for p in parts if _has_word(p)]
-        asked = [looks_like_question(p) for p in parts]
+        ends_asking = "?" in sentence
+        asked = [_asks(p, j == len(parts) - 1, ends_asking) for j, p in enumerate(parts)]
         # Cut only where each part asks something on its own: "je rentre le soir et qui vient
         # me chercher" is two questions; "j'ai mal et combien..." stays one clause otherwise.
         if len(parts) > 1 and not all(asked):
             parts, asked = [sentence], [looks_like_question(sentence)]
-        if len(parts) > 1 and "?" in sentence:
-            asked = [True] * len(parts)
-        clauses.extend(Clause(p, i, q) for p, q in zip(parts, asked, strict=True))
+        clauses.extend(
+            Clause(p, i, q, _focus(p) if q else None) for p, q in zip(parts, asked, strict=True)
+        )
     return MessageAnalysis(
         text=text,
         prepared=prepared,

@@ -98,12 +98,14 @@ class Conversation:
         if found.concern is not None:
             # A symptom that is not a red flag: acknowledged, the line, a note to staff;
             # unless the page answers the question outright ("le botox soigne quelles
-            # douleurs ?" names a symptom without reporting one).
+            # douleurs ?" names a symptom without reporting one). A story may end on thanks
+            # after its question ("... se fait où ? Merci de votre patience."): what counts is
+            # a question mark on a question clause, not on the last character.
             asked = self.faq.match(message.for_matching)
             if (
                 asked.kind == "answer"
                 and asked.entry is not None
-                and message.text.rstrip().endswith("?")
+                and any("?" in c.text for c in message.questions)
             ):
                 return self.answer(asked.entry, score=asked.score)
             return Reply(

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from bot.analysis import MessageAnalysis
+from bot.analysis import EMOTION_RE, MessageAnalysis
 from bot.normalize import normalize
 
 Intent = Literal["stop", "supprimer", "history", "request", "support"]
@@ -38,6 +38,8 @@ _STOP = _rx(
 _ERASE = _rx(
     r"(?:supprim|effac|detrui|retir)\w* (?:\w+ ){0,3}(?:donnees|informations|infos|dossier|compte)",
     r"droit a l oubli",
+    # "effacez tout ce que vous avez sur moi": what is erased named by whose it is.
+    r"(?:supprim|effac|detrui)\w* (?:\w+ ){0,5}(?:sur moi|me concernant|de moi)",
     r"supprimer mon compte",
 )
 
@@ -116,26 +118,6 @@ _REQUEST = _rx(
     r"bouchons",
 )
 
-_EMOTION = _rx(
-    r"peur",
-    r"trouille",
-    r"angoiss\w*",
-    r"stress\w*",
-    r"panique\w*",
-    r"terroris\w*",
-    r"effraye\w*",
-    r"inquiet\w*",
-    r"decourag\w*",
-    r"deprim\w*",
-    r"desespere\w*",
-    r"(?:me sens|suis) (?:tres |si |tellement |)seule?",
-    r"j en (?:peux|pouvais) plus",
-    r"n en peux plus",
-    r"a bout",
-    r"craque\w*",
-    r"pleure\w*",
-)
-
 
 def detect(analysis: MessageAnalysis) -> Intent | None:
     """The intent that decides the reply before the FAQ is asked, or None."""
@@ -152,7 +134,7 @@ def detect(analysis: MessageAnalysis) -> Intent | None:
 
 
 def is_emotion(analysis: MessageAnalysis) -> bool:
-    return _EMOTION.search(analysis.normalized) is not None
+    return EMOTION_RE.search(analysis.normalized) is not None
 
 
 # --- typed check-in answers -------------------------------------------------------------------

@@ -564,12 +564,13 @@ def test_topic_words_no_longer_veto_real_questions(faq: Faq, text: str, entry_id
 
 def test_folded_rounds(conv: Conversation) -> None:
     """Floors on the frozen rounds folded into tuning (TUNING_ROUNDS), at what their fixes
-    reached (rounds 5 and 6 together: in scope 80.6 %, out of scope 93.1 %)."""
+    reached, minus a small margin (rounds 5-7 together after the round-7 fixes: in scope
+    79.3 % (257/324), out of scope 92.6 % (125/135))."""
     cases = [c for name in TUNING_ROUNDS for c in load_cases(DATA / name)]
     total, _ = evaluate(conv, cases)
     report = "\n".join(total.misses)
-    assert total.ok["in"] / total.n["in"] >= 0.8, f"in scope {total.pct('in')}\n{report}"
-    assert total.ok["out"] / total.n["out"] >= 0.93, f"out of scope {total.pct('out')}\n{report}"
+    assert total.ok["in"] / total.n["in"] >= 0.78, f"in scope {total.pct('in')}\n{report}"
+    assert total.ok["out"] / total.n["out"] >= 0.91, f"out of scope {total.pct('out')}\n{report}"
     # One known page fact: "demain matin" (labelled "not a question") gets the preparation
     # card, for its "matin". Any other one is a regression.
     assert set(total.page_facts_out) <= {"demain matin"}, total.page_facts_out
@@ -790,8 +791,18 @@ def test_typed_checkin_answer(plan: Plan, step_id: str, typed: str, value: str |
 # --- issue 9 over real HTTP (what the current handlers already carry) ------------------------
 
 
-async def test_two_questions_get_both_answers_over_http(bot: RunningBot, fake: FakeBotAPI) -> None:
-    fake.send_text(PATIENT, "Qui fait le geste ? Et est-ce qu'il y a une anesthésie ?")
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Qui fait le geste ? Et est-ce qu'il y a une anesthésie ?",
+        # Round 7: a comma and "et" before a question with no opening question word.
+        "Qui fait le geste, et un anesthésiste sera-t-il là ?",
+    ],
+)
+async def test_two_questions_get_both_answers_over_http(
+    bot: RunningBot, fake: FakeBotAPI, text: str
+) -> None:
+    fake.send_text(PATIENT, text)
     [msg] = await fake.wait_for_messages(PATIENT, 1)
     faq = bot.runtime.content.conversation.faq
     for entry_id in ("qui_realise", "anesthesie"):
@@ -858,3 +869,38 @@ def test_second_answer_only_when_each_entry_explains_its_own_part(
     result = faq.match(text)
     assert result.kind == "answer" and result.entry is not None and result.entry.id == first
     assert (result.also.id if result.also else None) == also
+
+
+# --- issue 9, round 7: segmentation the round-7 misses asked for --------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "clauses"),
+    [
+        # A comma and "et" before a question that has no opening question word.
+        ("Qui fait le geste, et un anesthésiste sera-t-il là ?", 2),
+        ("Pourriez-vous me dire la durée du geste ainsi que le type d'imagerie ?", 2),
+        # "et" joining a circumstance to one question does not cut it.
+        ("après une injection, et le lendemain, je peux conduire ?", 1),
+    ],
+)
+def test_two_questions_cut_at_comma_et_and_ainsi_que(text: str, clauses: int) -> None:
+    assert len(analyse_message(text).questions) == clauses
+
+
+def test_question_after_a_feeling_is_read_alone_but_not_after_a_circumstance() -> None:
+    [feeling] = analyse_message("ça m'inquiète qu'on touche à cette zone, on injecte où ?").clauses
+    assert feeling.focus == "on injecte où ?"
+    [subject] = analyse_message("et si je tombe enceinte, c'est un problème ?").clauses
+    assert subject.focus is None  # the subject is before the comma
+    framed = analyse_message("J'aimerais comprendre : c'est quoi ce syndrome ?")
+    assert len(framed.sentences) == 1  # a request frame ending on ":" introduces its question
+
+
+async def test_anxious_question_gets_its_answer_not_only_comfort_over_http(
+    bot: RunningBot, fake: FakeBotAPI
+) -> None:
+    fake.send_text(PATIENT, "j'ai peur qu'on me laisse partir trop vite, on est surveillé après ?")
+    [msg] = await fake.wait_for_messages(PATIENT, 1)
+    entry = bot.runtime.content.conversation.faq.get("apres_surveillance")
+    assert entry is not None and msg["text"].startswith(entry.answer)
