@@ -102,6 +102,7 @@ def _token_chars(rules: Any, text: str) -> list[tuple[int, int]] | None:
     Mirrors ``TriageRules._split`` (punctuation, elisions, SMS expansion, separator words)
     while keeping offsets; the caller checks the tokens are the same as the rules'."""
     from bot.normalize import _APOSTROPHES, _TOKEN_RE, fold
+    from bot.triage import pattern as pattern_mod
     from bot.triage import rules as rules_mod
 
     # fold() works character by character (ligatures, case, accents), so a folded position
@@ -122,8 +123,8 @@ def _token_chars(rules: Any, text: str) -> list[tuple[int, int]] | None:
         toks: list[tuple[str, int, int]] = []
         for i, (tok, s, e) in enumerate(raw):
             nxt = raw[i + 1][0] if i + 1 < len(raw) else ""
-            words = [tok] if tok == "c" and nxt in rules_mod._C_FOLLOWERS else None
-            toks += [(w, s, e) for w in (words or rules_mod._expand_word(tok))]
+            words = [tok] if tok == "c" and nxt in pattern_mod._C_FOLLOWERS else None
+            toks += [(w, s, e) for w in (words or pattern_mod._expand_word(tok))]
         i = 0
         while i < len(toks):
             skip = rules._separator_at([t[0] for t in toks], i)
