@@ -37,6 +37,13 @@ ALERTS = [
     ("can someone call me please", "humain"),
     ("je suis tombée, je n'arrive pas à me relever", "urgent"),
     ("j'avais un peu mal hier et maintenant c'est insupportable", "urgent"),
+    # session 4 (round 6): "comme si" describes, it does not suppose; a relative's "now";
+    # pseudo-negation "n'en finit pas de"; on the floor unable to get up is the 15.
+    ("c'est comme si je manquais d'air en permanence", "vital"),
+    ("je tiens plus ma tête droite elle tombe en avant", "vital"),
+    ("je suis tombée, je n'arrive pas à me relever", "vital"),
+    ("un peu de sang sur le papier toilette", "urgent"),  # bleeding is never played down
+    ("une petite fièvre, 38,4 ce soir", "urgent"),
 ]
 
 
@@ -62,7 +69,30 @@ CALM = [
     "je vois flou sans mes lunettes",
     "pas besoin de me rappeler, tout va bien",
     "no fever, no bleeding, all good",
+    # session 4 (round 6): fear of a sign, hypotheses from edsnlp's lists, someone's own
+    # illness, resolved "rien depuis", idioms
+    "j'ai peur de saigner après la piqûre",
+    "un éventuel saignement après l'injection, c'est grave ?",
+    "mon fils a de la fièvre depuis hier, une gastro de l'école",
+    "deux gouttes de sang le lendemain, rien depuis trois jours",
+    "ça m'a fait saigner le portefeuille",
+    "inutile de me téléphoner, j'ai eu toutes les réponses",
 ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "un peu plus mal que d'habitude depuis le geste, c'est passager ?",
+        "une petite brûlure quand je vais à la selle",
+        "un petit point rouge au point de piqûre",
+    ],
+)
+def test_mild_urgent_signs_are_a_concern_not_an_alert(conv: Conversation, text: str) -> None:
+    """A mitigator just before an "urgent" sign makes it a note for the staff (concern), with
+    the line for the patient; vital signs and bleeding, fever, urine or stool never are."""
+    reply = conv.respond(text)
+    assert reply.kind == "concern" and conv.hotline in reply.text
 
 
 @pytest.mark.parametrize("text", CALM)

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Final, Literal
 
 Span = tuple[int, int]
-Verdict = Literal["report", "asked", "past", "chronic", "other", "negated"]
+Verdict = Literal["report", "asked", "past", "chronic", "other", "negated", "mild"]
 
 #: Context groups read from the rules file, in the order of ``ContextGroups`` fields.
 CONTEXT_KEYS: Final = (
@@ -39,10 +39,13 @@ CONTEXT_KEYS: Final = (
     "relatives",
     "strangers",
     "not_patient",
+    "mild",
 )
 # Resolution is looked for in the symptom's clause (after it) and in this many later clauses:
 # "j'avais saigné un peu, mais c'est fini" ends its story one clause later.
 _RESOLVED_REACH: Final = 2
+# A mitigator ("un peu", "petite", "léger") this close before a symptom makes it mild.
+_MILD_REACH: Final = 2
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,7 @@ class ContextGroups:
     relatives: int
     strangers: int
     not_patient: int
+    mild: int
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,7 @@ def judge(
     *,
     severity: str,
     skip_when_question: bool,
+    mild_allowed: bool = True,
 ) -> Verdict:
     """What the context says of one symptom match, for a category of this severity."""
     clause = layout.clause[span[0]]
@@ -88,6 +93,16 @@ def judge(
     hypotheses = _in_clause(spans[groups.hypothetical], layout, clause)
     if skip_when_question and not now and any(h[1] < span[0] for h in hypotheses):
         return "asked"
+    # "un peu plus mal", "une petite brûlure", "un petit point rouge": a first-person symptom
+    # said mildly is a concern for the staff (a note), not an alert. Only for "urgent" signs:
+    # a mild swallowing trouble is still the 15, and distress is never played down here.
+    mild = _in_clause(spans[groups.mild], layout, clause)
+    if (
+        mild_allowed
+        and severity == "urgent"
+        and any(span[0] - _MILD_REACH <= m[1] < span[0] for m in mild)
+    ):
+        return "mild"
     # Distress that has lasted for months is no less urgent.
     if severity != "detresse" and _in_clause(spans[groups.chronic], layout, clause):
         return "chronic"
@@ -119,7 +134,8 @@ def judge(
     if who == "relative":
         # A carer writing to the bot is most often reporting the patient: only a message
         # that shows otherwise ("il a la grippe", "je ne peux pas venir") makes it a story.
-        tied = severity in ("vital", "detresse") or bool(now)
-        tied = tied or any(layout.sentence[s[0]] == sentence for s in spans[groups.now])
+        # A sign of "now" does not tie them to the patient once the message says they are
+        # someone else ("mon fils a de la fièvre depuis hier, une gastro"): the now is theirs.
+        tied = severity in ("vital", "detresse")
         return "other" if spans[groups.not_patient] and not tied else "report"
     return "report"

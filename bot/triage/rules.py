@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Final, Literal, cast
 
@@ -59,6 +59,11 @@ HUMAN_REQUEST_ID: Final = "demande_humain"
 #: The safety net's alert: not a rules category; its reply and label live in bot/texts.py.
 NET_CATEGORY: Final = "filet"
 NET_SEVERITY: Final[Severity] = "urgent"
+# Signs that stay alerts however mildly they are said: a "petite fièvre" after the injection,
+# "un peu de sang", a "petite fuite" of stool or urine are what the staff must hear about.
+MILD_NEVER: Final = frozenset(
+    {"fievre", "saignement", "retention_urinaire", "incontinence", "chute"}
+)
 
 
 # Words that may sit between a negated symptom and the next one of a list and carry the
@@ -276,10 +281,15 @@ class TriageRules:
                     spans,
                     self._context,
                     severity=cat.severity,
+                    mild_allowed=cat.id not in MILD_NEVER,
                     skip_when_question=cat.skip_when_question,
                 )
                 if verdict == "report":
                     hits.append(cat)
+                    break
+                if verdict == "mild":
+                    # Said mildly: a note to the staff under the sign's own label.
+                    hits.append(replace(cat, severity=CONCERN))
                     break
                 verdicts.append(verdict)
             else:
@@ -429,10 +439,14 @@ class TriageRules:
         self, text: Text, spans: list[list[tuple[int, int]]], span: tuple[int, int]
     ) -> bool:
         where = text.clause[span[0]]
-        markers = [m for m in spans[self._questions] if text.clause[m[0]] == where]
+        reports = [r for r in spans[self._reports] if text.clause[r[0]] == where]
+        # A report marker that begins before a question marker and runs into it reads it
+        # differently: the "si" of "comme si je manquais d'air" describes, it does not suppose.
+        markers = [
+            m
+            for m in spans[self._questions]
+            if text.clause[m[0]] == where and not any(r[0] < m[0] <= r[1] for r in reports)
+        ]
         if not any(m[1] < span[0] for m in markers):
             return False
-        for rep in spans[self._reports]:
-            if text.clause[rep[0]] == where and not any(_overlaps(rep, m) for m in markers):
-                return False
-        return True
+        return all(any(_overlaps(rep, m) for m in markers) for rep in reports)
