@@ -8,7 +8,10 @@ here are after the fixes, so on round 4 they are a floor, not a measure of gener
 fixes (rules alone: 155/204 caught = 76.0 %, 36/200 false alarms = 18.0 %; then with the safety
 net, which never saw it: 174/204 = 85.3 %, 19 caught only by the net, 37/200 false alarms of
 which 1 from the net). Its header keeps those numbers; what is printed after rule fixes is
-again a floor.
+again a floor. Rounds 6 and 7 were written blind at the same time by two writers who never
+saw each other's file (see their headers). Round 6 was measured once and fixed (before: 178/200
+caught = 89.0 %, rules 158 + net 20, 39/200 false alarms = 19.5 %); only then was round 7
+measured once (180/200 = 90.0 %, rules 177 + net 3; 21/200 false alarms = 10.5 %) and fixed.
 
 Everything goes through ``Conversation.respond``, as in ``python -m bot ask``: an urgent
 message counts as caught when the reply is kind "urgent" and gives the hospital line.
@@ -40,6 +43,8 @@ ROUNDS = {
     "tuning (triage_eval.yaml)": ROOT / "tests" / "data" / "triage_eval.yaml",
     "round 4 (after fixes)": ROOT / "tests" / "data" / "triage_round4.yaml",
     "round 5 (after fixes)": ROOT / "tests" / "data" / "triage_round5.yaml",
+    "round 6 (after fixes)": ROOT / "tests" / "data" / "triage_round6.yaml",
+    "round 7 (after fixes)": ROOT / "tests" / "data" / "triage_round7.yaml",
 }
 
 

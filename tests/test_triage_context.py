@@ -151,9 +151,12 @@ def test_line_unreachable_gives_the_15(conv: Conversation) -> None:
     assert plain.severity == "humain" and plain.text != reply.text
 
 
-def test_round4_after_fixes(conv: Conversation) -> None:
-    """Round 4 was measured once before fixes (75.1 % / 26.2 %); it is now a tuning floor."""
-    data = yaml.safe_load(ROUND4.read_text(encoding="utf-8"))
+@pytest.mark.parametrize("name", ["triage_round4.yaml", "triage_round6.yaml", "triage_round7.yaml"])
+def test_rounds_after_fixes(conv: Conversation, name: str) -> None:
+    """Rounds measured once before their fixes (numbers in each header; round 4: 75.1 % /
+    26.2 %, round 6: 89.0 % / 19.5 %, round 7: 90.0 % / 10.5 %) are now tuning floors: every
+    urgent message gets the line and an alert, at most 3 % of look-alikes alarm."""
+    data = yaml.safe_load((ROUND4.parent / name).read_text(encoding="utf-8"))
     missed = [i["text"] for i in data["urgent"] if conv.respond(i["text"]).kind != "urgent"]
     alarms = [i["text"] for i in data["lookalike"] if conv.respond(i["text"]).kind == "urgent"]
     assert not missed, missed

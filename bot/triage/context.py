@@ -44,7 +44,8 @@ CONTEXT_KEYS: Final = (
 # Resolution is looked for in the symptom's clause (after it) and in this many later clauses:
 # "j'avais saigné un peu, mais c'est fini" ends its story one clause later.
 _RESOLVED_REACH: Final = 2
-# A mitigator ("un peu", "petite", "léger") this close before a symptom makes it mild.
+# A mitigator ("un peu", "petite", "léger") this close to a symptom makes it mild: "une petite
+# brûlure", "ça brûle un peu".
 _MILD_REACH: Final = 2
 
 
@@ -100,7 +101,10 @@ def judge(
     if (
         mild_allowed
         and severity == "urgent"
-        and any(span[0] - _MILD_REACH <= m[1] < span[0] for m in mild)
+        and any(
+            span[0] - _MILD_REACH <= m[1] < span[0] or span[1] < m[0] <= span[1] + _MILD_REACH
+            for m in mild
+        )
     ):
         return "mild"
     # Distress that has lasted for months is no less urgent.
