@@ -156,8 +156,12 @@ _ENGLISH = frozenset(
 _REQUEST_FRAME_RE = re.compile(
     r"^(?:(?:bonjour|bonsoir|madame|monsieur|docteur)[ ,]+)*"
     r"(?:(?:je|j')\s*(?:voudrais|souhaiterais|souhaite|aimerais|veux|voulais)"
-    r"|(?:pourriez|pouvez|auriez)[- ]vous(?: l'amabilit[ée] de| la gentillesse de)?"
-    r"|je vous saurais gr[ée] de|merci de)\s+"
+    r"|(?:pourriez|pouvez|auriez|voudriez|voulez)[- ]vous"
+    r"(?: l'(?:amabilit[ée]|obligeance) de| la gentillesse de| bien)?"
+    r"|je vous (?:saurais gr[ée]|serais (?:tr[èe]s )?reconnaissante?|remercie(?:rais)?|prie)"
+    r"(?: d'avance)? de|merci(?: d'avance)? de|je me permets de)\s+"
+    r"(?:bien vouloir\s+)?"
+    r"(?:(?:vous)\s+)?(?:demander\s+)?"
     r"(?:(?:me|m'|nous)\s*)?(?:savoir|conna[iî]tre|comprendre|dire|pr[ée]ciser|indiquer|"
     r"expliquer|confirmer|renseigner)?\s*"
     r"(?:(?:si|s')\s*)?",

@@ -146,6 +146,11 @@ class Conversation:
             )
         if intent == "request":
             return Reply("request", self._t(texts.REQUEST_FORWARDED))
+        emotion = intents.is_emotion(message)
+        if intents.is_bare_feeling(message):
+            # A feeling told without a question ("je suis découragée, ça fait des années que
+            # ça dure") is heard, never answered with a page fact its words happen to match.
+            return Reply("support", self._t(texts.SUPPORT))
         two = self._two_questions(message)
         if two is not None:
             return two
@@ -154,7 +159,9 @@ class Conversation:
             if result.also is not None:
                 return self._both(result.entry, result.also, result.score)
             return self.answer(result.entry, score=result.score)
-        if result.topic is None and intents.is_emotion(message):
+        if result.topic is None and emotion and result.kind != "clarify":
+            # A question asked in fear still gets its "did you mean" buttons: the patient asked
+            # something, and the closest entries name it better than a word of comfort.
             return Reply("support", self._t(texts.SUPPORT), score=result.score)
         if result.kind == "fallback" and not message.french:
             # Same honest fallback, in words a non-French speaker can act on.

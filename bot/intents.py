@@ -82,6 +82,12 @@ _CONDITIONS = (
     r"aminosides?",
 )
 _CONDITION = _rx(*_CONDITIONS)
+# Past surgery told as history ("j'ai été opéré d'une fistule en 2019, je préfère vous le
+# dire"). Inside a story that asks a question it is only context: the question is answered.
+_PAST_SURGERY = _rx(
+    r"(?:ete|deja) opere\w*",
+    r"(?:eu|subi) (?:une |des |plusieurs )?(?:operations?|interventions?|chirurgies?)",
+)
 # The patient speaks of themself: "je suis", "j'ai", "je prends", "mon traitement"...
 _SELF = _rx(
     r"je suis",
@@ -128,6 +134,8 @@ def detect(analysis: MessageAnalysis) -> Intent | None:
         return "supprimer"
     if _CONDITION.search(norm) and _SELF.search(norm):
         return "history"
+    if _PAST_SURGERY.search(norm) and _SELF.search(norm) and not analysis.questions:
+        return "history"
     if _REQUEST.search(norm):
         return "request"
     return None
@@ -135,6 +143,24 @@ def detect(analysis: MessageAnalysis) -> Intent | None:
 
 def is_emotion(analysis: MessageAnalysis) -> bool:
     return EMOTION_RE.search(analysis.normalized) is not None
+
+
+# A fear that names its object ("j'ai peur que ce soit dangereux", "peur de la douleur") is a
+# question in disguise: the page may answer it. A feeling alone ("je suis découragée") is not.
+_WORRY_ABOUT = _rx(
+    r"(?:peur|trouille|angoiss\w*|inquiet\w*|stress\w*|crain\w*|panique\w*) "
+    r"(?:de|d|du|des|que|qu|pour|a l idee)"
+)
+
+
+def is_bare_feeling(analysis: MessageAnalysis) -> bool:
+    """A feeling told without a question and without naming what it fears."""
+    norm = analysis.normalized
+    return (
+        not analysis.questions
+        and EMOTION_RE.search(norm) is not None
+        and _WORRY_ABOUT.search(norm) is None
+    )
 
 
 # --- typed check-in answers -------------------------------------------------------------------

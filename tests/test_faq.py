@@ -564,16 +564,22 @@ def test_topic_words_no_longer_veto_real_questions(faq: Faq, text: str, entry_id
 
 def test_folded_rounds(conv: Conversation) -> None:
     """Floors on the frozen rounds folded into tuning (TUNING_ROUNDS), at what their fixes
-    reached, minus a small margin (rounds 5-7 together after the round-7 fixes: in scope
-    79.3 % (257/324), out of scope 92.6 % (125/135))."""
+    reached, minus a small margin (rounds 5-8 together after the round-8 fixes: in scope
+    77.4 % (353/456), out of scope 93.4 % (171/183))."""
     cases = [c for name in TUNING_ROUNDS for c in load_cases(DATA / name)]
     total, _ = evaluate(conv, cases)
     report = "\n".join(total.misses)
-    assert total.ok["in"] / total.n["in"] >= 0.78, f"in scope {total.pct('in')}\n{report}"
-    assert total.ok["out"] / total.n["out"] >= 0.91, f"out of scope {total.pct('out')}\n{report}"
-    # One known page fact: "demain matin" (labelled "not a question") gets the preparation
-    # card, for its "matin". Any other one is a regression.
-    assert set(total.page_facts_out) <= {"demain matin"}, total.page_facts_out
+    assert total.ok["in"] / total.n["in"] >= 0.76, f"in scope {total.pct('in')}\n{report}"
+    assert total.ok["out"] / total.n["out"] >= 0.92, f"out of scope {total.pct('out')}\n{report}"
+    # Two known page facts: "demain matin" (labelled "not a question") gets the preparation
+    # card, for its "matin"; round 8's needle phobia ("est-ce que ça va faire mal pendant la
+    # piqûre ?") gets the anaesthesia card, as the same question is labelled in the tuning file.
+    # Any other one is a regression.
+    known = {
+        "demain matin",
+        "Je suis phobique des aiguilles, est-ce que ça va faire mal pendant la piqûre ?",
+    }
+    assert set(total.page_facts_out) <= known, total.page_facts_out
 
 
 ROUND_STYLES = {
