@@ -80,7 +80,9 @@ def is_page_fact(reply: Reply) -> bool:
 def outcome(case: Case, reply: Reply) -> tuple[bool, bool]:
     """(right, right entry among what was shown: the answer(s) or the "did you mean" buttons)."""
     if case.expect is None:
-        right = reply.kind == "fallback" or (reply.kind in ("urgent", "concern"))
+        # "info" is triage's answer to a question about a red-flag risk ("risque
+        # d'incontinence ?"): no fact from the page, the warning signs and the line (issue 10).
+        right = reply.kind in ("fallback", "info", "urgent", "concern")
         return right, right
     head = case.expect[0]
     if head == "smalltalk":
