@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import NotRequired, TypedDict, Unpack
 
 import aiosqlite
 
@@ -10,33 +11,38 @@ from bot.storage.core import Core
 from bot.storage.rows import OutboxMessage, build, to_db
 
 
-async def enqueue_in(
-    c: aiosqlite.Connection,
-    *,
-    chat_id: int,
-    text: str,
-    purpose: str,
-    now: datetime,
-    buttons: str | None = None,
-    reply_to: int | None = None,
-    alert_id: int | None = None,
-    patient_id: int | None = None,
-    priority: int = 0,
-) -> int:
+class Outgoing(TypedDict):
+    """One message to deliver; the keyword arguments of :func:`enqueue_in` and ``enqueue``."""
+
+    chat_id: int
+    text: str
+    purpose: str
+    now: datetime
+    buttons: NotRequired[str | None]
+    reply_to: NotRequired[int | None]
+    alert_id: NotRequired[int | None]
+    patient_id: NotRequired[int | None]
+    priority: NotRequired[int]
+
+
+async def enqueue_in(c: aiosqlite.Connection, **msg: Unpack[Outgoing]) -> int:
+    """Queue a message inside the caller's transaction, so it is sent if and only if the
+    rest of that transaction (an alert, a step settled) is committed."""
+    now = to_db(msg["now"])
     cur = await c.execute(
         "INSERT INTO outbox (chat_id, text, buttons, reply_to, purpose, alert_id,"
         " patient_id, priority, not_before, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
-            chat_id,
-            text,
-            buttons,
-            reply_to,
-            purpose,
-            alert_id,
-            patient_id,
-            priority,
-            to_db(now),
-            to_db(now),
+            msg["chat_id"],
+            msg["text"],
+            msg.get("buttons"),
+            msg.get("reply_to"),
+            msg["purpose"],
+            msg.get("alert_id"),
+            msg.get("patient_id"),
+            msg.get("priority", 0),
+            now,
+            now,
         ),
     )
     return int(cur.lastrowid or 0)
@@ -45,32 +51,9 @@ async def enqueue_in(
 class OutboxStore(Core):
     """The outbox table."""
 
-    async def enqueue(
-        self,
-        *,
-        chat_id: int,
-        text: str,
-        purpose: str,
-        now: datetime,
-        buttons: str | None = None,
-        reply_to: int | None = None,
-        alert_id: int | None = None,
-        patient_id: int | None = None,
-        priority: int = 0,
-    ) -> int:
+    async def enqueue(self, **msg: Unpack[Outgoing]) -> int:
         async with self.tx() as c:
-            return await enqueue_in(
-                c,
-                chat_id=chat_id,
-                text=text,
-                purpose=purpose,
-                now=now,
-                buttons=buttons,
-                reply_to=reply_to,
-                alert_id=alert_id,
-                patient_id=patient_id,
-                priority=priority,
-            )
+            return await enqueue_in(c, **msg)
 
     async def claim_outbox(
         self,
