@@ -1,21 +1,21 @@
 """What a valid admin file is, said once with pydantic models, reported as French ``file:line``.
 
-Admins edit the FAQ and the reminder plan by hand; ``python -m bot check`` and the hot reload
-must point at the line to fix, in French. Models are declared with :class:`Model` (unknown
-keys refused, no silent type coercion); :func:`validate` runs one on a tree loaded by
-:func:`bot.yamlfile.load_yaml` and turns every pydantic error into a :class:`CheckError` whose
-line comes from the YAML marks that the tree keeps.
+Admins edit the FAQ, the reminder plan and the triage rules by hand; ``python -m bot check``
+and the hot reload must point at the line to fix, in French. Models are declared with
+:class:`Model` (unknown keys refused, no silent type coercion); :func:`validate` runs one on a
+tree loaded by :func:`bot.yamlfile.load_yaml` and turns every pydantic error into a
+:class:`CheckError` whose line comes from the YAML marks that the tree keeps.
 
 Rules a type cannot say are written as validators raising :func:`fault`, which may point at a
 sibling key (``at``) and quote the line of another node (``ref``, shown as ``{ligne}``). A rule
 over the items of a list (unique ids) must not hide the items' own errors, so it runs on the raw
-list and records with :func:`note` instead of raising.
+list and records with :func:`note` instead of raising (:func:`note_repeats` for unique ids).
 """
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar, get_args
 
 from pydantic import BaseModel, ConfigDict, RootModel, ValidationError, ValidationInfo
@@ -50,6 +50,32 @@ def note(info: ValidationInfo, loc: Loc, message: str, ref: Loc | None = None) -
     """Record an error without stopping validation (``loc`` and ``ref`` from the file's root)."""
     if isinstance(info.context, dict):
         info.context.setdefault(_NOTES, []).append((loc, message, ref))
+
+
+def note_repeats(
+    info: ValidationInfo,
+    items: object,
+    at: Loc,
+    key: str,
+    message: str,
+    usable: Callable[[str], bool] | None = None,
+) -> dict[str, int]:
+    """Note every item of the raw list ``items`` (at ``at`` from the root) whose ``key`` repeats
+    an earlier one; ``{id}`` in the message is the value, ``{ligne}`` the first one's line.
+
+    Values that are not texts, or not ``usable``, are left to the items' own validation.
+    Returns the index of the first item of each value.
+    """
+    first: dict[str, int] = {}
+    for i, item in enumerate(items if isinstance(items, list) else ()):
+        value = item.get(key) if isinstance(item, dict) else None
+        if not isinstance(value, str) or (usable is not None and not usable(value)):
+            continue
+        if value in first:
+            note(info, (*at, i, key), message.replace("{id}", value), ref=(*at, first[value], key))
+        else:
+            first[value] = i
+    return first
 
 
 def validate(

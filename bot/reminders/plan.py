@@ -35,7 +35,7 @@ from pydantic import (
     field_validator,
 )
 
-from bot.schema import Model, fault, line_of, note, validate
+from bot.schema import Model, fault, line_of, note_repeats, validate
 from bot.texts import LOCALE, appointment_words, clock_time
 from bot.yamlfile import CheckError, ContentError, load_yaml
 
@@ -418,20 +418,9 @@ class _PlanFile(Model):
     @classmethod
     def _unique_ids(cls, steps: object, info: ValidationInfo) -> object:
         # Before the steps' own validation, so a duplicate is reported even beside their errors.
-        seen: dict[str, int] = {}
-        for i, raw in enumerate(steps if isinstance(steps, list) else ()):
-            step_id = raw.get("id") if isinstance(raw, dict) else None
-            if not isinstance(step_id, str):
-                continue
-            if step_id in seen:
-                note(
-                    info,
-                    ("steps", i, "id"),
-                    f"identifiant « {step_id} » déjà utilisé ligne {{ligne}}",
-                    ref=("steps", seen[step_id], "id"),
-                )
-            else:
-                seen[step_id] = i
+        note_repeats(
+            info, steps, ("steps",), "id", "identifiant « {id} » déjà utilisé ligne {ligne}"
+        )
         return steps
 
 

@@ -3,7 +3,8 @@
 * :mod:`bot.triage.pattern` - the pattern language: parsing, typo-tolerant lexicon, matcher;
 * :mod:`bot.triage.rules` - how a message is judged: clauses, exclusions, negation, questions,
   severities and replies;
-* :mod:`bot.triage.loader` - reading and checking ``data/triage.yaml`` (``file:line`` errors);
+* :mod:`bot.triage.schema` - what a valid ``data/triage.yaml`` is (``file:line`` errors);
+* :mod:`bot.triage.loader` - reading it and compiling it into rules;
 * :mod:`bot.triage.context` - negated / asked / past / chronic / someone else's (ConText);
 * :mod:`bot.triage.net` - the safety net: a character n-gram classifier, independent of the
   rules, that catches urgent wordings the rules have never seen.
