@@ -39,6 +39,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from bot.analysis import analyse as analyse_message
+from bot.faq.learned import Reader
 from bot.faq.model import FaqEntry, FaqResult, OffTopic, SmalltalkIntent
 from bot.faq.text import (
     MIN_PREFIX_LEN,
@@ -264,7 +265,10 @@ class Faq:
         synonyms: Synonyms,
         smalltalk: Sequence[SmalltalkIntent] = (),
         offtopics: Sequence[OffTopic] = (),
+        model: Reader | None = None,
     ) -> None:
+        # The learned second reader (bot/faq/learned.py), or None: the matcher alone.
+        self.model = model
         self.themes: list[tuple[str, list[FaqEntry]]] = [(t, list(es)) for t, es in themes]
         self.entries: list[FaqEntry] = [e for _, es in self.themes for e in es]
         self._by_id = {e.id: e for e in self.entries}
@@ -385,7 +389,7 @@ class Faq:
         smalltalk = self._smalltalk_only(toks) or self._smalltalk_in_sentence(toks, text)
         if smalltalk is not None:
             return FaqResult("smalltalk", None, 1.0, (), smalltalk.reply)
-        return self._decide(self.ranking(text))
+        return self._decide(self.ranking(text), text)
 
     def rank(self, text: str) -> list[tuple[float, FaqEntry]]:
         """(calibrated confidence, entry), best first: at least the EXACT_TOP best entries;
@@ -428,7 +432,7 @@ class Faq:
                 best[idx] = c
             rivals[idx] = max(rivals.get(idx, 0.0), c.uncapped)
 
-    def _decide(self, ranking: Ranking) -> FaqResult:
+    def _decide(self, ranking: Ranking, text: str) -> FaqResult:
         if not ranking.candidates:
             return FaqResult("fallback", None, 0.0)
         top = ranking.candidates[0]
@@ -450,10 +454,22 @@ class Faq:
                 "answer", self.entries[pair[0].index], conf, also=self.entries[pair[1].index]
             )
         close = [c for c in entries[:MAX_CANDIDATES] if c.raw >= top.raw - CLARIFY_SPREAD]
-        if conf < CLARIFY_THRESHOLD or len(close) < 2:
+        clarify = conf >= CLARIFY_THRESHOLD and len(close) >= 2
+        # The second reader agrees on the first entry: answer it rather than ask. Not over a
+        # fallback that names a topic the page does not cover (the message may be about it).
+        if (clarify or topic is None) and self.agrees(text, self.entries[top.index].id):
+            return FaqResult("answer", self.entries[top.index], conf)
+        if not clarify:
             return FaqResult("fallback", None, conf, topic=topic)
         candidates = tuple(self.entries[c.index] for c in close)
         return FaqResult("clarify", None, conf, candidates, topic=topic)
+
+    def agrees(self, text: str, entry_id: str) -> bool:
+        """The learned model's first class is ``entry_id``, with at least its agree_min."""
+        if self.model is None:
+            return False
+        best, prob = self.model.best(text)
+        return best == entry_id and prob >= self.model.agree_min
 
     def _best_topic(self, ranking: Ranking) -> OffTopic | None:
         """The best-ranked named topic (a topic with an id), if any of its terms is present."""

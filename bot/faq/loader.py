@@ -26,6 +26,7 @@ from pydantic import (
 )
 
 from bot.faq.engine import Faq
+from bot.faq.learned import MODEL_PATH, FaqModel, cached_model
 from bot.faq.model import FaqEntry, OffTopic, SmalltalkIntent
 from bot.faq.text import Synonyms, analyse, surface_tokens, term_pattern
 from bot.schema import Model, fault, line_of, note, validate
@@ -48,17 +49,18 @@ _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'", "´":
 _WS_RE = re.compile(r"\s+")
 
 
-def load_faq(faq_dir: Path, source_dir: Path) -> Faq:
-    """The FAQ from ``faq_dir``; raises ContentError listing every problem found."""
-    faq, errors = _load(faq_dir, source_dir)
+def load_faq(faq_dir: Path, source_dir: Path, model: Path | None = MODEL_PATH) -> Faq:
+    """The FAQ from ``faq_dir``, with the learned second reader's weights (``model=None``: the
+    matcher alone); raises ContentError listing every problem found."""
+    faq, errors = _load(faq_dir, source_dir, model)
     if errors or faq is None:
         raise ContentError(errors)
     return faq
 
 
-def check_faq(faq_dir: Path, source_dir: Path) -> list[CheckError]:
+def check_faq(faq_dir: Path, source_dir: Path, model: Path | None = MODEL_PATH) -> list[CheckError]:
     """Every problem in the FAQ files, in file order; [] when the FAQ can be used."""
-    return _load(faq_dir, source_dir)[1]
+    return _load(faq_dir, source_dir, model)[1]
 
 
 def _squash(text: str) -> str:
@@ -400,7 +402,9 @@ class _RawEntry:
     built: FaqEntry
 
 
-def _load(faq_dir: Path, source_dir: Path) -> tuple[Faq | None, list[CheckError]]:
+def _load(
+    faq_dir: Path, source_dir: Path, model_path: Path | None
+) -> tuple[Faq | None, list[CheckError]]:
     loader = _Loader(faq_dir, source_dir)
     files = loader.yaml_files()
     source = loader.source_text()
@@ -426,10 +430,17 @@ def _load(faq_dir: Path, source_dir: Path) -> tuple[Faq | None, list[CheckError]
         _check_phrasings(loader, raw, synonyms)
         _check_related(loader, raw)
 
+    model: FaqModel | None = None
+    if model_path is not None:
+        try:
+            model = cached_model(model_path)
+        except (OSError, ValueError) as exc:
+            # Like the triage net: never silently without it; `check` says why.
+            loader.error(model_path, 0, f"modèle de la FAQ illisible : {exc}")
     if loader.errors:
         return None, loader.errors
     built = [(t, [e.built for e in es]) for t, es in themes]
-    return Faq(built, synonyms, smalltalk, offtopics), []
+    return Faq(built, synonyms, smalltalk, offtopics, model), []
 
 
 def _check_ids(loader: _Loader, raw: list[_RawEntry]) -> None:

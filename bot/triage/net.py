@@ -2,11 +2,11 @@
 
 The rules of ``data/triage.yaml`` read wordings someone foresaw; each new round of patients'
 wording found holes in them. The net is a second, different reader: a logistic regression on
-hashed character n-grams (2 to 5 letters, inside word boundaries) and word uni- and bigrams of
-the normalised text, trained on ``data/triage_net/corpus.tsv`` (written for it, see
-``bench/triage_corpus.py``) by ``python -m bench.triage_net``. When the rules say "no alert"
-and the net says "possibly urgent", the patient gets the line and the staff an alert marked
-"à vérifier" (:class:`bot.escalation.AlertKind.CHECK`).
+hashed character n-grams and word uni- and bigrams of the normalised text (``bot/ngrams.py``),
+trained on ``data/triage_net/corpus.tsv`` (written for it, see ``bench/triage_corpus.py``)
+by ``python -m bench.triage_net``. When the rules say "no alert" and the net says "possibly
+urgent", the patient gets the line and the staff an alert marked "à vérifier"
+(:class:`bot.escalation.AlertKind.CHECK`).
 
 Why this form: character n-grams survive typos, missing accents and SMS spellings that word
 lists miss; the model is one weight per hashed feature, so scoring is a sum of a few hundred
@@ -21,58 +21,22 @@ float32 weights, little-endian, zlib-compressed.
 from __future__ import annotations
 
 import functools
-import itertools
-import json
 import math
-import sys
-import zlib
 from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-from bot.normalize import SMS_FORMS, raw_tokens
+from bot import ngrams
 from bot.triage.forms import EXTRA_FORMS
 
 WEIGHTS_PATH: Final = Path(__file__).resolve().parents[2] / "data" / "triage_net" / "net.bin"
 
-CHAR_MIN: Final = 3
-CHAR_MAX: Final = 5
-# Word uni- and bigrams enter this many times (salted hashes): the context words ("si",
-# "avais", "fini") are few against the many letter n-grams of a symptom, and measured on the
-# corpus' grouped cross-validation, weighing them x3 lowered false positives (see bench).
-WORD_COPIES: Final = 3
-
-
-def _words(text: str) -> list[str]:
-    out: list[str] = []
-    for tok in raw_tokens(text):
-        rep = EXTRA_FORMS.get(tok) or SMS_FORMS.get(tok)
-        out.extend(rep.split() if rep else (tok,))
-    return out
-
-
-def _bucket(feature: str, mask: int) -> int:
-    return zlib.crc32(feature.encode("utf-8")) & mask
-
 
 def features(text: str, bits: int) -> list[int]:
     """The hashed feature indexes of one text (distinct, unordered)."""
-    mask = (1 << bits) - 1
-    words = _words(text)
-    found: set[int] = set()
-    for w in words:
-        padded = f" {w} "
-        for n in range(CHAR_MIN, CHAR_MAX + 1):
-            for i in range(len(padded) - n + 1):
-                found.add(_bucket(padded[i : i + n], mask))
-        for c in range(WORD_COPIES):
-            found.add(_bucket(f"w{c}:{w}", mask))
-    for a, b in itertools.pairwise(words):
-        for c in range(WORD_COPIES):
-            found.add(_bucket(f"b{c}:{a} {b}", mask))
-    return list(found)
+    return ngrams.features(text, bits, EXTRA_FORMS)
 
 
 @dataclass(frozen=True)
@@ -125,14 +89,8 @@ def save_net(
     threshold: float,
     meta: dict[str, Any],
 ) -> None:
-    values = array("f", weights)
-    if sys.byteorder != "little":
-        values.byteswap()
-    header = {"bits": bits, "bias": bias, "threshold": threshold, **meta}
-    path.write_bytes(
-        json.dumps(header, ensure_ascii=False).encode("utf-8")
-        + b"\n"
-        + zlib.compress(values.tobytes(), 9)
+    ngrams.write_weights(
+        path, {"bits": bits, "bias": bias, "threshold": threshold, **meta}, weights
     )
 
 
@@ -144,16 +102,7 @@ def cached_net(path: Path = WEIGHTS_PATH) -> SafetyNet:
 
 def load_net(path: Path = WEIGHTS_PATH) -> SafetyNet:
     """Load the committed weights (ValueError if the file is damaged)."""
-    raw = path.read_bytes()
-    head, _, body = raw.partition(b"\n")
-    try:
-        header = json.loads(head)
-        values = array("f")
-        values.frombytes(zlib.decompress(body))
-    except (ValueError, zlib.error) as exc:
-        raise ValueError(f"{path}: not a safety-net weights file ({exc})") from exc
-    if sys.byteorder != "little":
-        values.byteswap()
+    header, values = ngrams.read_weights(path, "safety-net")
     bits = int(header.pop("bits"))
     bias = float(header.pop("bias"))
     threshold = float(header.pop("threshold"))
