@@ -26,6 +26,7 @@ from __future__ import annotations
 import functools
 import math
 from array import array
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, Protocol
 
@@ -43,11 +44,13 @@ def features(text: str, bits: int) -> list[int]:
 class Reader(Protocol):
     """What the matcher asks of a second reader (the bench's cross-validation has its own)."""
 
-    agree_min: float
+    @property
+    def agree_min(self) -> float: ...
 
     def best(self, text: str) -> tuple[str, float]: ...
 
 
+@dataclass(frozen=True)
 class FaqModel:
     """Loaded weights; :meth:`best` is pure and thread-safe.
 
@@ -55,34 +58,27 @@ class FaqModel:
     ``f * len(classes)``, so a message's score adds one short slice per feature it has.
     """
 
-    def __init__(
-        self,
-        classes: tuple[str, ...],
-        weights: array[float],
-        bias: tuple[float, ...],
-        bits: int,
-        agree_min: float,
-        meta: dict[str, Any],
-    ) -> None:
-        k = len(classes)
-        if k == 0 or len(bias) != k or len(weights) != k << bits:
-            raise ValueError(f"FAQ model: {len(weights)} weights for {k} classes, {bits} bits")
-        self.classes = classes
-        self._w = weights
-        self._bias = bias
-        self.bits = bits
-        self.agree_min = agree_min
-        self.meta = meta
+    classes: tuple[str, ...]
+    weights: array[float] = field(repr=False)
+    bias: tuple[float, ...]
+    bits: int
+    agree_min: float
+    meta: dict[str, Any]
+
+    def __post_init__(self) -> None:
+        k, n = len(self.classes), len(self.weights)
+        if k == 0 or len(self.bias) != k or n != k << self.bits:
+            raise ValueError(f"FAQ model: {n} weights for {k} classes, {self.bits} bits")
 
     def probabilities(self, text: str) -> list[float]:
         """P(class | text), in the order of :attr:`classes`."""
         k = len(self.classes)
         idx = features(text, self.bits)
-        z = list(self._bias)
+        z = list(self.bias)
         if idx:
             # Binary features, the vector scaled to unit length, as in training.
             scale = 1.0 / math.sqrt(len(idx))
-            w = self._w
+            w = self.weights
             acc = [0.0] * k
             for f in idx:
                 row = w[f * k : (f + 1) * k]
