@@ -66,6 +66,21 @@ NOTE_SEVERITY = "note"
 LOGISTICS_SEVERITY = "logistique"
 CHECK_SEVERITY = "check"
 
+
+@dataclass(frozen=True)
+class _Posted:
+    """What an alert is filed as, and the staff post template that presents it."""
+
+    kind: AlertKind
+    severity: str
+    template: str
+
+
+# The alerts posted once, for information or an answer, differ only by these.
+_QUESTION = _Posted(AlertKind.QUESTION, QUESTION_SEVERITY, texts.STAFF_QUESTION)
+_NOTE = _Posted(AlertKind.NOTE, NOTE_SEVERITY, texts.STAFF_NOTE)
+_LOGISTICS = _Posted(AlertKind.REQUEST, LOGISTICS_SEVERITY, texts.STAFF_LOGISTICS)
+
 # Staff posts go out most severe first (the group takes about 20 posts a minute).
 _KIND_PRIORITY = {
     AlertKind.CHECK: 30,
@@ -142,18 +157,13 @@ class AckOutcome:
     alert: Alert | None
 
 
+# A plain holder of its collaborators: eq=False keeps comparison by identity, as before.
+@dataclass(eq=False)
 class Escalation:
-    def __init__(
-        self,
-        db: Database,
-        settings: Settings,
-        clock: Clock,
-        severity_label: Callable[[str], str],
-    ) -> None:
-        self.db = db
-        self.settings = settings
-        self.clock = clock
-        self.severity_label = severity_label
+    db: Database
+    settings: Settings
+    clock: Clock
+    severity_label: Callable[[str], str]
 
     @property
     def staff_chat_id(self) -> int:
@@ -221,37 +231,67 @@ class Escalation:
             if same is not None:
                 await self._reraise(same, message, found, told, update_id)
                 return same.id
+        return await self._create(
+            chat_id,
+            message,
+            _Posted(kind, found.severity, texts.STAFF_ALERT),
+            now=now,
+            categories=found.categories,
+            told=told,
+            escalates=kind in DIVERTING,
+            update_id=update_id,
+            fields={
+                "severity": self._heading(kind, found.severity),
+                "categories": ", ".join(found.labels),
+                "told": told,
+            },
+        )
+
+    async def _create(
+        self,
+        chat_id: int,
+        message: str,
+        posted: _Posted,
+        *,
+        now: datetime,
+        categories: tuple[str, ...] = (),
+        told: str | None = None,
+        escalates: bool = False,
+        update_id: int | None,
+        fields: dict[str, object] | None = None,
+    ) -> int:
+        """A new alert and its first staff post; every kind is described the same way.
+
+        ``fields`` fill what the kind's template says beyond the patient, the time and the
+        quoted message. Only an escalating alert is re-posted and offers "Pris en charge".
+        """
         patient = await self.db.patient_by_chat(chat_id)
         label, appointment = await self._describe_patient(patient)
-        heading = self._heading(kind, found.severity)
 
         def build(quoted: Html) -> Html:
             return html_format(
-                texts.STAFF_ALERT,
-                severity=heading,
-                categories=", ".join(found.labels),
+                posted.template,
                 label=label,
                 appointment=appointment,
                 received=self._received(),
-                told=told,
                 message=quoted,
                 alert_id=Html("{alert_id}"),
+                **(fields or {}),
             )
 
-        escalates = kind in DIVERTING
         return await self.db.create_alert(
             chat_id=chat_id,
             patient_id=patient.id if patient is not None else None,
-            kind=kind,
-            severity=found.severity,
-            categories=",".join(found.categories),
+            kind=posted.kind,
+            severity=posted.severity,
+            categories=",".join(categories),
             told=told,
             now=now,
             renotify_at=self._renotify_at(now) if escalates else None,
             staff_chat_id=self.staff_chat_id,
             post_text=fit_quote(build, message, TELEGRAM_MAX - POST_ROOM),
             post_buttons=ack_buttons("{alert_id}") if escalates else close_buttons("{alert_id}"),
-            priority=priority(kind, found.severity, patient is not None),
+            priority=priority(posted.kind, posted.severity, patient is not None),
             update_id=update_id,
         )
 
@@ -320,95 +360,47 @@ class Escalation:
         self,
         chat_id: int,
         message: str,
-        *,
-        kind: AlertKind,
-        severity: str,
-        template: str,
+        posted: _Posted,
         update_id: int | None,
-        status: AlertState = AlertState.OPEN,
     ) -> int:
+        """An alert posted once, for information or an answer: never re-posted."""
         if update_id is not None and (done := await self.db.inbox_alert(update_id)) is not None:
             return done
-        patient = await self.db.patient_by_chat(chat_id)
-        label, appointment = await self._describe_patient(patient)
-
-        def build(quoted: Html) -> Html:
-            return html_format(
-                template,
-                label=label,
-                appointment=appointment,
-                received=self._received(),
-                message=quoted,
-                alert_id=Html("{alert_id}"),
-            )
-
         now = self.clock.now()
-        return await self.db.create_alert(
-            chat_id=chat_id,
-            patient_id=patient.id if patient is not None else None,
-            kind=kind,
-            severity=severity,
-            categories="",
-            told=None,
-            now=now,
-            renotify_at=None,
-            staff_chat_id=self.staff_chat_id,
-            post_text=fit_quote(build, message, TELEGRAM_MAX - POST_ROOM),
-            post_buttons=close_buttons("{alert_id}"),
-            priority=priority(kind, severity, patient is not None),
-            update_id=update_id,
-            status=status,
-        )
+        return await self._create(chat_id, message, posted, now=now, update_id=update_id)
 
     async def forward_question(self, chat_id: int, message: str) -> int:
         """A question the FAQ could not answer, passed to staff at the patient's request.
 
         Answered, not acknowledged: never re-posted and it does not divert the patient.
         """
-        return await self._simple_alert(
-            chat_id,
-            message,
-            kind=AlertKind.QUESTION,
-            severity=QUESTION_SEVERITY,
-            template=texts.STAFF_QUESTION,
-            update_id=None,
-        )
+        return await self._simple_alert(chat_id, message, _QUESTION, None)
 
     async def note(self, chat_id: int, message: str, update_id: int | None = None) -> int:
         """A non-urgent symptom report: for the team's information, no alert."""
-        return await self._simple_alert(
-            chat_id,
-            message,
-            kind=AlertKind.NOTE,
-            severity=NOTE_SEVERITY,
-            template=texts.STAFF_NOTE,
-            update_id=update_id,
-        )
+        return await self._simple_alert(chat_id, message, _NOTE, update_id)
 
     async def logistics(self, chat_id: int, message: str, update_id: int | None = None) -> int:
         """Cancel, late, move the appointment: a low-priority request for the team."""
-        return await self._simple_alert(
-            chat_id,
-            message,
-            kind=AlertKind.REQUEST,
-            severity=LOGISTICS_SEVERITY,
-            template=texts.STAFF_LOGISTICS,
-            update_id=update_id,
-        )
+        return await self._simple_alert(chat_id, message, _LOGISTICS, update_id)
 
     # --- staff actions ------------------------------------------------------------------
 
     async def acknowledge(self, alert_id: int, user_id: int, user_name: str) -> AckOutcome:
         won, row = await self.db.acknowledge_alert(alert_id, user_id, user_name, self.clock.now())
         if won and row is not None and row.kind not in (AlertKind.QUESTION, AlertKind.NOTE):
-            await self.db.enqueue(
-                chat_id=row.chat_id,
-                text=esc(texts.with_hotline(texts.ALERT_ACKNOWLEDGED, self.settings.hotline_phone)),
-                purpose="notice",
-                patient_id=row.patient_id,
-                now=self.clock.now(),
-            )
+            await self._tell_patient(row, texts.ALERT_ACKNOWLEDGED, self.clock.now())
         return AckOutcome(won, row)
+
+    async def _tell_patient(self, alert: Alert, notice: str, now: datetime) -> None:
+        """What became of the patient's alert, with the line to call meanwhile."""
+        await self.db.enqueue(
+            chat_id=alert.chat_id,
+            text=esc(texts.with_hotline(notice, self.settings.hotline_phone)),
+            purpose="notice",
+            patient_id=alert.patient_id,
+            now=now,
+        )
 
     async def close(self, alert_id: int) -> bool:
         return await self.db.close_alert(alert_id, self.clock.now())
@@ -535,15 +527,7 @@ class Escalation:
                 now=now,
                 priority=60,
             )
-            await self.db.enqueue(
-                chat_id=alert.chat_id,
-                text=esc(
-                    texts.with_hotline(texts.ESCALATION_PATIENT_CALL, self.settings.hotline_phone)
-                ),
-                purpose="notice",
-                patient_id=alert.patient_id,
-                now=now,
-            )
+            await self._tell_patient(alert, texts.ESCALATION_PATIENT_CALL, now)
             count += 1
         return count
 
@@ -587,14 +571,6 @@ class Escalation:
                 now=now,
             )
             if alert.kind in DIVERTING:
-                await self.db.enqueue(
-                    chat_id=alert.chat_id,
-                    text=esc(
-                        texts.with_hotline(texts.THREAD_CLOSED_PATIENT, self.settings.hotline_phone)
-                    ),
-                    purpose="notice",
-                    patient_id=alert.patient_id,
-                    now=now,
-                )
+                await self._tell_patient(alert, texts.THREAD_CLOSED_PATIENT, now)
             count += 1
         return count
