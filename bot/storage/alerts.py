@@ -11,6 +11,9 @@ from bot.storage.inbox import link_alert
 from bot.storage.outbox import enqueue_in
 from bot.storage.rows import Alert, AlertPost, AlertState, Draft, DraftStatus, build, to_db
 
+# Alerts with their patient's label (None for a sender who never enrolled), for staff lists.
+_LABELLED = "SELECT a.*, p.label FROM alerts a LEFT JOIN patients p ON p.id = a.patient_id"
+
 
 async def touch_alert(c: aiosqlite.Connection, alert_id: int, now: datetime) -> None:
     await c.execute("UPDATE alerts SET last_activity_at = ? WHERE id = ?", (to_db(now), alert_id))
@@ -33,8 +36,8 @@ class AlertStore(Core):
         """Alerts in progress, oldest first (/alertes), with the patient's label."""
         return await self._all(
             Alert,
-            "SELECT a.*, p.label FROM alerts a LEFT JOIN patients p ON p.id = a.patient_id"
-            " WHERE a.status IN ('open', 'acknowledged') ORDER BY a.created_at, a.id LIMIT ?",
+            _LABELLED + " WHERE a.status IN ('open', 'acknowledged') ORDER BY a.created_at, a.id"
+            " LIMIT ?",
             (limit,),
         )
 
@@ -61,12 +64,10 @@ class AlertStore(Core):
         )
 
     async def mark_paged(self, alert_id: int, now: datetime) -> bool:
-        async with self.tx() as c:
-            cur = await c.execute(
-                "UPDATE alerts SET oncall_at = ? WHERE id = ? AND oncall_at IS NULL",
-                (to_db(now), alert_id),
-            )
-            return cur.rowcount == 1
+        return await self._changed_one(
+            "UPDATE alerts SET oncall_at = ? WHERE id = ? AND oncall_at IS NULL",
+            (to_db(now), alert_id),
+        )
 
     async def acknowledged_unclosed(self, before: datetime) -> list[Alert]:
         """Alerts taken before ``before`` and still not closed, not yet reminded."""
@@ -78,12 +79,10 @@ class AlertStore(Core):
         )
 
     async def mark_ack_reminded(self, alert_id: int, now: datetime) -> bool:
-        async with self.tx() as c:
-            cur = await c.execute(
-                "UPDATE alerts SET ack_reminded_at = ? WHERE id = ? AND ack_reminded_at IS NULL",
-                (to_db(now), alert_id),
-            )
-            return cur.rowcount == 1
+        return await self._changed_one(
+            "UPDATE alerts SET ack_reminded_at = ? WHERE id = ? AND ack_reminded_at IS NULL",
+            (to_db(now), alert_id),
+        )
 
     async def touch(self, alert_id: int, now: datetime) -> None:
         async with self.tx() as c:
@@ -233,13 +232,11 @@ class AlertStore(Core):
         self, alert_id: int, now: datetime, status: AlertState = AlertState.CLOSED
     ) -> bool:
         """Open or acknowledged -> closed (by staff) or auto_closed (quiet period)."""
-        async with self.tx() as c:
-            cur = await c.execute(
-                "UPDATE alerts SET status = ?, closed_at = ?, next_renotify_at = NULL"
-                " WHERE id = ? AND status IN ('open', 'acknowledged')",
-                (status, to_db(now), alert_id),
-            )
-            return cur.rowcount == 1
+        return await self._changed_one(
+            "UPDATE alerts SET status = ?, closed_at = ?, next_renotify_at = NULL"
+            " WHERE id = ? AND status IN ('open', 'acknowledged')",
+            (status, to_db(now), alert_id),
+        )
 
     async def due_renotifications(self, now: datetime, limit: int) -> list[Alert]:
         """Open alerts due for a re-post (fewer than ``limit`` re-posts so far)."""
@@ -283,19 +280,15 @@ class AlertStore(Core):
     async def alerts_report(self, limit: int = 200) -> list[Alert]:
         return await self._all(
             Alert,
-            "SELECT a.*, p.label FROM alerts a LEFT JOIN patients p ON p.id = a.patient_id"
-            " ORDER BY a.id DESC LIMIT ?",
+            _LABELLED + " ORDER BY a.id DESC LIMIT ?",
             (limit,),
         )
 
     async def create_draft(self, alert_id: int, author_id: int, text: str, now: datetime) -> int:
-        async with self.tx() as c:
-            cur = await c.execute(
-                "INSERT INTO relay_drafts (alert_id, author_id, text, created_at)"
-                " VALUES (?, ?, ?, ?)",
-                (alert_id, author_id, text, to_db(now)),
-            )
-            return int(cur.lastrowid or 0)
+        return await self._insert(
+            "INSERT INTO relay_drafts (alert_id, author_id, text, created_at) VALUES (?, ?, ?, ?)",
+            (alert_id, author_id, text, to_db(now)),
+        )
 
     async def settle_draft(self, draft_id: int, status: DraftStatus) -> Draft | None:
         """draft -> sent or cancelled, once; the draft row for the winner, None after."""
