@@ -22,6 +22,10 @@ async def touch_alert(c: aiosqlite.Connection, alert_id: int, now: datetime) -> 
 class AlertStore(Core):
     """Alerts, alert posts and relay drafts."""
 
+    async def _alerts_where(self, where: str, params: tuple[object, ...]) -> list[Alert]:
+        """The alerts a periodic task works through, in the order they were raised."""
+        return await self._all(Alert, f"SELECT * FROM alerts WHERE {where} ORDER BY id", params)
+
     async def open_thread(self, chat_id: int, kinds: tuple[str, ...]) -> Alert | None:
         """The newest alert of these kinds still in progress (open or acknowledged)."""
         marks = ",".join("?" * len(kinds))
@@ -43,10 +47,8 @@ class AlertStore(Core):
 
     async def quiet_alerts(self, before: datetime) -> list[Alert]:
         """Alerts in progress with no activity since ``before`` (to close by themselves)."""
-        return await self._all(
-            Alert,
-            "SELECT * FROM alerts WHERE status IN ('open', 'acknowledged')"
-            " AND COALESCE(last_activity_at, created_at) < ? ORDER BY id",
+        return await self._alerts_where(
+            "status IN ('open', 'acknowledged') AND COALESCE(last_activity_at, created_at) < ?",
             (to_db(before),),
         )
 
@@ -55,11 +57,9 @@ class AlertStore(Core):
     ) -> list[Alert]:
         """Open alerts re-posted ``limit`` times, one more interval gone: page on-call."""
         marks = ",".join("?" * len(kinds))
-        return await self._all(
-            Alert,
-            "SELECT * FROM alerts WHERE status = 'open' AND oncall_at IS NULL"
-            " AND renotify_count >= ? AND next_renotify_at <= ?"
-            f" AND kind IN ({marks}) ORDER BY id",
+        return await self._alerts_where(
+            "status = 'open' AND oncall_at IS NULL AND renotify_count >= ?"
+            f" AND next_renotify_at <= ? AND kind IN ({marks})",
             (limit, to_db(now), *kinds),
         )
 
@@ -71,10 +71,9 @@ class AlertStore(Core):
 
     async def acknowledged_unclosed(self, before: datetime) -> list[Alert]:
         """Alerts taken before ``before`` and still not closed, not yet reminded."""
-        return await self._all(
-            Alert,
-            "SELECT * FROM alerts WHERE status = 'acknowledged' AND ack_reminded_at IS NULL"
-            " AND acknowledged_at < ? AND kind != 'question' ORDER BY id",
+        return await self._alerts_where(
+            "status = 'acknowledged' AND ack_reminded_at IS NULL AND acknowledged_at < ?"
+            " AND kind != 'question'",
             (to_db(before),),
         )
 
@@ -240,11 +239,9 @@ class AlertStore(Core):
 
     async def due_renotifications(self, now: datetime, limit: int) -> list[Alert]:
         """Open alerts due for a re-post (fewer than ``limit`` re-posts so far)."""
-        return await self._all(
-            Alert,
-            "SELECT * FROM alerts WHERE status = 'open' AND next_renotify_at IS NOT NULL"
-            " AND next_renotify_at <= ? AND renotify_count < ?"
-            " AND kind NOT IN ('question', 'note') ORDER BY id",
+        return await self._alerts_where(
+            "status = 'open' AND next_renotify_at IS NOT NULL AND next_renotify_at <= ?"
+            " AND renotify_count < ? AND kind NOT IN ('question', 'note')",
             (to_db(now), limit),
         )
 
