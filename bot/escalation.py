@@ -36,7 +36,7 @@ An acknowledged alert not closed after ACK_REMINDER_HOURS is recalled once in it
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -490,87 +490,104 @@ class Escalation:
             count += 1
         return count
 
+    async def _each_claimed(
+        self,
+        alerts: list[Alert],
+        claim: Callable[[Alert], Awaitable[bool]],
+        act: Callable[[Alert], Awaitable[None]],
+    ) -> int:
+        """Act on each alert whose claim (a guarded update) this tick wins, claimed just before
+        its action: another process, or this one after a crash, never acts twice on one
+        alert, and one not yet reached stays unclaimed for the next tick. How many."""
+        count = 0
+        for alert in alerts:
+            if await claim(alert):
+                await act(alert)
+                count += 1
+        return count
+
     async def page_oncall(self) -> int:
         """Re-posts exhausted and nobody took it: on-call in private, and the patient told."""
         if self.settings.escalation_max_renotify <= 0:
             return 0
         now = self.clock.now()
-        count = 0
-        for alert in await self.db.unpaged_exhausted(
-            now, DIVERTING, self.settings.escalation_max_renotify
-        ):
-            if not await self.db.mark_paged(alert.id, now):
-                continue
-            label, _ = await self._describe_patient(
-                await self.db.patient(alert.patient_id) if alert.patient_id else None
-            )
-            minutes = int((now - alert.created_at).total_seconds() // 60)
-            page = html_format(
-                texts.ONCALL_PAGE,
-                severity=self._heading(str(alert.kind), str(alert.severity)),
-                label=label,
-                alert_id=alert.id,
-                minutes=minutes,
-            )
-            for user_id in sorted(self.settings.oncall_user_ids):
-                await self.db.enqueue(
-                    chat_id=user_id, text=page, purpose="oncall", now=now, priority=60
-                )
+        return await self._each_claimed(
+            await self.db.unpaged_exhausted(now, DIVERTING, self.settings.escalation_max_renotify),
+            lambda alert: self.db.mark_paged(alert.id, now),
+            lambda alert: self._page(alert, now),
+        )
+
+    async def _page(self, alert: Alert, now: datetime) -> None:
+        label, _ = await self._describe_patient(
+            await self.db.patient(alert.patient_id) if alert.patient_id else None
+        )
+        minutes = int((now - alert.created_at).total_seconds() // 60)
+        page = html_format(
+            texts.ONCALL_PAGE,
+            severity=self._heading(str(alert.kind), str(alert.severity)),
+            label=label,
+            alert_id=alert.id,
+            minutes=minutes,
+        )
+        for user_id in sorted(self.settings.oncall_user_ids):
             await self.db.enqueue(
-                chat_id=self.staff_chat_id,
-                text=html_format(
-                    texts.STAFF_ESCALATED,
-                    alert_id=alert.id,
-                    n=len(self.settings.oncall_user_ids),
-                ),
-                purpose="notice",
-                now=now,
-                priority=60,
+                chat_id=user_id, text=page, purpose="oncall", now=now, priority=60
             )
-            await self._tell_patient(alert, texts.ESCALATION_PATIENT_CALL, now)
-            count += 1
-        return count
+        await self.db.enqueue(
+            chat_id=self.staff_chat_id,
+            text=html_format(
+                texts.STAFF_ESCALATED,
+                alert_id=alert.id,
+                n=len(self.settings.oncall_user_ids),
+            ),
+            purpose="notice",
+            now=now,
+            priority=60,
+        )
+        await self._tell_patient(alert, texts.ESCALATION_PATIENT_CALL, now)
 
     async def remind_acknowledged(self) -> int:
         """Taken but not closed after ACK_REMINDER_HOURS: one reminder in the thread."""
         now = self.clock.now()
         hours = self.settings.ack_reminder_hours
-        count = 0
-        for alert in await self.db.acknowledged_unclosed(now - timedelta(hours=hours)):
-            if not await self.db.mark_ack_reminded(alert.id, now):
-                continue
-            await self.db.add_to_thread(
+        return await self._each_claimed(
+            await self.db.acknowledged_unclosed(now - timedelta(hours=hours)),
+            lambda alert: self.db.mark_ack_reminded(alert.id, now),
+            lambda alert: self._ack_reminder(alert, hours, now),
+        )
+
+    async def _ack_reminder(self, alert: Alert, hours: int, now: datetime) -> None:
+        await self.db.add_to_thread(
+            alert_id=alert.id,
+            staff_chat_id=self.staff_chat_id,
+            text=html_format(
+                texts.STAFF_ACK_REMINDER,
                 alert_id=alert.id,
-                staff_chat_id=self.staff_chat_id,
-                text=html_format(
-                    texts.STAFF_ACK_REMINDER,
-                    alert_id=alert.id,
-                    name=alert.acknowledged_by_name or "?",
-                    hours=hours,
-                ),
-                buttons=close_buttons(alert.id),
-                priority=priority(str(alert.kind), str(alert.severity), True),
-                now=now,
-            )
-            count += 1
-        return count
+                name=alert.acknowledged_by_name or "?",
+                hours=hours,
+            ),
+            buttons=close_buttons(alert.id),
+            priority=priority(str(alert.kind), str(alert.severity), True),
+            now=now,
+        )
 
     async def close_quiet(self) -> int:
         """Threads with no activity for ALERT_QUIET_HOURS close by themselves; patient told."""
         now = self.clock.now()
         hours = self.settings.alert_quiet_hours
-        count = 0
-        for alert in await self.db.quiet_alerts(now - timedelta(hours=hours)):
-            if not await self.db.close_alert(alert.id, now, AlertState.AUTO_CLOSED):
-                continue
-            await self.db.enqueue(
-                chat_id=self.staff_chat_id,
-                text=html_format(texts.STAFF_AUTO_CLOSED, alert_id=alert.id, hours=hours),
-                purpose="followup",
-                alert_id=alert.id,
-                now=now,
-            )
-            if alert.kind in DIVERTING:
-                await self._tell_patient(alert, texts.THREAD_CLOSED_PATIENT, now)
-            count += 1
-        return count
+        return await self._each_claimed(
+            await self.db.quiet_alerts(now - timedelta(hours=hours)),
+            lambda alert: self.db.close_alert(alert.id, now, AlertState.AUTO_CLOSED),
+            lambda alert: self._auto_closed(alert, hours, now),
+        )
+
+    async def _auto_closed(self, alert: Alert, hours: int, now: datetime) -> None:
+        await self.db.enqueue(
+            chat_id=self.staff_chat_id,
+            text=html_format(texts.STAFF_AUTO_CLOSED, alert_id=alert.id, hours=hours),
+            purpose="followup",
+            alert_id=alert.id,
+            now=now,
+        )
+        if alert.kind in DIVERTING:
+            await self._tell_patient(alert, texts.THREAD_CLOSED_PATIENT, now)
