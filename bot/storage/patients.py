@@ -6,7 +6,7 @@ from datetime import datetime
 
 from bot.storage.core import Core
 from bot.storage.rows import Invite, Patient, PatientOverview, PatientStatus, StepStatus, to_db
-from bot.storage.steps import insert_steps
+from bot.storage.steps import StepRows, insert_steps
 
 
 def _steps_in(status: StepStatus) -> str:
@@ -89,7 +89,7 @@ class PatientStore(Core):
         token_hash: str,
         chat_id: int,
         now: datetime,
-        steps: list[tuple[str, str, datetime, datetime, bool]],
+        steps: StepRows,
     ) -> int | None:
         """Consent: link the chat to the patient and lay out the plan, in one transaction.
 
@@ -131,7 +131,7 @@ class PatientStore(Core):
         self,
         patient_id: int,
         appointment_at: datetime,
-        steps: list[tuple[str, str, datetime, datetime, bool]],
+        steps: StepRows,
     ) -> None:
         """New date: steps not yet sent are recomputed; sent ones stay sent."""
         async with self.tx() as c:

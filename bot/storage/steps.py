@@ -10,12 +10,12 @@ from bot.storage.core import Core
 from bot.storage.outbox import enqueue_in
 from bot.storage.rows import DueStep, LabelledStep, SentCheckin, Step, StepStatus, build, to_db
 
+# A patient's planned steps as storage takes them: (step_id, kind, due_at, expires_at, missed),
+# every time and the missed flag computed by reminders.plan (plan_for), stored as given.
+StepRows = list[tuple[str, str, datetime, datetime, bool]]
 
-async def insert_steps(
-    c: aiosqlite.Connection,
-    patient_id: int,
-    steps: list[tuple[str, str, datetime, datetime, bool]],
-) -> None:
+
+async def insert_steps(c: aiosqlite.Connection, patient_id: int, steps: StepRows) -> None:
     await c.executemany(
         "INSERT INTO steps (patient_id, step_id, kind, due_at, expires_at, status)"
         " VALUES (?, ?, ?, ?, ?, ?)"
