@@ -47,7 +47,12 @@ class StepStore(Core):
     # --- plan steps: claimed and settled like the outbox --------------------------------------
 
     async def claim_steps(self, now: datetime, limit: int) -> list[DueStep]:
-        """Due steps of active patients, marked 'sending'; expired ones are marked missed."""
+        """Due steps of active patients, marked 'sending'; expired ones are marked missed.
+
+        No expiry rule is written here: ``expires_at`` is the instant reminders.plan computed
+        (default delay, appointment cap) and stored; SQL only compares it with now, so a step
+        is sent while ``due_at <= now < expires_at``, as plan.py says.
+        """
         stamp = to_db(now)
         async with self.tx() as c:
             # "due_at <= now" is implied (a step never expires before it is due) but lets the
