@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from bot.config import Settings
 from bot.conversation import Conversation
@@ -22,6 +24,8 @@ from bot.faq import load_faq
 from bot.reminders.plan import Plan, load_plan
 from bot.triage import load_triage
 from bot.yamlfile import CheckError, ContentError, admin_file_problem
+
+T = TypeVar("T")
 
 
 def skipped_faq_files(faq_dir: Path) -> list[CheckError]:
@@ -41,18 +45,22 @@ def skipped_faq_files(faq_dir: Path) -> list[CheckError]:
     return errors
 
 
+def _attempt(errors: list[CheckError], load: Callable[[], T]) -> T | None:
+    """Run one loader; its problems join ``errors`` (None then), so that one broken file
+    does not hide the problems of the next: the admin sees them all at once."""
+    try:
+        return load()
+    except ContentError as exc:
+        errors.extend(exc.errors)
+        return None
+
+
 def load_conversation(settings: Settings) -> Conversation:
     """Load the FAQ and triage rules; raise ContentError listing all problems found."""
     errors: list[CheckError] = skipped_faq_files(settings.faq_dir)
-    try:
-        faq = load_faq(settings.faq_dir, settings.source_dir)
-    except ContentError as exc:
-        errors.extend(exc.errors)
-    try:
-        triage = load_triage(settings.triage_rules)
-    except ContentError as exc:
-        errors.extend(exc.errors)
-    if errors:
+    faq = _attempt(errors, lambda: load_faq(settings.faq_dir, settings.source_dir))
+    triage = _attempt(errors, lambda: load_triage(settings.triage_rules))
+    if errors or faq is None or triage is None:
         raise ContentError(errors)
     return Conversation(faq, triage, settings.hotline_phone)
 
@@ -60,16 +68,8 @@ def load_conversation(settings: Settings) -> Conversation:
 def load_all(settings: Settings) -> tuple[Conversation, Plan]:
     """Every content file (FAQ, triage, reminder plan); ContentError lists all problems."""
     errors: list[CheckError] = []
-    conversation: Conversation | None = None
-    plan: Plan | None = None
-    try:
-        conversation = load_conversation(settings)
-    except ContentError as exc:
-        errors.extend(exc.errors)
-    try:
-        plan = load_plan(settings.reminder_plan)
-    except ContentError as exc:
-        errors.extend(exc.errors)
+    conversation = _attempt(errors, lambda: load_conversation(settings))
+    plan = _attempt(errors, lambda: load_plan(settings.reminder_plan))
     if errors or conversation is None or plan is None:
         raise ContentError(errors)
     return conversation, plan

@@ -21,6 +21,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.reminders.plan import Plan, plan_for
 from bot.storage import Database, Patient, PatientStatus
+from bot.storage.steps import StepRows
 
 TOKEN_BYTES = 24  # 192 bits, 32 URL-safe characters: within the 64 allowed by /start.
 INVITE_VALIDITY = timedelta(days=14)
@@ -79,9 +80,6 @@ def appointment_error(when: datetime, now: datetime) -> str | None:
 
 def link_for(bot_username: str, token: str) -> str:
     return f"https://t.me/{bot_username}?start={token}"
-
-
-StepRows = list[tuple[str, str, datetime, datetime, bool]]
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,7 @@ An acknowledged alert not closed after ACK_REMINDER_HOURS is recalled once in it
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -65,6 +65,21 @@ QUESTION_SEVERITY = "question"
 NOTE_SEVERITY = "note"
 LOGISTICS_SEVERITY = "logistique"
 CHECK_SEVERITY = "check"
+
+
+@dataclass(frozen=True)
+class _Posted:
+    """What an alert is filed as, and the staff post template that presents it."""
+
+    kind: AlertKind
+    severity: str
+    template: str
+
+
+# The alerts posted once, for information or an answer, differ only by these.
+_QUESTION = _Posted(AlertKind.QUESTION, QUESTION_SEVERITY, texts.STAFF_QUESTION)
+_NOTE = _Posted(AlertKind.NOTE, NOTE_SEVERITY, texts.STAFF_NOTE)
+_LOGISTICS = _Posted(AlertKind.REQUEST, LOGISTICS_SEVERITY, texts.STAFF_LOGISTICS)
 
 # Staff posts go out most severe first (the group takes about 20 posts a minute).
 _KIND_PRIORITY = {
@@ -142,18 +157,13 @@ class AckOutcome:
     alert: Alert | None
 
 
+# A plain holder of its collaborators: eq=False keeps comparison by identity, as before.
+@dataclass(eq=False)
 class Escalation:
-    def __init__(
-        self,
-        db: Database,
-        settings: Settings,
-        clock: Clock,
-        severity_label: Callable[[str], str],
-    ) -> None:
-        self.db = db
-        self.settings = settings
-        self.clock = clock
-        self.severity_label = severity_label
+    db: Database
+    settings: Settings
+    clock: Clock
+    severity_label: Callable[[str], str]
 
     @property
     def staff_chat_id(self) -> int:
@@ -221,37 +231,67 @@ class Escalation:
             if same is not None:
                 await self._reraise(same, message, found, told, update_id)
                 return same.id
+        return await self._create(
+            chat_id,
+            message,
+            _Posted(kind, found.severity, texts.STAFF_ALERT),
+            now=now,
+            categories=found.categories,
+            told=told,
+            escalates=kind in DIVERTING,
+            update_id=update_id,
+            fields={
+                "severity": self._heading(kind, found.severity),
+                "categories": ", ".join(found.labels),
+                "told": told,
+            },
+        )
+
+    async def _create(
+        self,
+        chat_id: int,
+        message: str,
+        posted: _Posted,
+        *,
+        now: datetime,
+        categories: tuple[str, ...] = (),
+        told: str | None = None,
+        escalates: bool = False,
+        update_id: int | None,
+        fields: dict[str, object] | None = None,
+    ) -> int:
+        """A new alert and its first staff post; every kind is described the same way.
+
+        ``fields`` fill what the kind's template says beyond the patient, the time and the
+        quoted message. Only an escalating alert is re-posted and offers "Pris en charge".
+        """
         patient = await self.db.patient_by_chat(chat_id)
         label, appointment = await self._describe_patient(patient)
-        heading = self._heading(kind, found.severity)
 
         def build(quoted: Html) -> Html:
             return html_format(
-                texts.STAFF_ALERT,
-                severity=heading,
-                categories=", ".join(found.labels),
+                posted.template,
                 label=label,
                 appointment=appointment,
                 received=self._received(),
-                told=told,
                 message=quoted,
                 alert_id=Html("{alert_id}"),
+                **(fields or {}),
             )
 
-        escalates = kind in DIVERTING
         return await self.db.create_alert(
             chat_id=chat_id,
             patient_id=patient.id if patient is not None else None,
-            kind=kind,
-            severity=found.severity,
-            categories=",".join(found.categories),
+            kind=posted.kind,
+            severity=posted.severity,
+            categories=",".join(categories),
             told=told,
             now=now,
             renotify_at=self._renotify_at(now) if escalates else None,
             staff_chat_id=self.staff_chat_id,
             post_text=fit_quote(build, message, TELEGRAM_MAX - POST_ROOM),
             post_buttons=ack_buttons("{alert_id}") if escalates else close_buttons("{alert_id}"),
-            priority=priority(kind, found.severity, patient is not None),
+            priority=priority(posted.kind, posted.severity, patient is not None),
             update_id=update_id,
         )
 
@@ -320,95 +360,47 @@ class Escalation:
         self,
         chat_id: int,
         message: str,
-        *,
-        kind: AlertKind,
-        severity: str,
-        template: str,
+        posted: _Posted,
         update_id: int | None,
-        status: AlertState = AlertState.OPEN,
     ) -> int:
+        """An alert posted once, for information or an answer: never re-posted."""
         if update_id is not None and (done := await self.db.inbox_alert(update_id)) is not None:
             return done
-        patient = await self.db.patient_by_chat(chat_id)
-        label, appointment = await self._describe_patient(patient)
-
-        def build(quoted: Html) -> Html:
-            return html_format(
-                template,
-                label=label,
-                appointment=appointment,
-                received=self._received(),
-                message=quoted,
-                alert_id=Html("{alert_id}"),
-            )
-
         now = self.clock.now()
-        return await self.db.create_alert(
-            chat_id=chat_id,
-            patient_id=patient.id if patient is not None else None,
-            kind=kind,
-            severity=severity,
-            categories="",
-            told=None,
-            now=now,
-            renotify_at=None,
-            staff_chat_id=self.staff_chat_id,
-            post_text=fit_quote(build, message, TELEGRAM_MAX - POST_ROOM),
-            post_buttons=close_buttons("{alert_id}"),
-            priority=priority(kind, severity, patient is not None),
-            update_id=update_id,
-            status=status,
-        )
+        return await self._create(chat_id, message, posted, now=now, update_id=update_id)
 
     async def forward_question(self, chat_id: int, message: str) -> int:
         """A question the FAQ could not answer, passed to staff at the patient's request.
 
         Answered, not acknowledged: never re-posted and it does not divert the patient.
         """
-        return await self._simple_alert(
-            chat_id,
-            message,
-            kind=AlertKind.QUESTION,
-            severity=QUESTION_SEVERITY,
-            template=texts.STAFF_QUESTION,
-            update_id=None,
-        )
+        return await self._simple_alert(chat_id, message, _QUESTION, None)
 
     async def note(self, chat_id: int, message: str, update_id: int | None = None) -> int:
         """A non-urgent symptom report: for the team's information, no alert."""
-        return await self._simple_alert(
-            chat_id,
-            message,
-            kind=AlertKind.NOTE,
-            severity=NOTE_SEVERITY,
-            template=texts.STAFF_NOTE,
-            update_id=update_id,
-        )
+        return await self._simple_alert(chat_id, message, _NOTE, update_id)
 
     async def logistics(self, chat_id: int, message: str, update_id: int | None = None) -> int:
         """Cancel, late, move the appointment: a low-priority request for the team."""
-        return await self._simple_alert(
-            chat_id,
-            message,
-            kind=AlertKind.REQUEST,
-            severity=LOGISTICS_SEVERITY,
-            template=texts.STAFF_LOGISTICS,
-            update_id=update_id,
-        )
+        return await self._simple_alert(chat_id, message, _LOGISTICS, update_id)
 
     # --- staff actions ------------------------------------------------------------------
 
     async def acknowledge(self, alert_id: int, user_id: int, user_name: str) -> AckOutcome:
         won, row = await self.db.acknowledge_alert(alert_id, user_id, user_name, self.clock.now())
         if won and row is not None and row.kind not in (AlertKind.QUESTION, AlertKind.NOTE):
-            await self.db.enqueue(
-                chat_id=row.chat_id,
-                text=esc(texts.with_hotline(texts.ALERT_ACKNOWLEDGED, self.settings.hotline_phone)),
-                purpose="notice",
-                patient_id=row.patient_id,
-                now=self.clock.now(),
-            )
+            await self._tell_patient(row, texts.ALERT_ACKNOWLEDGED, self.clock.now())
         return AckOutcome(won, row)
+
+    async def _tell_patient(self, alert: Alert, notice: str, now: datetime) -> None:
+        """What became of the patient's alert, with the line to call meanwhile."""
+        await self.db.enqueue(
+            chat_id=alert.chat_id,
+            text=esc(texts.with_hotline(notice, self.settings.hotline_phone)),
+            purpose="notice",
+            patient_id=alert.patient_id,
+            now=now,
+        )
 
     async def close(self, alert_id: int) -> bool:
         return await self.db.close_alert(alert_id, self.clock.now())
@@ -498,103 +490,104 @@ class Escalation:
             count += 1
         return count
 
+    async def _each_claimed(
+        self,
+        alerts: list[Alert],
+        claim: Callable[[Alert], Awaitable[bool]],
+        act: Callable[[Alert], Awaitable[None]],
+    ) -> int:
+        """Act on each alert whose claim (a guarded update) this tick wins, claimed just before
+        its action: another process, or this one after a crash, never acts twice on one
+        alert, and one not yet reached stays unclaimed for the next tick. How many."""
+        count = 0
+        for alert in alerts:
+            if await claim(alert):
+                await act(alert)
+                count += 1
+        return count
+
     async def page_oncall(self) -> int:
         """Re-posts exhausted and nobody took it: on-call in private, and the patient told."""
         if self.settings.escalation_max_renotify <= 0:
             return 0
         now = self.clock.now()
-        count = 0
-        for alert in await self.db.unpaged_exhausted(
-            now, DIVERTING, self.settings.escalation_max_renotify
-        ):
-            if not await self.db.mark_paged(alert.id, now):
-                continue
-            label, _ = await self._describe_patient(
-                await self.db.patient(alert.patient_id) if alert.patient_id else None
+        return await self._each_claimed(
+            await self.db.unpaged_exhausted(now, DIVERTING, self.settings.escalation_max_renotify),
+            lambda alert: self.db.mark_paged(alert.id, now),
+            lambda alert: self._page(alert, now),
+        )
+
+    async def _page(self, alert: Alert, now: datetime) -> None:
+        label, _ = await self._describe_patient(
+            await self.db.patient(alert.patient_id) if alert.patient_id else None
+        )
+        minutes = int((now - alert.created_at).total_seconds() // 60)
+        page = html_format(
+            texts.ONCALL_PAGE,
+            severity=self._heading(str(alert.kind), str(alert.severity)),
+            label=label,
+            alert_id=alert.id,
+            minutes=minutes,
+        )
+        for user_id in sorted(self.settings.oncall_user_ids):
+            await self.db.enqueue(
+                chat_id=user_id, text=page, purpose="oncall", now=now, priority=60
             )
-            minutes = int((now - alert.created_at).total_seconds() // 60)
-            page = html_format(
-                texts.ONCALL_PAGE,
-                severity=self._heading(str(alert.kind), str(alert.severity)),
-                label=label,
+        await self.db.enqueue(
+            chat_id=self.staff_chat_id,
+            text=html_format(
+                texts.STAFF_ESCALATED,
                 alert_id=alert.id,
-                minutes=minutes,
-            )
-            for user_id in sorted(self.settings.oncall_user_ids):
-                await self.db.enqueue(
-                    chat_id=user_id, text=page, purpose="oncall", now=now, priority=60
-                )
-            await self.db.enqueue(
-                chat_id=self.staff_chat_id,
-                text=html_format(
-                    texts.STAFF_ESCALATED,
-                    alert_id=alert.id,
-                    n=len(self.settings.oncall_user_ids),
-                ),
-                purpose="notice",
-                now=now,
-                priority=60,
-            )
-            await self.db.enqueue(
-                chat_id=alert.chat_id,
-                text=esc(
-                    texts.with_hotline(texts.ESCALATION_PATIENT_CALL, self.settings.hotline_phone)
-                ),
-                purpose="notice",
-                patient_id=alert.patient_id,
-                now=now,
-            )
-            count += 1
-        return count
+                n=len(self.settings.oncall_user_ids),
+            ),
+            purpose="notice",
+            now=now,
+            priority=60,
+        )
+        await self._tell_patient(alert, texts.ESCALATION_PATIENT_CALL, now)
 
     async def remind_acknowledged(self) -> int:
         """Taken but not closed after ACK_REMINDER_HOURS: one reminder in the thread."""
         now = self.clock.now()
         hours = self.settings.ack_reminder_hours
-        count = 0
-        for alert in await self.db.acknowledged_unclosed(now - timedelta(hours=hours)):
-            if not await self.db.mark_ack_reminded(alert.id, now):
-                continue
-            await self.db.add_to_thread(
+        return await self._each_claimed(
+            await self.db.acknowledged_unclosed(now - timedelta(hours=hours)),
+            lambda alert: self.db.mark_ack_reminded(alert.id, now),
+            lambda alert: self._ack_reminder(alert, hours, now),
+        )
+
+    async def _ack_reminder(self, alert: Alert, hours: int, now: datetime) -> None:
+        await self.db.add_to_thread(
+            alert_id=alert.id,
+            staff_chat_id=self.staff_chat_id,
+            text=html_format(
+                texts.STAFF_ACK_REMINDER,
                 alert_id=alert.id,
-                staff_chat_id=self.staff_chat_id,
-                text=html_format(
-                    texts.STAFF_ACK_REMINDER,
-                    alert_id=alert.id,
-                    name=alert.acknowledged_by_name or "?",
-                    hours=hours,
-                ),
-                buttons=close_buttons(alert.id),
-                priority=priority(str(alert.kind), str(alert.severity), True),
-                now=now,
-            )
-            count += 1
-        return count
+                name=alert.acknowledged_by_name or "?",
+                hours=hours,
+            ),
+            buttons=close_buttons(alert.id),
+            priority=priority(str(alert.kind), str(alert.severity), True),
+            now=now,
+        )
 
     async def close_quiet(self) -> int:
         """Threads with no activity for ALERT_QUIET_HOURS close by themselves; patient told."""
         now = self.clock.now()
         hours = self.settings.alert_quiet_hours
-        count = 0
-        for alert in await self.db.quiet_alerts(now - timedelta(hours=hours)):
-            if not await self.db.close_alert(alert.id, now, AlertState.AUTO_CLOSED):
-                continue
-            await self.db.enqueue(
-                chat_id=self.staff_chat_id,
-                text=html_format(texts.STAFF_AUTO_CLOSED, alert_id=alert.id, hours=hours),
-                purpose="followup",
-                alert_id=alert.id,
-                now=now,
-            )
-            if alert.kind in DIVERTING:
-                await self.db.enqueue(
-                    chat_id=alert.chat_id,
-                    text=esc(
-                        texts.with_hotline(texts.THREAD_CLOSED_PATIENT, self.settings.hotline_phone)
-                    ),
-                    purpose="notice",
-                    patient_id=alert.patient_id,
-                    now=now,
-                )
-            count += 1
-        return count
+        return await self._each_claimed(
+            await self.db.quiet_alerts(now - timedelta(hours=hours)),
+            lambda alert: self.db.close_alert(alert.id, now, AlertState.AUTO_CLOSED),
+            lambda alert: self._auto_closed(alert, hours, now),
+        )
+
+    async def _auto_closed(self, alert: Alert, hours: int, now: datetime) -> None:
+        await self.db.enqueue(
+            chat_id=self.staff_chat_id,
+            text=html_format(texts.STAFF_AUTO_CLOSED, alert_id=alert.id, hours=hours),
+            purpose="followup",
+            alert_id=alert.id,
+            now=now,
+        )
+        if alert.kind in DIVERTING:
+            await self._tell_patient(alert, texts.THREAD_CLOSED_PATIENT, now)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 
 # SMS and spoken forms -> standard words. Keys are already normalised (no accents).
 # Kept deliberately conservative: a key must not be a common French word by itself
@@ -141,12 +142,14 @@ def expand_sms(tokens: list[str]) -> list[str]:
         if tok == "c" and i + 1 < len(tokens) and tokens[i + 1] in {"est", "etait"}:
             out.append(tok)  # "c'est" already split by the apostrophe: not the SMS "c"
             continue
-        rep = SMS_FORMS.get(tok)
-        if rep is None:
-            out.append(tok)
-        else:
-            out.extend(rep.split())
+        out.extend(spelled_out(tok, SMS_FORMS))
     return out
+
+
+def spelled_out(tok: str, forms: Mapping[str, str]) -> list[str]:
+    """The words a short form stands for ("pk" -> pourquoi), or the token itself."""
+    rep = forms.get(tok)
+    return [tok] if rep is None else rep.split()
 
 
 def tokens(text: str) -> list[str]:

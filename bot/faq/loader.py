@@ -33,6 +33,7 @@ from bot.schema import Model, fault, line_of, note, validate
 from bot.yamlfile import CheckError, ContentError, load_yaml, read_admin_file
 
 M = TypeVar("M", bound=RootModel[Any] | Model)
+Item = TypeVar("Item")
 
 SYNONYMS_FILE = "synonymes.yaml"
 SMALLTALK_FILE = "smalltalk.yaml"
@@ -331,36 +332,36 @@ class _Loader:
         _, built = self.read(path, _Synonyms)
         return [list(group) for group in built.root] if built else []
 
+    def listed(self, path: Path, model: type[RootModel[list[Item]]]) -> list[tuple[Item, int]]:
+        """The items of a file that is one list (smalltalk, off-topics), each with its line;
+        none when the file is invalid (its errors are kept)."""
+        data, built = self.read(path, model)
+        return [(it, line_of(data, (i,))) for i, it in enumerate(built.root)] if built else []
+
     def smalltalk(self, path: Path) -> list[SmalltalkIntent]:
-        data, built = self.read(path, _Smalltalk)
-        if built is None:
-            return []
         return [
             SmalltalkIntent(
                 it.intent,
                 tuple(it.phrasings),
                 it.reply,
-                str(path),
-                line_of(data, (i,)),
                 it.in_sentence,
+                path=str(path),
+                line=line,
             )
-            for i, it in enumerate(built.root)
+            for it, line in self.listed(path, _Smalltalk)
         ]
 
     def offtopics(self, path: Path) -> list[OffTopic]:
-        data, built = self.read(path, _OffTopics)
-        if built is None:
-            return []
         return [
             OffTopic(
                 t.topic,
                 tuple(t.terms),
-                str(path),
-                line_of(data, (i,)),
                 t.id or "",
                 t.ne_precise_pas or "",
+                path=str(path),
+                line=line,
             )
-            for i, t in enumerate(built.root)
+            for t, line in self.listed(path, _OffTopics)
         ]
 
     def theme_file(self, path: Path) -> tuple[str, list[_RawEntry]] | None:

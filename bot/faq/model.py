@@ -8,8 +8,17 @@ from typing import Literal
 ResultKind = Literal["answer", "clarify", "fallback", "smalltalk"]
 
 
+@dataclass(frozen=True, kw_only=True)
+class Written:
+    """Where an admin wrote it, for the messages that send them back there. Keyword-only,
+    so each kind below keeps its own fields first and in order."""
+
+    path: str
+    line: int
+
+
 @dataclass(frozen=True)
-class FaqEntry:
+class FaqEntry(Written):
     """One question/answer card, as written by an admin in ``faq/*.yaml``."""
 
     id: str
@@ -19,32 +28,26 @@ class FaqEntry:
     phrasings: tuple[str, ...]
     source: tuple[str, ...]
     related: tuple[str, ...]
-    path: str
-    line: int
 
 
 @dataclass(frozen=True)
-class SmalltalkIntent:
+class SmalltalkIntent(Written):
     """A politeness intent (greeting, thanks...) with the phrasings that trigger it."""
 
     intent: str
     phrasings: tuple[str, ...]
     reply: str
-    path: str
-    line: int
     # Also recognised inside a longer sentence that is not a question ("tout s'est bien passé,
     # merci à l'équipe"), see Faq.match.
     in_sentence: bool = False
 
 
 @dataclass(frozen=True)
-class OffTopic:
+class OffTopic(Written):
     """A subject the source page does not cover, with the terms that reveal it."""
 
     topic: str
     terms: tuple[str, ...]
-    path: str
-    line: int
     # Issue 9: an id (Reply.topic) and what the page does not say, completing "La page de
     # l'hôpital ne précise pas ..." in the topic's own fallback reply. Empty: generic fallback.
     id: str = ""

@@ -23,6 +23,7 @@ import snowballstemmer
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from bot.normalize import spelled_out
 from bot.normalize import tokens as base_tokens
 
 # Spoken and SMS forms seen in patient messages that bot.normalize does not expand (yet).
@@ -118,14 +119,7 @@ def stem(word: str) -> str:
 
 def surface_tokens(text: str) -> list[str]:
     """bot.normalize tokens plus the extra spoken/SMS forms above."""
-    out: list[str] = []
-    for tok in base_tokens(text):
-        rep = EXTRA_FORMS.get(tok)
-        if rep is None:
-            out.append(tok)
-        else:
-            out.extend(rep.split())
-    return out
+    return [word for tok in base_tokens(text) for word in spelled_out(tok, EXTRA_FORMS)]
 
 
 def _singular(tok: str) -> str:

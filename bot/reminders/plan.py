@@ -234,6 +234,17 @@ def _alert_flag(value: object) -> bool | str:
     raise fault("alert vaut true (alerte), false, ou note (transmis à l'équipe, non urgent)")
 
 
+def _trimmed(value: str, limit: int, empty: str, too_long: str) -> str:
+    """The text without its outer blanks; refused when nothing is left or it is longer than
+    ``limit`` (``too_long`` may name ``{length}`` and ``{limit}``)."""
+    text = value.strip()
+    if not text:
+        raise fault(empty)
+    if len(text) > limit:
+        raise fault(too_long.format(length=len(text), limit=limit))
+    return text
+
+
 class _Button(Model):
     label: str
     value: Annotated[str, PlainValidator(lambda v: _slug(v, "value", MAX_VALUE_CHARS))]
@@ -242,11 +253,12 @@ class _Button(Model):
     @field_validator("label")
     @classmethod
     def _label(cls, label: str) -> str:
-        if not label.strip():
-            raise fault("bouton sans « label » (le texte affiché)")
-        if len(label.strip()) > MAX_LABEL_CHARS:
-            raise fault(f"label trop long ({MAX_LABEL_CHARS} caractères au plus)")
-        return label.strip()
+        return _trimmed(
+            label,
+            MAX_LABEL_CHARS,
+            "bouton sans « label » (le texte affiché)",
+            "label trop long ({limit} caractères au plus)",
+        )
 
 
 def _at(value: object) -> time:
@@ -316,16 +328,16 @@ class _Step(Model):
     @field_validator("text")
     @classmethod
     def _text(cls, text: str) -> str:
-        if not text.strip():
-            raise fault("« text » doit être un texte non vide")
-        if len(text.strip()) > MAX_TEXT_CHARS:
-            raise fault(
-                f"texte trop long ({len(text.strip())} caractères, {MAX_TEXT_CHARS} au plus)"
-            )
+        trimmed = _trimmed(
+            text,
+            MAX_TEXT_CHARS,
+            "« text » doit être un texte non vide",
+            "texte trop long ({length} caractères, {limit} au plus)",
+        )
         problems = _placeholder_problems(text)
         if problems:
             raise fault(" ; ".join(problems))
-        return text.strip()
+        return trimmed
 
     @field_validator("buttons", mode="wrap")
     @classmethod

@@ -11,6 +11,9 @@ from bot.storage.inbox import link_alert
 from bot.storage.outbox import enqueue_in
 from bot.storage.rows import Alert, AlertPost, AlertState, Draft, DraftStatus, build, to_db
 
+# Alerts with their patient's label (None for a sender who never enrolled), for staff lists.
+_LABELLED = "SELECT a.*, p.label FROM alerts a LEFT JOIN patients p ON p.id = a.patient_id"
+
 
 async def touch_alert(c: aiosqlite.Connection, alert_id: int, now: datetime) -> None:
     await c.execute("UPDATE alerts SET last_activity_at = ? WHERE id = ?", (to_db(now), alert_id))
@@ -18,6 +21,10 @@ async def touch_alert(c: aiosqlite.Connection, alert_id: int, now: datetime) -> 
 
 class AlertStore(Core):
     """Alerts, alert posts and relay drafts."""
+
+    async def _alerts_where(self, where: str, params: tuple[object, ...]) -> list[Alert]:
+        """The alerts a periodic task works through, in the order they were raised."""
+        return await self._all(Alert, f"SELECT * FROM alerts WHERE {where} ORDER BY id", params)
 
     async def open_thread(self, chat_id: int, kinds: tuple[str, ...]) -> Alert | None:
         """The newest alert of these kinds still in progress (open or acknowledged)."""
@@ -33,17 +40,15 @@ class AlertStore(Core):
         """Alerts in progress, oldest first (/alertes), with the patient's label."""
         return await self._all(
             Alert,
-            "SELECT a.*, p.label FROM alerts a LEFT JOIN patients p ON p.id = a.patient_id"
-            " WHERE a.status IN ('open', 'acknowledged') ORDER BY a.created_at, a.id LIMIT ?",
+            _LABELLED + " WHERE a.status IN ('open', 'acknowledged') ORDER BY a.created_at, a.id"
+            " LIMIT ?",
             (limit,),
         )
 
     async def quiet_alerts(self, before: datetime) -> list[Alert]:
         """Alerts in progress with no activity since ``before`` (to close by themselves)."""
-        return await self._all(
-            Alert,
-            "SELECT * FROM alerts WHERE status IN ('open', 'acknowledged')"
-            " AND COALESCE(last_activity_at, created_at) < ? ORDER BY id",
+        return await self._alerts_where(
+            "status IN ('open', 'acknowledged') AND COALESCE(last_activity_at, created_at) < ?",
             (to_db(before),),
         )
 
@@ -52,38 +57,31 @@ class AlertStore(Core):
     ) -> list[Alert]:
         """Open alerts re-posted ``limit`` times, one more interval gone: page on-call."""
         marks = ",".join("?" * len(kinds))
-        return await self._all(
-            Alert,
-            "SELECT * FROM alerts WHERE status = 'open' AND oncall_at IS NULL"
-            " AND renotify_count >= ? AND next_renotify_at <= ?"
-            f" AND kind IN ({marks}) ORDER BY id",
+        return await self._alerts_where(
+            "status = 'open' AND oncall_at IS NULL AND renotify_count >= ?"
+            f" AND next_renotify_at <= ? AND kind IN ({marks})",
             (limit, to_db(now), *kinds),
         )
 
     async def mark_paged(self, alert_id: int, now: datetime) -> bool:
-        async with self.tx() as c:
-            cur = await c.execute(
-                "UPDATE alerts SET oncall_at = ? WHERE id = ? AND oncall_at IS NULL",
-                (to_db(now), alert_id),
-            )
-            return cur.rowcount == 1
+        return await self._changed_one(
+            "UPDATE alerts SET oncall_at = ? WHERE id = ? AND oncall_at IS NULL",
+            (to_db(now), alert_id),
+        )
 
     async def acknowledged_unclosed(self, before: datetime) -> list[Alert]:
         """Alerts taken before ``before`` and still not closed, not yet reminded."""
-        return await self._all(
-            Alert,
-            "SELECT * FROM alerts WHERE status = 'acknowledged' AND ack_reminded_at IS NULL"
-            " AND acknowledged_at < ? AND kind != 'question' ORDER BY id",
+        return await self._alerts_where(
+            "status = 'acknowledged' AND ack_reminded_at IS NULL AND acknowledged_at < ?"
+            " AND kind != 'question'",
             (to_db(before),),
         )
 
     async def mark_ack_reminded(self, alert_id: int, now: datetime) -> bool:
-        async with self.tx() as c:
-            cur = await c.execute(
-                "UPDATE alerts SET ack_reminded_at = ? WHERE id = ? AND ack_reminded_at IS NULL",
-                (to_db(now), alert_id),
-            )
-            return cur.rowcount == 1
+        return await self._changed_one(
+            "UPDATE alerts SET ack_reminded_at = ? WHERE id = ? AND ack_reminded_at IS NULL",
+            (to_db(now), alert_id),
+        )
 
     async def touch(self, alert_id: int, now: datetime) -> None:
         async with self.tx() as c:
@@ -233,21 +231,17 @@ class AlertStore(Core):
         self, alert_id: int, now: datetime, status: AlertState = AlertState.CLOSED
     ) -> bool:
         """Open or acknowledged -> closed (by staff) or auto_closed (quiet period)."""
-        async with self.tx() as c:
-            cur = await c.execute(
-                "UPDATE alerts SET status = ?, closed_at = ?, next_renotify_at = NULL"
-                " WHERE id = ? AND status IN ('open', 'acknowledged')",
-                (status, to_db(now), alert_id),
-            )
-            return cur.rowcount == 1
+        return await self._changed_one(
+            "UPDATE alerts SET status = ?, closed_at = ?, next_renotify_at = NULL"
+            " WHERE id = ? AND status IN ('open', 'acknowledged')",
+            (status, to_db(now), alert_id),
+        )
 
     async def due_renotifications(self, now: datetime, limit: int) -> list[Alert]:
         """Open alerts due for a re-post (fewer than ``limit`` re-posts so far)."""
-        return await self._all(
-            Alert,
-            "SELECT * FROM alerts WHERE status = 'open' AND next_renotify_at IS NOT NULL"
-            " AND next_renotify_at <= ? AND renotify_count < ?"
-            " AND kind NOT IN ('question', 'note') ORDER BY id",
+        return await self._alerts_where(
+            "status = 'open' AND next_renotify_at IS NOT NULL AND next_renotify_at <= ?"
+            " AND renotify_count < ? AND kind NOT IN ('question', 'note')",
             (to_db(now), limit),
         )
 
@@ -283,19 +277,15 @@ class AlertStore(Core):
     async def alerts_report(self, limit: int = 200) -> list[Alert]:
         return await self._all(
             Alert,
-            "SELECT a.*, p.label FROM alerts a LEFT JOIN patients p ON p.id = a.patient_id"
-            " ORDER BY a.id DESC LIMIT ?",
+            _LABELLED + " ORDER BY a.id DESC LIMIT ?",
             (limit,),
         )
 
     async def create_draft(self, alert_id: int, author_id: int, text: str, now: datetime) -> int:
-        async with self.tx() as c:
-            cur = await c.execute(
-                "INSERT INTO relay_drafts (alert_id, author_id, text, created_at)"
-                " VALUES (?, ?, ?, ?)",
-                (alert_id, author_id, text, to_db(now)),
-            )
-            return int(cur.lastrowid or 0)
+        return await self._insert(
+            "INSERT INTO relay_drafts (alert_id, author_id, text, created_at) VALUES (?, ?, ?, ?)",
+            (alert_id, author_id, text, to_db(now)),
+        )
 
     async def settle_draft(self, draft_id: int, status: DraftStatus) -> Draft | None:
         """draft -> sent or cancelled, once; the draft row for the winner, None after."""

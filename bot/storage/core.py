@@ -18,13 +18,14 @@ import os
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Self, TypeVar
 
 import aiosqlite
 
 from bot.storage.migrations import MIGRATIONS, SCHEMA_VERSION
-from bot.storage.rows import build
+from bot.storage.rows import build, to_db
 
 log = logging.getLogger("bot.storage")
 T = TypeVar("T")
@@ -175,6 +176,42 @@ class Core:
                 raise
             else:
                 await self.conn.commit()
+
+    async def _write(self, sql: str, params: tuple[object, ...] = ()) -> int:
+        """One statement in its own transaction; the number of rows it changed."""
+        async with self.tx() as c:
+            cur = await c.execute(sql, params)
+            return cur.rowcount
+
+    async def _changed_one(self, sql: str, params: tuple[object, ...]) -> bool:
+        """A guarded update ("set once, where still unset"): True for the caller that won."""
+        return await self._write(sql, params) == 1
+
+    async def _put_back(
+        self,
+        table: str,
+        at_column: str,
+        row_id: int,
+        when: datetime,
+        error: str,
+        count_attempt: bool,
+    ) -> None:
+        """A row claimed for sending (outbox, steps) goes back to pending until ``when``.
+
+        Claiming counted an attempt; one deferred without being tried (a 429, the rest of a
+        chat's batch) gives it back, so only real failures bring a row nearer to giving up.
+        """
+        await self._write(
+            f"UPDATE {table} SET status = 'pending', {at_column} = ?, last_error = ?,"
+            " attempts = attempts - ? WHERE id = ?",
+            (to_db(when), error, 0 if count_attempt else 1, row_id),
+        )
+
+    async def _insert(self, sql: str, params: tuple[object, ...]) -> int:
+        """One INSERT in its own transaction; the id of the new row."""
+        async with self.tx() as c:
+            cur = await c.execute(sql, params)
+            return int(cur.lastrowid or 0)
 
     async def fetchall(self, sql: str, params: tuple[object, ...] = ()) -> list[aiosqlite.Row]:
         """Raw rows, for the few callers that poke SQL on purpose (tests, benchmarks)."""

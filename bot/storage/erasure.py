@@ -112,30 +112,27 @@ class ErasureStore(Core):
         )
 
     async def redaction_done(self, chat_id: int, message_id: int) -> None:
-        async with self.tx() as c:
-            await c.execute(
-                "DELETE FROM redactions WHERE chat_id = ? AND message_id = ?",
-                (chat_id, message_id),
-            )
+        await self._write(
+            "DELETE FROM redactions WHERE chat_id = ? AND message_id = ?",
+            (chat_id, message_id),
+        )
 
     async def redaction_retry(
         self, chat_id: int, message_id: int, not_before: datetime, error: str
     ) -> None:
-        async with self.tx() as c:
-            await c.execute(
-                "UPDATE redactions SET attempts = attempts + 1, not_before = ?, last_error = ?"
-                " WHERE chat_id = ? AND message_id = ?",
-                (to_db(not_before), error, chat_id, message_id),
-            )
+        await self._write(
+            "UPDATE redactions SET attempts = attempts + 1, not_before = ?, last_error = ?"
+            " WHERE chat_id = ? AND message_id = ?",
+            (to_db(not_before), error, chat_id, message_id),
+        )
 
     async def redaction_failed(self, chat_id: int, message_id: int, error: str) -> None:
         """Neither edit nor delete is possible: kept (ids only) for the operator to see."""
-        async with self.tx() as c:
-            await c.execute(
-                "UPDATE redactions SET status = 'failed', attempts = attempts + 1,"
-                " last_error = ? WHERE chat_id = ? AND message_id = ?",
-                (error, chat_id, message_id),
-            )
+        await self._write(
+            "UPDATE redactions SET status = 'failed', attempts = attempts + 1,"
+            " last_error = ? WHERE chat_id = ? AND message_id = ?",
+            (error, chat_id, message_id),
+        )
 
     async def purge(self, cutoff: datetime) -> dict[str, int]:
         """Erase what the retention period no longer allows us to keep.

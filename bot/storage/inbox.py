@@ -60,12 +60,10 @@ class InboxStore(Core):
 
     async def inbox_done(self, update_id: int, now: datetime) -> None:
         """Handled: the payload (the patient's words) is not kept any longer than that."""
-        async with self.tx() as c:
-            await c.execute(
-                "UPDATE inbox SET status = 'done', payload = NULL, handled_at = ?"
-                " WHERE update_id = ?",
-                (to_db(now), update_id),
-            )
+        await self._write(
+            "UPDATE inbox SET status = 'done', payload = NULL, handled_at = ? WHERE update_id = ?",
+            (to_db(now), update_id),
+        )
 
     async def inbox_alert(self, update_id: int) -> int | None:
         """The alert an update already raised or joined (handled again after a crash)."""

@@ -120,38 +120,29 @@ class OutboxStore(Core):
     async def outbox_retry(
         self, row_id: int, not_before: datetime, error: str, *, count_attempt: bool = True
     ) -> None:
-        async with self.tx() as c:
-            await c.execute(
-                "UPDATE outbox SET status = 'pending', not_before = ?, last_error = ?,"
-                " attempts = attempts - ? WHERE id = ?",
-                (to_db(not_before), error, 0 if count_attempt else 1, row_id),
-            )
+        await self._put_back("outbox", "not_before", row_id, not_before, error, count_attempt)
 
     async def outbox_downgrade(self, row_id: int, text: str, keep_buttons: bool) -> None:
         """Telegram rejected the row: try again at once as plain text (then without buttons)."""
-        async with self.tx() as c:
-            await c.execute(
-                "UPDATE outbox SET status = 'pending', text = ?, plain = plain + 1,"
-                " buttons = CASE WHEN ? THEN buttons ELSE NULL END, last_error = 'BadRequest'"
-                " WHERE id = ?",
-                (text, keep_buttons, row_id),
-            )
+        await self._write(
+            "UPDATE outbox SET status = 'pending', text = ?, plain = plain + 1,"
+            " buttons = CASE WHEN ? THEN buttons ELSE NULL END, last_error = 'BadRequest'"
+            " WHERE id = ?",
+            (text, keep_buttons, row_id),
+        )
 
     async def outbox_failed(self, row_id: int, error: str) -> None:
-        async with self.tx() as c:
-            await c.execute(
-                "UPDATE outbox SET status = 'failed', last_error = ? WHERE id = ?",
-                (error, row_id),
-            )
+        await self._write(
+            "UPDATE outbox SET status = 'failed', last_error = ? WHERE id = ?",
+            (error, row_id),
+        )
 
     async def recover_outbox(self) -> int:
         """After a crash, rows left 'sending' may or may not have gone out: send them again.
 
         At-least-once on purpose: a staff alert repeated once is better than one lost.
         """
-        async with self.tx() as c:
-            cur = await c.execute("UPDATE outbox SET status = 'pending' WHERE status = 'sending'")
-            return cur.rowcount
+        return await self._write("UPDATE outbox SET status = 'pending' WHERE status = 'sending'")
 
     async def sent_text(self, chat_id: int, message_id: int) -> str | None:
         """The HTML the bot sent as that message (to edit it without losing formatting)."""

@@ -5,8 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.storage.core import Core
-from bot.storage.rows import Invite, Patient, PatientOverview, PatientStatus, to_db
-from bot.storage.steps import insert_steps
+from bot.storage.rows import Invite, Patient, PatientOverview, PatientStatus, StepStatus, to_db
+from bot.storage.steps import StepRows, insert_steps
+
+
+def _steps_in(status: StepStatus) -> str:
+    """The column ``<status>_steps``: how many of the patient's steps are in that status."""
+    return (
+        f"(SELECT COUNT(*) FROM steps s WHERE s.patient_id = p.id AND s.status = '{status}')"
+        f" AS {status}_steps"
+    )
 
 
 class PatientStore(Core):
@@ -19,8 +27,7 @@ class PatientStore(Core):
         return await self._one(Patient, "SELECT * FROM patients WHERE id = ?", (patient_id,))
 
     async def set_patient_status(self, patient_id: int, status: PatientStatus) -> None:
-        async with self.tx() as c:
-            await c.execute("UPDATE patients SET status = ? WHERE id = ?", (status, patient_id))
+        await self._write("UPDATE patients SET status = ? WHERE id = ?", (status, patient_id))
 
     async def create_patient_with_invite(
         self,
@@ -72,19 +79,17 @@ class PatientStore(Core):
 
     async def decline_invite(self, chat_id: int) -> None:
         """The patient said no: forget which chat opened the link (nothing kept)."""
-        async with self.tx() as c:
-            await c.execute(
-                "UPDATE invites SET opened_chat_id = NULL WHERE opened_chat_id = ?"
-                " AND used_at IS NULL",
-                (chat_id,),
-            )
+        await self._write(
+            "UPDATE invites SET opened_chat_id = NULL WHERE opened_chat_id = ? AND used_at IS NULL",
+            (chat_id,),
+        )
 
     async def accept_invite(
         self,
         token_hash: str,
         chat_id: int,
         now: datetime,
-        steps: list[tuple[str, str, datetime, datetime, bool]],
+        steps: StepRows,
     ) -> int | None:
         """Consent: link the chat to the patient and lay out the plan, in one transaction.
 
@@ -126,7 +131,7 @@ class PatientStore(Core):
         self,
         patient_id: int,
         appointment_at: datetime,
-        steps: list[tuple[str, str, datetime, datetime, bool]],
+        steps: StepRows,
     ) -> None:
         """New date: steps not yet sent are recomputed; sent ones stay sent."""
         async with self.tx() as c:
@@ -147,10 +152,7 @@ class PatientStore(Core):
     async def patients_overview(self, since: datetime) -> list[PatientOverview]:
         return await self._all(
             PatientOverview,
-            "SELECT p.*, (SELECT COUNT(*) FROM steps s WHERE s.patient_id = p.id"
-            " AND s.status = 'sent') AS sent_steps,"
-            " (SELECT COUNT(*) FROM steps s WHERE s.patient_id = p.id"
-            " AND s.status = 'pending') AS pending_steps"
+            f"SELECT p.*, {_steps_in(StepStatus.SENT)}, {_steps_in(StepStatus.PENDING)}"
             " FROM patients p WHERE p.appointment_at >= ? ORDER BY p.appointment_at",
             (to_db(since),),
         )

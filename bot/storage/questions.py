@@ -21,13 +21,11 @@ class QuestionStore(Core):
         text: str,
         now: datetime,
     ) -> int:
-        async with self.tx() as c:
-            cur = await c.execute(
-                "INSERT INTO unanswered (patient_id, chat_id, kind, normalized, text, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (patient_id, chat_id, kind, normalized, text, to_db(now)),
-            )
-            return int(cur.lastrowid or 0)
+        return await self._insert(
+            "INSERT INTO unanswered (patient_id, chat_id, kind, normalized, text, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (patient_id, chat_id, kind, normalized, text, to_db(now)),
+        )
 
     async def unanswered(self, unanswered_id: int) -> Question | None:
         return await self._one(Question, "SELECT * FROM unanswered WHERE id = ?", (unanswered_id,))

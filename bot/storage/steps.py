@@ -10,12 +10,12 @@ from bot.storage.core import Core
 from bot.storage.outbox import enqueue_in
 from bot.storage.rows import DueStep, LabelledStep, SentCheckin, Step, StepStatus, build, to_db
 
+# A patient's planned steps as storage takes them: (step_id, kind, due_at, expires_at, missed),
+# every time and the missed flag computed by reminders.plan (plan_for), stored as given.
+StepRows = list[tuple[str, str, datetime, datetime, bool]]
 
-async def insert_steps(
-    c: aiosqlite.Connection,
-    patient_id: int,
-    steps: list[tuple[str, str, datetime, datetime, bool]],
-) -> None:
+
+async def insert_steps(c: aiosqlite.Connection, patient_id: int, steps: StepRows) -> None:
     await c.executemany(
         "INSERT INTO steps (patient_id, step_id, kind, due_at, expires_at, status)"
         " VALUES (?, ?, ?, ?, ?, ?)"
@@ -47,7 +47,12 @@ class StepStore(Core):
     # --- plan steps: claimed and settled like the outbox --------------------------------------
 
     async def claim_steps(self, now: datetime, limit: int) -> list[DueStep]:
-        """Due steps of active patients, marked 'sending'; expired ones are marked missed."""
+        """Due steps of active patients, marked 'sending'; expired ones are marked missed.
+
+        No expiry rule is written here: ``expires_at`` is the instant reminders.plan computed
+        (default delay, appointment cap) and stored; SQL only compares it with now, so a step
+        is sent while ``due_at <= now < expires_at``, as plan.py says.
+        """
         stamp = to_db(now)
         async with self.tx() as c:
             # "due_at <= now" is implied (a step never expires before it is due) but lets the
@@ -84,34 +89,25 @@ class StepStore(Core):
                 return [build(DueStep, row) for row in await cur.fetchall()]
 
     async def step_sent(self, row_id: int, message_id: int, now: datetime) -> None:
-        async with self.tx() as c:
-            await c.execute(
-                "UPDATE steps SET status = 'sent', message_id = ?, sent_at = ?, last_error = NULL"
-                " WHERE id = ?",
-                (message_id, to_db(now), row_id),
-            )
+        await self._write(
+            "UPDATE steps SET status = 'sent', message_id = ?, sent_at = ?, last_error = NULL"
+            " WHERE id = ?",
+            (message_id, to_db(now), row_id),
+        )
 
     async def step_retry(
         self, row_id: int, when: datetime, error: str, *, count_attempt: bool = True
     ) -> None:
-        async with self.tx() as c:
-            await c.execute(
-                "UPDATE steps SET status = 'pending', next_attempt_at = ?, last_error = ?,"
-                " attempts = attempts - ? WHERE id = ?",
-                (to_db(when), error, 0 if count_attempt else 1, row_id),
-            )
+        await self._put_back("steps", "next_attempt_at", row_id, when, error, count_attempt)
 
     async def step_settle(self, row_id: int, status: StepStatus, error: str | None = None) -> None:
-        async with self.tx() as c:
-            await c.execute(
-                "UPDATE steps SET status = ?, last_error = ? WHERE id = ?",
-                (status, error, row_id),
-            )
+        await self._write(
+            "UPDATE steps SET status = ?, last_error = ? WHERE id = ?",
+            (status, error, row_id),
+        )
 
     async def recover_steps(self) -> int:
-        async with self.tx() as c:
-            cur = await c.execute("UPDATE steps SET status = 'pending' WHERE status = 'sending'")
-            return cur.rowcount
+        return await self._write("UPDATE steps SET status = 'pending' WHERE status = 'sending'")
 
     async def step(self, row_id: int) -> LabelledStep | None:
         return await self._one(
@@ -125,13 +121,11 @@ class StepStore(Core):
         self, row_id: int, answer: str, score: int | None, now: datetime
     ) -> bool:
         """Store a check-in answer; only the first answer counts (a double tap is not two)."""
-        async with self.tx() as c:
-            cur = await c.execute(
-                "UPDATE steps SET answer = ?, score = ?, answered_at = ?"
-                " WHERE id = ? AND status = 'sent' AND answer IS NULL",
-                (answer, score, to_db(now), row_id),
-            )
-            return cur.rowcount == 1
+        return await self._changed_one(
+            "UPDATE steps SET answer = ?, score = ?, answered_at = ?"
+            " WHERE id = ? AND status = 'sent' AND answer IS NULL",
+            (answer, score, to_db(now), row_id),
+        )
 
     async def awaiting_checkin(self, chat_id: int, sent_after: datetime) -> SentCheckin | None:
         """The newest check-in sent to this chat since ``sent_after`` and not yet answered."""

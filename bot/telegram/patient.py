@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import replace
+from typing import Any
 
-from telegram import CallbackQuery, Message, Update
+from telegram import CallbackQuery, Chat, Message, Update
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop
 
@@ -42,6 +45,23 @@ def media_kind(message: Message) -> str:
         if getattr(message, kind, None):
             return kind
     return "other"
+
+
+# A patient handler given the chat and the message it acts on, known to be there.
+OnMessage = Callable[[Update, Context, Chat, Message], Awaitable[None]]
+
+
+def _with_message(handle: OnMessage) -> Callable[[Update, Context], Coroutine[Any, Any, None]]:
+    """A handler of the patient's messages (text, media, commands, edits); an update with
+    no chat or no message is none of its business."""
+
+    @functools.wraps(handle)
+    async def handler(update: Update, context: Context) -> None:
+        chat, message = update.effective_chat, update.effective_message
+        if chat is not None and message is not None:
+            await handle(update, context, chat, message)
+
+    return handler
 
 
 def _info(template: str, hotline: str, **values: str) -> Reply:
@@ -83,34 +103,35 @@ async def start(update: Update, context: Context) -> None:
     await send_reply(context, chat.id, rt.content.conversation.welcome())
 
 
-async def consent_callback(update: Update, context: Context, yes: bool) -> None:
-    query = update.callback_query
-    chat = update.effective_chat
-    if query is None or chat is None:
-        return
+async def consent_callback(context: Context, query: CallbackQuery, chat_id: int, yes: bool) -> None:
     rt = runtime(context)
     hotline = rt.settings.hotline_phone
     if not yes:
         await query.answer()
-        await rt.enrollment.decline(chat.id)
+        await rt.enrollment.decline(chat_id)
         await _drop_buttons(query)
         declined = texts.with_privacy(texts.CONSENT_DECLINED, rt.settings)
-        await send_reply(context, chat.id, _info(declined, hotline))
+        await send_reply(context, chat_id, _info(declined, hotline))
         return
-    patient = await rt.enrollment.consent(chat.id, rt.content.plan)
+    patient = await rt.enrollment.consent(chat_id, rt.content.plan)
     if patient is None:
         await query.answer(texts.STALE_BUTTON)
-        await send_reply(context, chat.id, _info(texts.INVITE_INVALID, hotline))
+        await send_reply(context, chat_id, _info(texts.INVITE_INVALID, hotline))
         return
-    await query.answer()
-    await _drop_buttons(query)
+    await _taken(query)
     when = patient.appointment_at
     reply = _info(
         texts.CONSENT_DONE, hotline, date=texts.appointment_words(when, rt.settings.timezone)
     )
-    await send_reply(context, chat.id, reply)
+    await send_reply(context, chat_id, reply)
     log.info("patient %s consented", patient.id)
     wake_dispatcher(context)
+
+
+async def _taken(query: CallbackQuery) -> None:
+    """The press is acted on: stop the client's spinner, then remove the buttons."""
+    await query.answer()
+    await _drop_buttons(query)
 
 
 async def _drop_buttons(query: CallbackQuery) -> None:
@@ -170,18 +191,13 @@ def _erase_question() -> Reply:
     return Reply("info", texts.ERASE_CONFIRM, buttons=buttons)
 
 
-async def erase_callback(update: Update, context: Context, yes: bool) -> None:
-    query = update.callback_query
-    chat = update.effective_chat
-    if query is None or chat is None:
-        return
+async def erase_callback(context: Context, query: CallbackQuery, chat_id: int, yes: bool) -> None:
     rt = runtime(context)
-    await query.answer()
-    await _drop_buttons(query)
+    await _taken(query)
     if not yes:
-        await send_reply(context, chat.id, Reply("info", texts.ERASE_KEPT))
+        await send_reply(context, chat_id, Reply("info", texts.ERASE_KEPT))
         return
-    patient = await rt.enrollment.erase(chat.id)
+    patient = await rt.enrollment.erase(chat_id)
     log.info("chat data erased on request")
     if patient is not None and rt.settings.staff_chat_id is not None:
         await rt.db.enqueue(
@@ -193,18 +209,16 @@ async def erase_callback(update: Update, context: Context, yes: bool) -> None:
         )
         wake_dispatcher(context)
     erased = texts.with_privacy(texts.ERASED, rt.settings)
-    await send_reply(context, chat.id, _info(erased, rt.settings.hotline_phone))
+    await send_reply(context, chat_id, _info(erased, rt.settings.hotline_phone))
 
 
-async def checkin_callback(update: Update, context: Context, answer: cb.CheckinAnswer) -> None:
+async def checkin_callback(
+    context: Context, query: CallbackQuery, chat_id: int, answer: cb.CheckinAnswer, update_id: int
+) -> None:
     """An answer button under a check-in; the step must belong to this very chat."""
-    query = update.callback_query
-    chat = update.effective_chat
-    if query is None or chat is None:
-        return
     session = runtime(context).session
     outcome, actions = await session.answer_checkin(
-        chat.id, answer.step_row, answer.value, update.update_id
+        chat_id, answer.step_row, answer.value, update_id
     )
     if outcome is CheckinOutcome.STALE:
         await query.answer(texts.STALE_BUTTON)
@@ -212,8 +226,7 @@ async def checkin_callback(update: Update, context: Context, answer: cb.CheckinA
     if outcome is CheckinOutcome.ALREADY:
         await query.answer(texts.CHECKIN_ALREADY)
         return
-    await query.answer()
-    await _drop_buttons(query)
+    await _taken(query)
     await execute(context, actions)
 
 
@@ -234,22 +247,16 @@ async def questions(update: Update, context: Context) -> None:
     await send_reply(context, chat.id, runtime(context).content.conversation.themes())
 
 
-async def urgence(update: Update, context: Context) -> None:
-    chat = update.effective_chat
-    message = update.effective_message
-    if chat is None or message is None:
-        return
+@_with_message
+async def urgence(update: Update, context: Context, chat: Chat, message: Message) -> None:
     rt = runtime(context)
     reply = rt.content.conversation.human_request()
     actions = await rt.session.urgent(chat.id, message.text or "/urgence", reply, update.update_id)
     await execute(context, actions)
 
 
-async def text_message(update: Update, context: Context) -> None:
-    chat = update.effective_chat
-    message = update.effective_message
-    if chat is None or message is None:
-        return
+@_with_message
+async def text_message(update: Update, context: Context, chat: Chat, message: Message) -> None:
     await handle_text(context, chat.id, message.text or "", update.update_id)
 
 
@@ -268,11 +275,8 @@ async def run_command(context: Context, chat_id: int, command: str) -> None:
         await send_reply(context, chat_id, _erase_question())
 
 
-async def media_message(update: Update, context: Context) -> None:
-    chat = update.effective_chat
-    message = update.effective_message
-    if chat is None or message is None:
-        return
+@_with_message
+async def media_message(update: Update, context: Context, chat: Chat, message: Message) -> None:
     rt = runtime(context)
     caption = message.caption or ""
     if caption.strip():
@@ -290,17 +294,14 @@ async def media_message(update: Update, context: Context) -> None:
 FLOOD_EXEMPT = frozenset({"urgence"})
 
 
-async def flood_gate(update: Update, context: Context) -> None:
+@_with_message
+async def flood_gate(update: Update, context: Context, chat: Chat, message: Message) -> None:
     """Commands and uncaptioned media count toward the per-chat flood limit too (#12).
 
     Plain text is counted in the session (which still reads every message for urgency); this
     gate covers what the session never sees, so 400 ``/questions`` from one chat can't hold up
     everyone else's replies. Beyond the limit: one polite notice per window, then silence.
     """
-    chat = update.effective_chat
-    message = update.effective_message
-    if chat is None or message is None:
-        return
     words = (message.text or "").split(maxsplit=1)
     if words and words[0].lstrip("/").split("@")[0].lower() in FLOOD_EXEMPT:
         return
@@ -332,12 +333,9 @@ async def stranger_group(update: Update, context: Context) -> None:
         log.info("could not leave chat: %s", type(exc).__name__)
 
 
-async def edited_message(update: Update, context: Context) -> None:
+@_with_message
+async def edited_message(update: Update, context: Context, chat: Chat, message: Message) -> None:
     """An edit gets no second answer, unless the new text is urgent: that is never ignored."""
-    chat = update.effective_chat
-    message = update.effective_message
-    if chat is None or message is None:
-        return
     text = message.text or message.caption or ""
     actions = await runtime(context).session.on_edit(chat.id, text, update.update_id)
     await execute(context, actions)
@@ -361,18 +359,19 @@ async def callback(update: Update, context: Context) -> None:
         return
     conv = runtime(context).content.conversation
     reply: Reply | None = None
+    # The buttons that act get the query and the chat checked above, never the raw update.
     match data:
         case cb.Consent(yes):
-            await consent_callback(update, context, yes)
+            await consent_callback(context, query, chat.id, yes)
             return
         case cb.Erase(yes):
-            await erase_callback(update, context, yes)
+            await erase_callback(context, query, chat.id, yes)
             return
         case cb.CheckinAnswer():
-            await checkin_callback(update, context, data)
+            await checkin_callback(context, query, chat.id, data, update.update_id)
             return
         case cb.Forward(question_id):
-            await forward_question(update, context, question_id)
+            await forward_question(context, query, chat.id, question_id)
             return
         case cb.OtherQuestion():
             reply = conv.other_question()
@@ -389,18 +388,17 @@ async def callback(update: Update, context: Context) -> None:
     await send_reply(context, chat.id, reply)
 
 
-async def forward_question(update: Update, context: Context, row_id: int) -> None:
-    query = update.callback_query
-    chat = update.effective_chat
-    assert query is not None and chat is not None
+async def forward_question(
+    context: Context, query: CallbackQuery, chat_id: int, row_id: int
+) -> None:
     rt = runtime(context)
     row = await rt.db.unanswered(row_id)
     # Only the patient who asked can forward their own question.
-    if row is None or row.chat_id != chat.id or rt.escalation is None:
+    if row is None or row.chat_id != chat_id or rt.escalation is None:
         await query.answer(texts.STALE_BUTTON)
         return
     await query.answer()
-    await rt.escalation.forward_question(chat.id, row.text)
+    await rt.escalation.forward_question(chat_id, row.text)
     wake_dispatcher(context)
     # The button has done its job: remove it so a second tap cannot send it twice.
     if query.message is not None:
@@ -410,6 +408,6 @@ async def forward_question(update: Update, context: Context, row_id: int) -> Non
             log.info("could not remove the forward button")
     await send_reply(
         context,
-        chat.id,
+        chat_id,
         Reply("info", texts.with_hotline(texts.QUESTION_FORWARDED, rt.settings.hotline_phone)),
     )

@@ -8,9 +8,12 @@ group). Refusals are logged with ids only.
 from __future__ import annotations
 
 import asyncio
+import functools
 import html
 import logging
-from datetime import timedelta
+from collections.abc import Awaitable, Callable, Coroutine
+from datetime import datetime, timedelta
+from typing import Any
 
 from telegram import Message, Update
 from telegram.constants import ChatMemberStatus
@@ -76,6 +79,30 @@ async def is_staff(update: Update, context: Context) -> bool:
     if member.status == ChatMemberStatus.RESTRICTED:
         return bool(getattr(member, "is_member", False))
     return member.status in MEMBER_STATUSES
+
+
+StaffCommand = Callable[[Message, Context], Awaitable[None]]
+# What ptb's CommandHandler takes: a coroutine function of the update and the context.
+Handler = Callable[[Update, Context], Coroutine[Any, Any, None]]
+
+
+def _staff_command(what: str) -> Callable[[StaffCommand], Handler]:
+    """A command for staff in the staff group only: anyone else is refused (and logged), so
+    no command can forget the check. The command gets the message that invoked it."""
+
+    def wrap(command: StaffCommand) -> Handler:
+        @functools.wraps(command)
+        async def handler(update: Update, context: Context) -> None:
+            if not await is_staff(update, context):
+                await _refuse(update, context, what)
+                return
+            message = update.effective_message
+            if message is not None:
+                await command(message, context)
+
+        return handler
+
+    return wrap
 
 
 async def _refuse(update: Update, context: Context, what: str) -> None:
@@ -254,21 +281,15 @@ async def staff_reply(update: Update, context: Context) -> None:
 OPEN_ALERTS_SHOWN = 50
 
 
-async def alerts_command(update: Update, context: Context) -> None:
+@_staff_command("alertes")
+async def alerts_command(message: Message, context: Context) -> None:
     """/alertes: threads in progress, oldest first."""
-    message = await _staff_message(update, context, "alertes")
-    if message is None:
-        return
     rt = runtime(context)
     tz = rt.settings.timezone
     rows = await rt.db.open_alerts(OPEN_ALERTS_SHOWN + 1)
     more = len(rows) > OPEN_ALERTS_SHOWN
-    rows = rows[:OPEN_ALERTS_SHOWN]
-    if not rows:
-        await _reply(message, esc(texts.STAFF_OPEN_ALERTS_NONE))
-        return
-    lines = [texts.STAFF_OPEN_ALERTS_HEADER]
-    for r in rows:
+    lines: list[str] = []
+    for r in rows[:OPEN_ALERTS_SHOWN]:
         state = texts.ALERT_STATE_WORDS.get(str(r.status), str(r.status))
         lines.append(
             html_format(
@@ -282,24 +303,20 @@ async def alerts_command(update: Update, context: Context) -> None:
         )
     if more:
         lines.append(esc(texts.STAFF_OPEN_ALERTS_MORE.format(n=OPEN_ALERTS_SHOWN)))
-    await _reply(message, "\n".join(lines))
+    await _reply_list(
+        message, texts.STAFF_OPEN_ALERTS_HEADER, lines, esc(texts.STAFF_OPEN_ALERTS_NONE)
+    )
 
 
-async def staff_help(update: Update, context: Context) -> None:
+@_staff_command("aide")
+async def staff_help(message: Message, context: Context) -> None:
     """/aide in the staff group."""
-    message = await _staff_message(update, context, "aide")
-    if message is not None:
-        await _reply(message, texts.STAFF_HELP)
+    await _reply(message, texts.STAFF_HELP)
 
 
-async def close_command(update: Update, context: Context) -> None:
+@_staff_command("clore")
+async def close_command(message: Message, context: Context) -> None:
     """/clore as a reply to an alert post, or /clore <numéro>."""
-    if not await is_staff(update, context):
-        await _refuse(update, context, "clore")
-        return
-    message = update.effective_message
-    if message is None:
-        return
     rt = runtime(context)
     alert = None
     if message.reply_to_message is not None:
@@ -321,14 +338,9 @@ async def close_command(update: Update, context: Context) -> None:
     await message.reply_text(html.escape(texts.STAFF_CLOSED_DONE))
 
 
-async def reload_command(update: Update, context: Context) -> None:
+@_staff_command("recharger")
+async def reload_command(message: Message, context: Context) -> None:
     """/recharger: reload FAQ and triage; a broken file keeps the previous version live."""
-    if not await is_staff(update, context):
-        await _refuse(update, context, "recharger")
-        return
-    message = update.effective_message
-    if message is None:
-        return
     errors = await runtime(context).content.reload_async()
     if errors:
         await message.reply_text(reload_refused_notice(errors))
@@ -339,14 +351,6 @@ async def reload_command(update: Update, context: Context) -> None:
 # --- Enrolment and follow-up ------------------------------------------------------------------
 
 
-async def _staff_message(update: Update, context: Context, what: str) -> Message | None:
-    """The command's message if its sender is staff in the staff group; else refuse."""
-    if not await is_staff(update, context):
-        await _refuse(update, context, what)
-        return None
-    return update.effective_message
-
-
 async def _reply(message: Message, html_text: str) -> None:
     """Answer in the staff group; a long list (/alertes in a busy night) goes as several
     messages rather than one Telegram would refuse."""
@@ -354,20 +358,21 @@ async def _reply(message: Message, html_text: str) -> None:
         await message.reply_text(chunk, do_quote=False)
 
 
-async def enroll_command(update: Update, context: Context) -> None:
+async def _reply_list(message: Message, header: str, lines: list[str], empty: str) -> None:
+    """A staff list (/alertes, /patients) under its header, or ``empty`` when it has none."""
+    await _reply(message, "\n".join([header, *lines]) if lines else empty)
+
+
+@_staff_command("inscrire")
+async def enroll_command(message: Message, context: Context) -> None:
     """/inscrire AAAA-MM-JJ HH:MM libellé -> the patient's personal link."""
-    message = await _staff_message(update, context, "inscrire")
-    if message is None:
-        return
     rt = runtime(context)
     args = context.args or []
     if len(args) < 3:
         await _reply(message, html.escape(texts.ENROLL_USAGE))
         return
-    try:
-        when = parse_local(args[0], args[1], rt.settings.timezone)
-    except ValueError:
-        await _reply(message, html.escape(texts.DATE_INVALID))
+    when = await _date_arg(message, context, args[0], args[1])
+    if when is None:
         return
     label = " ".join(args[2:])
     problem = label_error(label) or appointment_error(when, rt.clock.now())
@@ -388,6 +393,15 @@ async def enroll_command(update: Update, context: Context) -> None:
     )
 
 
+async def _date_arg(message: Message, context: Context, day: str, hour: str) -> datetime | None:
+    """The date typed as AAAA-MM-JJ HH:MM, hospital time; None once told it is invalid."""
+    try:
+        return parse_local(day, hour, runtime(context).settings.timezone)
+    except ValueError:
+        await _reply(message, html.escape(texts.DATE_INVALID))
+        return None
+
+
 async def _patient_arg(message: Message, context: Context, usage: str) -> Patient | None:
     rt = runtime(context)
     args = context.args or []
@@ -400,17 +414,31 @@ async def _patient_arg(message: Message, context: Context, usage: str) -> Patien
     return patient
 
 
-async def patients_command(update: Update, context: Context) -> None:
-    message = await _staff_message(update, context, "patients")
-    if message is None:
-        return
+PatientCommand = Callable[[Message, Context, Patient], Awaitable[None]]
+
+
+def _patient_command(what: str, usage: str) -> Callable[[PatientCommand], Handler]:
+    """A staff command about one patient named by number (/annuler n°): the command gets
+    the patient; a missing or unknown number is answered with ``usage`` or "inconnu"."""
+
+    def wrap(command: PatientCommand) -> Handler:
+        @functools.wraps(command)
+        async def about(message: Message, context: Context) -> None:
+            patient = await _patient_arg(message, context, usage)
+            if patient is not None:
+                await command(message, context, patient)
+
+        return _staff_command(what)(about)
+
+    return wrap
+
+
+@_staff_command("patients")
+async def patients_command(message: Message, context: Context) -> None:
     rt = runtime(context)
     tz = rt.settings.timezone
     rows = await rt.db.patients_overview(rt.clock.now() - timedelta(days=30))
-    if not rows:
-        await _reply(message, html.escape(texts.PATIENTS_EMPTY))
-        return
-    lines = [texts.PATIENTS_HEADER]
+    lines: list[str] = []
     now = rt.clock.now()
     for r in rows[:60]:
         when = r.appointment_at
@@ -424,7 +452,7 @@ async def patients_command(update: Update, context: Context) -> None:
                 total=int(r.sent_steps) + int(r.pending_steps),
             )
         )
-    await _reply(message, "\n".join(lines))
+    await _reply_list(message, texts.PATIENTS_HEADER, lines, html.escape(texts.PATIENTS_EMPTY))
 
 
 async def _tell_patient(context: Context, patient: Patient, text: str) -> None:
@@ -442,11 +470,9 @@ async def _tell_patient(context: Context, patient: Patient, text: str) -> None:
     wake_dispatcher(context)
 
 
-async def move_command(update: Update, context: Context) -> None:
+@_staff_command("deplacer")
+async def move_command(message: Message, context: Context) -> None:
     """/deplacer n° AAAA-MM-JJ HH:MM: pending steps recomputed, patient told."""
-    message = await _staff_message(update, context, "deplacer")
-    if message is None:
-        return
     rt = runtime(context)
     args = context.args or []
     if len(args) != 3:
@@ -455,10 +481,8 @@ async def move_command(update: Update, context: Context) -> None:
     patient = await _patient_arg(message, context, texts.MOVE_USAGE)
     if patient is None:
         return
-    try:
-        when = parse_local(args[1], args[2], rt.settings.timezone)
-    except ValueError:
-        await _reply(message, html.escape(texts.DATE_INVALID))
+    when = await _date_arg(message, context, args[1], args[2])
+    if when is None:
         return
     problem = appointment_error(when, rt.clock.now())
     if problem is not None:
@@ -470,33 +494,22 @@ async def move_command(update: Update, context: Context) -> None:
     await _reply(message, texts.MOVED_STAFF.format(label=html.escape(patient.label), date=words))
 
 
-async def cancel_command(update: Update, context: Context) -> None:
+@_patient_command("annuler", texts.CANCEL_USAGE)
+async def cancel_command(message: Message, context: Context, patient: Patient) -> None:
     """/annuler n°: pending steps cancelled, patient told."""
-    message = await _staff_message(update, context, "annuler")
-    if message is None:
-        return
     rt = runtime(context)
-    patient = await _patient_arg(message, context, texts.CANCEL_USAGE)
-    if patient is None:
-        return
     await rt.enrollment.cancel(patient.id)
-    when = patient.appointment_at
     text = texts.with_hotline(texts.CANCELLED_PATIENT, rt.settings.hotline_phone).format(
-        date=texts.appointment_words(when, rt.settings.timezone)
+        date=texts.appointment_words(patient.appointment_at, rt.settings.timezone)
     )
     await _tell_patient(context, patient, text)
     await _reply(message, texts.CANCELLED_STAFF.format(label=html.escape(patient.label)))
 
 
-async def followup_command(update: Update, context: Context) -> None:
+@_patient_command("suivi", texts.FOLLOWUP_USAGE)
+async def followup_command(message: Message, context: Context, patient: Patient) -> None:
     """/suivi n°: the patient's check-in answers over time, by day relative to the injection."""
-    message = await _staff_message(update, context, "suivi")
-    if message is None:
-        return
     rt = runtime(context)
-    patient = await _patient_arg(message, context, texts.FOLLOWUP_USAGE)
-    if patient is None:
-        return
     tz = rt.settings.timezone
     when = patient.appointment_at
     lines = [
