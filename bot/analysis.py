@@ -159,7 +159,10 @@ _REQUEST_FRAME_RE = re.compile(
     r"|(?:pourriez|pouvez|auriez|voudriez|voulez)[- ]vous"
     r"(?: l'(?:amabilit[ée]|obligeance) de| la gentillesse de| bien)?"
     r"|je vous (?:saurais gr[ée]|serais (?:tr[èe]s )?reconnaissante?|remercie(?:rais)?|prie)"
-    r"(?: d'avance)? de|merci(?: d'avance)? de|je me permets de)\s+"
+    r"(?: d'avance)? de|merci(?: d'avance)? de|je me permets de"
+    # "Je me demande si c'est pareil ici": wondering is a frame too; its "demande" is not
+    # the second-opinion card's "demander un autre avis".
+    r"|je me demand(?:e|ais))\s+"
     r"(?:bien vouloir\s+)?"
     r"(?:(?:vous)\s+)?(?:demander\s+)?"
     r"(?:(?:me|m'|nous)\s*)?(?:savoir|conna[iî]tre|comprendre|dire|pr[ée]ciser|indiquer|"

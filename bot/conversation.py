@@ -154,7 +154,7 @@ class Conversation:
         two = self._two_questions(message)
         if two is not None:
             return two
-        result = self.faq.match(message.for_matching)
+        result = self.faq.match(message.for_matching, asks=bool(message.questions))
         if result.kind == "answer" and result.entry is not None:
             if result.also is not None:
                 return self._both(result.entry, result.also, result.score)

@@ -35,6 +35,8 @@ class Always:
         self.entry_id = entry_id
         self.prob = prob
         self.agree_min = 0.5
+        self.pick_min = 0.5
+        self.overrule_min = 2.0  # never
 
     def best(self, text: str) -> tuple[str, float]:
         return self.entry_id, self.prob
@@ -76,15 +78,44 @@ def test_agreement_answers_what_the_matcher_alone_would_ask(faq: Faq, alone: Faq
     assert result.entry.id == "site_injection"
 
 
-def test_reader_never_answers_an_entry_the_matcher_did_not_put_first(alone: Faq) -> None:
+def test_reader_never_answers_an_entry_the_matcher_did_not_offer(alone: Faq) -> None:
     text = "le produit est injecté dans quel muscle exactement ?"
-    first = alone.ranking(text).candidates[0]
-    first_id = alone.entries[first.index].id
-    other = next(e.id for e in alone.entries if e.id != first_id)
-    assert with_reader(Always(other)).match(text).kind == "clarify"
-    assert with_reader(Always(first_id, prob=0.4)).match(text).kind == "clarify"  # < agree_min
-    agreed = with_reader(Always(first_id)).match(text)
-    assert agreed.kind == "answer" and agreed.entry is not None and agreed.entry.id == first_id
+    asked = alone.match(text)
+    assert asked.kind == "clarify"
+    offered = [e.id for e in asked.candidates]
+    elsewhere = next(e.id for e in alone.entries if e.id not in offered)
+    assert with_reader(Always(elsewhere)).match(text).kind == "clarify"
+    assert with_reader(Always(offered[0], prob=0.4)).match(text).kind == "clarify"  # < agree_min
+    for entry_id in offered:  # agreeing on the first, or picking another one offered
+        chosen = with_reader(Always(entry_id)).match(text)
+        assert chosen.kind == "answer" and chosen.entry is not None
+        assert chosen.entry.id == entry_id
+
+
+def test_reader_moves_an_answer_only_to_a_close_candidate(alone: Faq) -> None:
+    # Round 9: "où" read as the hospital, while the patient asks where the needle goes.
+    text = "le botox c injecte ou exactement"
+    answered = alone.match(text)
+    assert answered.kind == "answer" and answered.entry is not None
+    assert answered.entry.id == "lieu"
+    ranking = alone.ranking(text)
+    close = [
+        alone.entries[c.index].id
+        for c in ranking.candidates[:3]
+        if not ranking.is_topic(c) and c.raw >= ranking.candidates[0].raw - 0.2
+    ]
+    assert "site_injection" in close
+    for entry_id, expected in [
+        ("site_injection", "site_injection"),
+        (next(e.id for e in alone.entries if e.id not in close), "lieu"),  # not close: ignored
+    ]:
+        sure = Always(entry_id)
+        sure.overrule_min = 0.9
+        moved = with_reader(sure).match(text)
+        assert moved.entry is not None and moved.entry.id == expected, entry_id
+        sure.prob = 0.8  # under overrule_min: the matcher's answer stands
+        kept = with_reader(sure).match(text)
+        assert kept.entry is not None and kept.entry.id == "lieu"
 
 
 def test_reader_never_overrules_a_not_on_the_page_topic() -> None:

@@ -29,15 +29,16 @@ async def test_ambiguous_question_offers_buttons_and_a_press_answers(
     bot: RunningBot, fake: FakeBotAPI
 ) -> None:
     # Truly ambiguous (issue 9: "c est quoi le syndrome et comment ca marche" asks two things
-    # and now gets both answers, see tests/test_faq.py).
-    fake.send_text(PATIENT, "les spasmes et le botox ?")
+    # and now gets both answers, see tests/test_faq.py; "les spasmes et le botox ?" is now
+    # answered: the learned second reader agrees with the matcher on the mechanism card).
+    fake.send_text(PATIENT, "les releveurs et le botox ?")
     [msg] = await fake.wait_for_messages(PATIENT, 1)
     assert msg["text"] == texts.CLARIFY
     buttons = fake.buttons(msg)
     assert 3 <= len(buttons) <= 4
     assert buttons[-1] == (texts.CLARIFY_NONE, "faq:-")
     ids = [data.removeprefix("faq:") for _, data in buttons[:-1]]
-    assert {"mecanisme", "syndrome"} <= set(ids)
+    assert {"syndrome", "indications"} <= set(ids)
     fake.press_button(PATIENT, msg, "faq:syndrome")
     [_, answer] = await fake.wait_for_messages(PATIENT, 2)
     entry = bot.runtime.content.conversation.faq.get("syndrome")

@@ -489,3 +489,33 @@ def test_a_copy_of_the_shipped_file_loads(tmp_path: Path) -> None:
     shutil.copy(RULES, copy)
     assert check_triage(copy) == []
     assert load_triage(copy).assess("je saigne") is not None
+
+
+# Words whose nearest watched word is their own family: "gratter" is "gratte", an itch.
+SAME_FAMILY = frozenset({"gratter", "fatiguer", "fatiguez"})
+
+
+def test_common_words_never_read_as_typos(rules: TriageRules) -> None:
+    # A correctly spelled common word read as a typo of a watched word is a false alarm in
+    # every message that uses it: "je voulais vous demander..." was read as "démange" and
+    # every such question got the "douleur ou gêne" reply. Checked on the 20,000 most
+    # frequent French words (tests/data/mots_courants.txt): a word that triggers triage on
+    # its own only through typo tolerance must be in data/triage.yaml's no_typo list.
+    lexicon = rules._matcher.lexicon  # the test reads the compiled lexicon on purpose
+    words = [
+        w
+        for w in (ROOT / "tests" / "data" / "mots_courants.txt").read_text().splitlines()
+        if w and not w.startswith("#")
+    ]
+    assert len(words) > 18000
+    read_as_typo = []
+    for word in words:
+        atoms = [lexicon.atoms[a] for a in lexicon.lookup(word)]
+        if not atoms or word in SAME_FAMILY:
+            continue
+        if any(a.word == word or (a.prefix and word.startswith(a.word)) for a in atoms):
+            continue  # a watched word itself, not a typo
+        found = rules.analyse(word)
+        if found.alert or found.concern or found.asked:
+            read_as_typo.append(word)
+    assert read_as_typo == []

@@ -39,7 +39,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from bot.analysis import analyse as analyse_message
-from bot.faq.learned import Reader
+from bot.faq.learned import Reader, topic_class
 from bot.faq.model import FaqEntry, FaqResult, OffTopic, SmalltalkIntent
 from bot.faq.text import (
     MIN_PREFIX_LEN,
@@ -221,7 +221,18 @@ _SMALLTALK_SKIP = frozenset(_SMALLTALK_SKIP_TEXT.split()) | {"suis", "ai"}
 # Words that may surround small talk without making it a question ("merci docteur", "merci
 # a toute l'equipe").
 _SMALLTALK_FILLER = frozenset(
-    {"docteur", "madame", "monsieur", "equipe", "beaucoup", "encore", "aussi", "vous", "toi"}
+    {
+        "docteur",
+        "madame",
+        "monsieur",
+        "equipe",
+        "beaucoup",
+        "encore",
+        "aussi",
+        "vous",
+        "toi",
+        "alors",
+    }
 )
 # Small talk inside a sentence ("tout s'est bien passe, merci a l'equipe") is not small talk when
 # the sentence also reports a problem: a contrast ("merci, mais j'ai encore mal") or a word of
@@ -254,6 +265,26 @@ _NOT_SMALLTALK_WORDS = frozenset(
         "plait",  # "..., merci. La duree svp": a request ("s'il vous plait"), not thanks
     }
 )
+
+
+@dataclass(frozen=True)
+class _Opinion:
+    """The learned second reader's verdict on one message (bot/faq/learned.py), with the
+    thresholds it must reach to weigh in; without a model nothing reaches them."""
+
+    best: str  # its first class: an entry id, or a topic class
+    prob: float
+    agree_min: float  # to answer the matcher's own first entry instead of asking
+    pick_min: float  # to answer another entry the matcher was about to offer
+    overrule_min: float  # to answer another close entry than the matcher's answer
+
+    def among(
+        self, candidates: Sequence[Candidate], entries: Sequence[FaqEntry], threshold: float
+    ) -> Candidate | None:
+        """The candidate that is its first class, if its probability reaches ``threshold``."""
+        if self.prob < threshold:
+            return None
+        return next((c for c in candidates if entries[c.index].id == self.best), None)
 
 
 class Faq:
@@ -381,12 +412,18 @@ class Faq:
 
     # --- matching ----------------------------------------------------------------------------
 
-    def match(self, text: str) -> FaqResult:
-        """Decide what a patient message gets. Pure and fast; never raises on any text."""
+    def match(self, text: str, asks: bool = False) -> FaqResult:
+        """Decide what a patient message gets. Pure and fast; never raises on any text.
+
+        ``asks``: the message, before its request frame was dropped, asks something ("Je
+        souhaiterais connaître le déroulement. Je vous remercie."): its thanks are not the
+        point of it."""
         toks = [self._corrector.correct(t)[0] for t in surface_tokens(text)]
         if not toks:
             return FaqResult("fallback", None, 0.0)
-        smalltalk = self._smalltalk_only(toks) or self._smalltalk_in_sentence(toks, text)
+        smalltalk = self._smalltalk_only(toks) or (
+            None if asks else self._smalltalk_in_sentence(toks, text)
+        )
         if smalltalk is not None:
             return FaqResult("smalltalk", None, 1.0, (), smalltalk.reply)
         return self._decide(self.ranking(text), text)
@@ -445,31 +482,55 @@ class Faq:
                 "fallback", None, calibrate(best_entry) if best_entry else 0.0, topic=topic
             )
         conf = calibrate(top.raw)
-        if should_answer(ranking.features()):
-            return FaqResult("answer", self.entries[top.index], conf)
         entries = [c for c in ranking.candidates if not ranking.is_topic(c)]
+        close = [c for c in entries[:MAX_CANDIDATES] if c.raw >= top.raw - CLARIFY_SPREAD]
+        second = self._second_opinion(text)
+        if should_answer(ranking.features()):
+            # The second reader may only move the answer to another close candidate it is
+            # very sure of ("vous piquez où ?" is the muscle, not the hospital).
+            chosen = second.among(close, self.entries, second.overrule_min)
+            return FaqResult("answer", self.entries[(chosen or top).index], conf)
         pair = _two_asked(ranking, entries)
         if pair is not None:
             return FaqResult(
                 "answer", self.entries[pair[0].index], conf, also=self.entries[pair[1].index]
             )
-        close = [c for c in entries[:MAX_CANDIDATES] if c.raw >= top.raw - CLARIFY_SPREAD]
         clarify = conf >= CLARIFY_THRESHOLD and len(close) >= 2
         # The second reader agrees on the first entry: answer it rather than ask. Not over a
         # fallback that names a topic the page does not cover (the message may be about it).
-        if (clarify or topic is None) and self.agrees(text, self.entries[top.index].id):
+        if (clarify or topic is None) and second.among(close[:1], self.entries, second.agree_min):
             return FaqResult("answer", self.entries[top.index], conf)
+        # Among the entries about to be offered, it is sure of one: answer that one.
+        chosen = second.among(close, self.entries, second.pick_min) if clarify else None
+        if chosen is not None:
+            return FaqResult("answer", self.entries[chosen.index], conf)
+        # It is sure of a not-on-the-page topic whose words the message has: say the page
+        # does not cover it rather than offer cards about something else.
+        named = self._agreed_topic(text, second)
+        if named is not None:
+            return FaqResult("fallback", None, conf, topic=named)
         if not clarify:
             return FaqResult("fallback", None, conf, topic=topic)
         candidates = tuple(self.entries[c.index] for c in close)
         return FaqResult("clarify", None, conf, candidates, topic=topic)
 
-    def agrees(self, text: str, entry_id: str) -> bool:
-        """The learned model's first class is ``entry_id``, with at least its agree_min."""
+    def _second_opinion(self, text: str) -> _Opinion:
         if self.model is None:
-            return False
+            return _Opinion("", 0.0, 2.0, 2.0, 2.0)
         best, prob = self.model.best(text)
-        return best == entry_id and prob >= self.model.agree_min
+        model = self.model
+        return _Opinion(best, prob, model.agree_min, model.pick_min, model.overrule_min)
+
+    def _agreed_topic(self, text: str, second: _Opinion) -> OffTopic | None:
+        """The named topic the learned model puts first (at least agree_min), if the message
+        has one of its words anywhere (a story may name it before the question)."""
+        if second.prob < second.agree_min:
+            return None
+        for t_idx in self._topic_hits(analyse(text, self._synonyms, self._corrector)):
+            topic = self.offtopics[t_idx]
+            if topic.id and topic_class(topic.id) == second.best:
+                return topic
+        return None
 
     def _best_topic(self, ranking: Ranking) -> OffTopic | None:
         """The best-ranked named topic (a topic with an id), if any of its terms is present."""
@@ -612,7 +673,11 @@ class Faq:
         """An ``in_sentence`` intent (thanks, goodbye) inside a message that asks nothing:
         "le radiologue etait tres gentil, merci". Not when any part of the message looks like
         a question, reports a problem (_NOT_SMALLTALK_WORDS) or touches an off-topic subject."""
-        if any(t in _NOT_SMALLTALK_WORDS for t in toks):
+        # "encore merci" is thanks again, not "j'ai encore mal".
+        thanks_again = {
+            i for i, t in enumerate(toks[:-1]) if t == "encore" and toks[i + 1] == "merci"
+        }
+        if any(t in _NOT_SMALLTALK_WORDS for i, t in enumerate(toks) if i not in thanks_again):
             return None
         kept = [t for t in toks if t not in _SMALLTALK_SKIP]
         found: _Smalltalk | None = None

@@ -9,12 +9,22 @@ not-on-the-page topic and one for the other questions the page does not cover, t
 ``python -m bench.faq_model`` on the entries' phrasings and the tuning messages (never on a
 held-out round).
 
-How it is used: only as a second opinion, never alone. When the matcher would ask "did you
-mean" (or fall back with no recognised topic) and this model's first class is the matcher's
-first entry with probability at least ``agree_min``, the two readers agree and the entry is
-answered (:meth:`bot.faq.engine.Faq.match`). It never overrules an answer and never answers
-an entry the matcher did not put first, so it cannot bring a page fact the matcher did not
-already find best; ``agree_min`` is chosen by cross-validation (see the bench).
+How it is used: only as a second opinion, never alone, and only among what the matcher
+found (:meth:`bot.faq.engine.Faq._decide`):
+
+* the matcher would ask "did you mean" (or fall back with no recognised topic) and the
+  model's first class is the matcher's first entry, with probability >= ``agree_min``: the
+  two readers agree, the entry is answered;
+* the matcher would ask, and the model's first class is another of the entries it was about
+  to offer, with probability >= ``pick_min``: that entry is answered;
+* the matcher would answer, and the model's first class is another entry close behind
+  (within the "did you mean" spread), with probability >= ``overrule_min``: that one is;
+* the model is sure (``agree_min``) of a not-on-the-page topic whose words the message has:
+  the honest fallback naming it, instead of cards about something else.
+
+It never brings an entry the matcher did not rank among its close candidates, so it cannot
+add a page fact the matcher found irrelevant. The three thresholds are chosen by
+cross-validation at the conversation level (``python -m bench.faq_model --train``).
 
 When an admin edits the FAQ, the model is not stale in a dangerous way: a class the FAQ no
 longer has is ignored, a new entry has no class and is decided by the matcher alone. Retrain
@@ -47,6 +57,12 @@ class Reader(Protocol):
     @property
     def agree_min(self) -> float: ...
 
+    @property
+    def pick_min(self) -> float: ...
+
+    @property
+    def overrule_min(self) -> float: ...
+
     def best(self, text: str) -> tuple[str, float]: ...
 
 
@@ -64,6 +80,9 @@ class FaqModel:
     bits: int
     agree_min: float
     meta: dict[str, Any]
+    # Above 1: never (a model file written before these existed).
+    pick_min: float = 2.0
+    overrule_min: float = 2.0
 
     def __post_init__(self) -> None:
         k, n = len(self.classes), len(self.weights)
@@ -113,9 +132,19 @@ def save_model(
     *,
     bits: int,
     agree_min: float,
+    pick_min: float,
+    overrule_min: float,
     meta: dict[str, Any],
 ) -> None:
-    header = {"classes": list(classes), "bias": bias, "bits": bits, "agree_min": agree_min, **meta}
+    header = {
+        "classes": list(classes),
+        "bias": bias,
+        "bits": bits,
+        "agree_min": agree_min,
+        "pick_min": pick_min,
+        "overrule_min": overrule_min,
+        **meta,
+    }
     ngrams.write_weights(path, header, weights)
 
 
@@ -127,9 +156,11 @@ def load_model(path: Path = MODEL_PATH) -> FaqModel:
         bias = tuple(float(b) for b in header.pop("bias"))
         bits = int(header.pop("bits"))
         agree_min = float(header.pop("agree_min"))
+        pick_min = float(header.pop("pick_min", 2.0))
+        overrule_min = float(header.pop("overrule_min", 2.0))
     except (KeyError, TypeError, ValueError) as exc:
         raise ValueError(f"{path}: not a FAQ model weights file ({exc})") from exc
-    return FaqModel(classes, values, bias, bits, agree_min, header)
+    return FaqModel(classes, values, bias, bits, agree_min, header, pick_min, overrule_min)
 
 
 @functools.cache

@@ -436,6 +436,26 @@ class Analysis:
     all_stems: tuple[str, ...] = ()
 
 
+# Discourse markers of spoken French: they say how the patient talks, not what about ("du
+# coup, vous piquez où ?" is not the efficacy card's "ça vaut le coup ?").
+_FILLERS: tuple[tuple[str, ...], ...] = (("du", "coup"), ("en", "vrai"), ("en", "fait"))
+
+
+def _without_fillers(toks: list[str], factors: list[float]) -> tuple[list[str], list[float]]:
+    keep_toks: list[str] = []
+    keep_factors: list[float] = []
+    i = 0
+    while i < len(toks):
+        filler = next((f for f in _FILLERS if tuple(toks[i : i + len(f)]) == f), None)
+        if filler is not None:
+            i += len(filler)
+            continue
+        keep_toks.append(toks[i])
+        keep_factors.append(factors[i])
+        i += 1
+    return keep_toks, keep_factors
+
+
 def analyse(text: str, synonyms: Synonyms, corrector: Corrector | None = None) -> Analysis:
     """Content stems and words of ``text``; ``corrector`` only for patient messages."""
     toks = surface_tokens(text)
@@ -449,7 +469,7 @@ def analyse(text: str, synonyms: Synonyms, corrector: Corrector | None = None) -
     if corrector is not None:
         for i, tok in enumerate(toks):
             toks[i], factors[i] = corrector.correct(tok)
-    toks, factors = synonyms.apply(toks, factors)
+    toks, factors = _without_fillers(*synonyms.apply(toks, factors))
     terms: dict[str, float] = {}
     words: list[str] = []
     all_words: list[str] = []
