@@ -57,7 +57,13 @@ def load_cases(path: Path) -> list[Case]:
 # Frozen rounds already measured before their fixes, fixed, and folded into the tuning set.
 # Listed by name, never globbed: a new round stays out of every fit until it has been measured
 # once before its fixes (it is still reported below, as held-out).
-TUNING_ROUNDS = ("faq_round5.yaml", "faq_round6.yaml", "faq_round7.yaml", "faq_round8.yaml")
+TUNING_ROUNDS = (
+    "faq_round5.yaml",
+    "faq_round6.yaml",
+    "faq_round7.yaml",
+    "faq_round8.yaml",
+    "faq_round9.yaml",
+)
 
 
 def round_files() -> list[Path]:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from bot.storage import Database
+from bot.yamlfile import CheckError, ContentError
 
 
 class FakeClock:
@@ -33,3 +36,13 @@ async def schema_version(db: Database) -> int:
 async def outbox_counts(db: Database) -> dict[str, int]:
     rows = await db.fetchall("SELECT status, COUNT(*) AS n FROM outbox GROUP BY status")
     return {str(r["status"]): int(r["n"]) for r in rows}
+
+
+def problems(load: Callable[..., Any], *args: Any, **kwargs: Any) -> list[CheckError]:
+    """Every problem a content loader reports (``file:line: message``); [] when it loads.
+    What `python -m bot check` prints, read the way the bot reads the file."""
+    try:
+        load(*args, **kwargs)
+    except ContentError as exc:
+        return list(exc.errors)
+    return []

@@ -19,7 +19,7 @@ from bench.faq_rounds import (
 from bot import texts
 from bot.analysis import analyse as analyse_message
 from bot.conversation import Conversation
-from bot.faq import Faq, check_faq, load_faq
+from bot.faq import Faq, load_faq
 from bot.faq.text import Corrector, Synonyms, analyse, sound_key, surface_tokens, typo_edits
 from bot.intents import typed_checkin_answer
 from bot.reminders.plan import Plan, checkin_buttons, load_plan
@@ -27,6 +27,7 @@ from bot.triage import load_triage
 from bot.yamlfile import ContentError, load_yaml
 from tests.conftest import HOTLINE, PATIENT, RunningBot
 from tests.fakes.bot_api import FakeBotAPI
+from tests.helpers import problems
 
 ROOT = Path(__file__).resolve().parent.parent
 FAQ_DIR = ROOT / "faq"
@@ -48,7 +49,7 @@ def conv(faq: Faq) -> Conversation:
 
 
 def test_shipped_faq_checks_clean() -> None:
-    assert [str(e) for e in check_faq(FAQ_DIR, SOURCE_DIR)] == []
+    assert [str(e) for e in problems(load_faq, FAQ_DIR, SOURCE_DIR)] == []
 
 
 def test_shipped_faq_shape(faq: Faq) -> None:
@@ -375,14 +376,14 @@ def _write(tmp_path: Path, theme: str = THEME, other: str | None = None) -> tupl
 
 def _errors(tmp_path: Path, theme: str = THEME, other: str | None = None) -> list[str]:
     faq_dir, source_dir = _write(tmp_path, theme, other)
-    return [str(e) for e in check_faq(faq_dir, source_dir)]
+    return [str(e) for e in problems(load_faq, faq_dir, source_dir)]
 
 
 def test_minimal_faq_is_valid(tmp_path: Path) -> None:
     faq_dir, source_dir = _write(tmp_path, other=OTHER)
     (faq_dir / "_brouillon.yaml").write_text("{{{ pas du yaml", encoding="utf-8")
     (faq_dir / "LISEZMOI.md").write_text("# guide", encoding="utf-8")
-    assert check_faq(faq_dir, source_dir) == []
+    assert problems(load_faq, faq_dir, source_dir) == []
     faq = load_faq(faq_dir, source_dir)
     assert [e.id for e in faq.entries] == ["duree", "cicatrice", "pansement"]
     assert [(t, [e.id for e in es]) for t, es in faq.themes] == [
@@ -453,7 +454,7 @@ def test_source_quote_ignores_apostrophe_style_and_spaces(tmp_path: Path) -> Non
     (source_dir / "page.txt").write_text(
         SOURCE.replace("Aucune cicatrice,", "Aucune   cicatrice,\n"), encoding="utf-8"
     )
-    assert check_faq(faq_dir, source_dir) == []
+    assert problems(load_faq, faq_dir, source_dir) == []
 
 
 def test_answer_too_long(tmp_path: Path) -> None:
@@ -498,7 +499,7 @@ def test_special_files_are_checked(tmp_path: Path) -> None:
     (faq_dir / "hors_sujet.yaml").write_text(
         '- topic: "Prix"\n  terms: [prix, "de la", sai*, "sai*gn", "piqure*", saign*]\n'
     )
-    errors = [str(e) for e in check_faq(faq_dir, source_dir)]
+    errors = [str(e) for e in problems(load_faq, faq_dir, source_dir)]
     assert errors == [
         f"{faq_dir / 'synonymes.yaml'}:2: « piqure » est déjà dans le groupe de la ligne 1",
         f"{faq_dir / 'synonymes.yaml'}:2: un groupe de synonymes doit avoir au moins deux mots",
@@ -519,7 +520,7 @@ def test_smalltalk_in_sentence_must_be_a_boolean(tmp_path: Path) -> None:
     (faq_dir / "smalltalk.yaml").write_text(
         '- intent: merci\n  phrasings: ["merci"]\n  in_sentence: oui\n  reply: "De rien."\n'
     )
-    errors = [str(e) for e in check_faq(faq_dir, source_dir)]
+    errors = [str(e) for e in problems(load_faq, faq_dir, source_dir)]
     assert errors == [f"{faq_dir / 'smalltalk.yaml'}:3: « in_sentence » doit valoir true ou false"]
 
 
@@ -564,20 +565,29 @@ def test_topic_words_no_longer_veto_real_questions(faq: Faq, text: str, entry_id
 
 def test_folded_rounds(conv: Conversation) -> None:
     """Floors on the frozen rounds folded into tuning (TUNING_ROUNDS), at what their fixes
-    reached, minus a small margin (rounds 5-8 together after the round-8 fixes: in scope
-    77.4 % (353/456), out of scope 93.4 % (171/183))."""
+    reached, minus a small margin (rounds 5-9 together after the round-9 fixes and the learned
+    second reader, which is trained on them: in scope 92.1 % (538/584), out of scope 94.0 %
+    (221/235))."""
     cases = [c for name in TUNING_ROUNDS for c in load_cases(DATA / name)]
     total, _ = evaluate(conv, cases)
     report = "\n".join(total.misses)
-    assert total.ok["in"] / total.n["in"] >= 0.76, f"in scope {total.pct('in')}\n{report}"
+    assert total.ok["in"] / total.n["in"] >= 0.90, f"in scope {total.pct('in')}\n{report}"
     assert total.ok["out"] / total.n["out"] >= 0.92, f"out of scope {total.pct('out')}\n{report}"
-    # Two known page facts: "demain matin" (labelled "not a question") gets the preparation
-    # card, for its "matin"; round 8's needle phobia ("est-ce que ça va faire mal pendant la
-    # piqûre ?") gets the anaesthesia card, as the same question is labelled in the tuning file.
-    # Any other one is a regression.
+    # Known page facts: "demain matin" (labelled "not a question") gets the preparation card,
+    # for its "matin"; questions about being asleep or in pain during the procedure get the
+    # anaesthesia card (which says the page does not detail them) where a round labelled them
+    # not on the page (round 8's needle phobia, four of round 9); round 9's "l'efet du botox"
+    # (a 4-letter typo, under the corrector's minimum) gets the duration card. Any other one is
+    # a regression.
     known = {
         "demain matin",
         "Je suis phobique des aiguilles, est-ce que ça va faire mal pendant la piqûre ?",
+        "Est-ce que je vais dormir pendant, et est-ce que ça fait mal ?",
+        "Madame, Monsieur, je souhaiterais savoir si l'intervention se déroule sous anesthésie"
+        " générale ou locale.",
+        "Ça fait mal ou pas pendant ?",
+        "Pour l'injection de botox, on m'endort complètement ?",
+        "Combein de temps dure l'efet du botox ?",
     }
     assert set(total.page_facts_out) <= known, total.page_facts_out
 

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 from bench.faq_model import classes_of
-from bot.faq import Faq, check_faq, load_faq
+from bot.faq import Faq, load_faq
 from bot.faq.learned import MODEL_PATH, cached_model, load_model
 from bot.yamlfile import ContentError
+from tests.helpers import problems
 
 ROOT = Path(__file__).resolve().parent.parent
 FAQ_DIR = ROOT / "faq"
@@ -135,7 +136,7 @@ def test_reader_of_a_removed_entry_changes_nothing(alone: Faq) -> None:
 def test_damaged_model_is_reported_and_refused(tmp_path: Path) -> None:
     broken = tmp_path / "model.bin"
     broken.write_bytes(b'{"classes": ["a"]}\nnot zlib')
-    errors = [str(e) for e in check_faq(FAQ_DIR, SOURCE_DIR, model=broken)]
+    errors = [str(e) for e in problems(load_faq, FAQ_DIR, SOURCE_DIR, model=broken)]
     assert len(errors) == 1 and "modèle de la FAQ illisible" in errors[0]
     with pytest.raises(ContentError):
         load_faq(FAQ_DIR, SOURCE_DIR, model=broken)

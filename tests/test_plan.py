@@ -17,7 +17,6 @@ from bot.reminders.plan import (
     CheckinButton,
     Plan,
     Step,
-    check_plan,
     checkin_buttons,
     due_time,
     expires_at,
@@ -30,6 +29,7 @@ from bot.reminders.plan import (
     render_text,
 )
 from bot.yamlfile import ContentError
+from tests.helpers import problems
 
 PARIS = ZoneInfo("Europe/Paris")
 SHIPPED = PROJECT_ROOT / "data" / "reminders.yaml"
@@ -81,7 +81,7 @@ def shipped() -> Plan:
 
 
 def test_shipped_plan_passes_check(shipped: Plan) -> None:
-    assert check_plan(SHIPPED) == []
+    assert problems(load_plan, SHIPPED) == []
     assert [s.id for s in shipped.steps] == [
         "rappel_j_moins_7",
         "rappel_veille",
@@ -441,7 +441,7 @@ def test_check_plan_points_at_the_line(
     tmp_path: Path, old: str, new: str, message: str, below: int
 ) -> None:
     path, line = broken_copy(tmp_path, old, new)
-    errors = check_plan(path)
+    errors = problems(load_plan, path)
     assert errors, new
     first = str(errors[0])
     assert first.startswith(f"{path}:{line + below}: "), first
@@ -458,7 +458,7 @@ def test_check_plan_reports_errors_at_the_step_line(tmp_path: Path) -> None:
     path = tmp_path / "reminders.yaml"
     path.write_text(text[:start] + text[end + 1 :], encoding="utf-8")
     step_line = text[: text.index("  - id: suivi_j_plus_1")].count("\n") + 1
-    assert [str(e) for e in check_plan(path)] == [
+    assert [str(e) for e in problems(load_plan, path)] == [
         f"{path}:{step_line}: un check-in (kind: checkin) doit proposer des réponses : "
         "« buttons » ou « scale »"
     ]
@@ -498,7 +498,7 @@ colour: bleu
 def test_check_plan_reports_every_error_with_its_line(tmp_path: Path) -> None:
     path = tmp_path / "plan.yaml"
     path.write_text(SMALL_BROKEN, encoding="utf-8")
-    errors = [str(e) for e in check_plan(path)]
+    errors = [str(e) for e in problems(load_plan, path)]
     # All of them, in file order, each on the line of the offending key or step.
     assert errors == [
         f"{path}:8: « buttons » est réservé aux check-ins : un rappel (kind: reminder) "
@@ -537,7 +537,7 @@ def test_check_plan_file_shape(
 ) -> None:
     path = tmp_path / "plan.yaml"
     path.write_text(content, encoding="utf-8")
-    errors = check_plan(path)
+    errors = problems(load_plan, path)
     if line is None:
         assert errors == []
         return
@@ -552,7 +552,7 @@ def test_text_too_long(tmp_path: Path) -> None:
         f"steps:\n  - id: a\n    offset: -1d\n    kind: reminder\n    text: {'x' * 3501}\n",
         encoding="utf-8",
     )
-    assert [str(e) for e in check_plan(path)] == [
+    assert [str(e) for e in problems(load_plan, path)] == [
         f"{path}:5: texte trop long (3501 caractères, 3500 au plus)"
     ]
 
@@ -576,7 +576,7 @@ def test_baseline_step_gives_j7_a_previous_score(tmp_path: Path) -> None:
         out[i] = "  " + lines[i][4:] if len(lines[i]) > 3 else ""
     path = tmp_path / "reminders.yaml"
     path.write_text("\n".join(out), encoding="utf-8")
-    assert check_plan(path) == []
+    assert problems(load_plan, path) == []
     plan = load_plan(path)
     baseline, j7 = plan.get("douleur_avant"), plan.get("douleur_j_plus_7")
     assert baseline is not None and j7 is not None

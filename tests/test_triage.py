@@ -22,12 +22,12 @@ from bot.triage import (
     Severity,
     TriageResult,
     TriageRules,
-    check_triage,
     load_triage,
     parse_pattern,
     severity_rank,
 )
 from bot.yamlfile import ContentError
+from tests.helpers import problems
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES = ROOT / "data" / "triage.yaml"
@@ -169,7 +169,7 @@ def test_eval_false_alarms_stay_rare(rules: TriageRules) -> None:
 
 
 def test_shipped_rules_are_valid() -> None:
-    assert check_triage(RULES) == []
+    assert problems(load_triage, RULES) == []
 
 
 def test_severity_order_and_labels(rules: TriageRules) -> None:
@@ -187,7 +187,8 @@ def test_human_request(rules: TriageRules) -> None:
     found = rules.human_request()
     assert found.severity == "humain"
     assert found.categories == (HUMAN_REQUEST_ID,)
-    assert found.labels == (rules.category_label(HUMAN_REQUEST_ID),)
+    [category] = [c for c in rules.categories if c.id == HUMAN_REQUEST_ID]
+    assert found.labels == (category.label,)
 
 
 @pytest.mark.parametrize("severity", SEVERITY_ORDER)
@@ -218,7 +219,8 @@ def test_result_is_most_severe_first(rules: TriageRules) -> None:
     assert found.categories[0] == "respiration"
     assert {"saignement", "fievre"} <= set(found.categories)
     assert len(found.labels) == len(found.categories)
-    ranks = [severity_rank(rules.severity_of(c)) for c in found.categories]
+    severity = {c.id: c.severity for c in rules.categories}
+    ranks = [severity_rank(severity[c]) for c in found.categories]
     assert ranks == sorted(ranks, reverse=True)
 
 
@@ -374,7 +376,7 @@ def _broken(tmp_path: Path, old: str, new: str) -> tuple[Path, int]:
 
 
 def _messages(path: Path) -> list[str]:
-    return [str(e) for e in check_triage(path)]
+    return [str(e) for e in problems(load_triage, path)]
 
 
 BROKEN: list[tuple[str, str, str]] = [
@@ -480,14 +482,14 @@ def test_check_collects_every_error(tmp_path: Path) -> None:
 
 
 def test_check_missing_file(tmp_path: Path) -> None:
-    found = check_triage(tmp_path / "absent.yaml")
+    found = problems(load_triage, tmp_path / "absent.yaml")
     assert len(found) == 1 and "lecture impossible" in found[0].message
 
 
 def test_a_copy_of_the_shipped_file_loads(tmp_path: Path) -> None:
     copy = tmp_path / "triage.yaml"
     shutil.copy(RULES, copy)
-    assert check_triage(copy) == []
+    assert problems(load_triage, copy) == []
     assert load_triage(copy).assess("je saigne") is not None
 
 

@@ -5,7 +5,7 @@ send; the console demo and ``python -m bot ask`` do the same.
 """
 
 from bot.faq.engine import Faq
-from bot.faq.loader import check_faq, load_faq
+from bot.faq.loader import load_faq
 from bot.faq.model import FaqEntry, FaqResult
 
-__all__ = ["Faq", "FaqEntry", "FaqResult", "check_faq", "load_faq"]
+__all__ = ["Faq", "FaqEntry", "FaqResult", "load_faq"]

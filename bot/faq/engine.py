@@ -121,6 +121,8 @@ EXACT_TOP = MAX_CANDIDATES + 2
 # Scoring stays exact while fewer entries can compete (always with the real FAQ); on 5,000
 # synthetic entries it keeps p99 under 10 ms (bench/faq.py; 50 ms without the cap).
 MAX_SCORED_ENTRIES = 40
+# The learned second reader (bot/faq/learned.py) weighs in from this many words on.
+MIN_SECOND_OPINION_WORDS = 2
 # Least weight of a message word that a not-on-the-page topic's term reveals (see _score).
 TOPIC_TERM_WEIGHT = 4.0
 # A question scored with the sentence before it as context counts a bit less than alone.
@@ -379,7 +381,7 @@ class Faq:
             for term in topic.terms:
                 pattern = term_pattern(term, self._synonyms)
                 if isinstance(pattern, str):
-                    continue  # reported by check_faq
+                    continue  # reported by the loader
                 first = pattern.words[0]
                 if pattern.prefix and len(pattern.words) == 1:
                     first = first[:MIN_PREFIX_LEN]
@@ -515,7 +517,9 @@ class Faq:
         return FaqResult("clarify", None, conf, candidates, topic=topic)
 
     def _second_opinion(self, text: str) -> _Opinion:
-        if self.model is None:
+        # One word ("avant", "scanner") is ambiguous by nature: the matcher offers the cards
+        # it may mean, and a model sure of one word's usual card must not choose for the patient.
+        if self.model is None or len(surface_tokens(text)) < MIN_SECOND_OPINION_WORDS:
             return _Opinion("", 0.0, 2.0, 2.0, 2.0)
         best, prob = self.model.best(text)
         model = self.model

@@ -1,7 +1,7 @@
 """Loading and checking the admin-edited FAQ files (``faq/*.yaml``).
 
 Every problem becomes a ``CheckError(path, line, message)`` in French, pointing at the line
-the admin has to fix. :func:`check_faq` returns them all; :func:`load_faq` raises them all at
+the admin has to fix. :func:`load_faq` raises them all at
 once (a broken file never replaces a working FAQ: the caller keeps the old one).
 """
 
@@ -57,11 +57,6 @@ def load_faq(faq_dir: Path, source_dir: Path, model: Path | None = MODEL_PATH) -
     if errors or faq is None:
         raise ContentError(errors)
     return faq
-
-
-def check_faq(faq_dir: Path, source_dir: Path, model: Path | None = MODEL_PATH) -> list[CheckError]:
-    """Every problem in the FAQ files, in file order; [] when the FAQ can be used."""
-    return _load(faq_dir, source_dir, model)[1]
 
 
 def _squash(text: str) -> str:

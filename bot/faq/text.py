@@ -201,9 +201,9 @@ _SOUND_ALIKE_LETTERS = ("scz", "sx", "ckq", "iy", "mn", "gj")
 def _plausible_substitutions() -> frozenset[tuple[str, str]]:
     pairs: set[tuple[str, str]] = set()
     for rows in _KEYBOARD_ROWS:
-        for r, row in enumerate(rows):
-            for i, key in enumerate(row):
-                near = [row[j] for j in (i - 1, i + 1) if 0 <= j < len(row)]
+        for r, keys in enumerate(rows):
+            for i, key in enumerate(keys):
+                near = [keys[j] for j in (i - 1, i + 1) if 0 <= j < len(keys)]
                 # Staggered rows: a key touches two keys of the row above and two below.
                 if r > 0:
                     near += [rows[r - 1][j] for j in (i, i + 1) if j < len(rows[r - 1])]

@@ -37,7 +37,7 @@ from pydantic import (
 
 from bot.schema import Model, fault, line_of, note_repeats, validate
 from bot.texts import LOCALE, appointment_words, clock_time
-from bot.yamlfile import CheckError, ContentError, load_yaml
+from bot.yamlfile import ContentError, load_yaml
 
 Kind = Literal["reminder", "checkin"]
 
@@ -434,15 +434,6 @@ class _PlanFile(Model):
             info, steps, ("steps",), "id", "identifiant « {id} » déjà utilisé ligne {ligne}"
         )
         return steps
-
-
-def check_plan(path: Path) -> list[CheckError]:
-    """Every problem of the plan file, each as ``file:line: message`` (empty when usable)."""
-    try:
-        data = load_yaml(path)
-    except ContentError as exc:
-        return list(exc.errors)
-    return validate(_PlanFile, data, str(path))[1]
 
 
 def load_plan(path: Path) -> Plan:

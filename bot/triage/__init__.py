@@ -10,7 +10,7 @@
   rules, that catches urgent wordings the rules have never seen.
 """
 
-from bot.triage.loader import check_triage, load_triage
+from bot.triage.loader import load_triage
 from bot.triage.pattern import PatternError, parse_pattern
 from bot.triage.rules import (
     ALL_SEVERITIES,
@@ -35,7 +35,6 @@ __all__ = [
     "Severity",
     "TriageResult",
     "TriageRules",
-    "check_triage",
     "is_severity",
     "load_triage",
     "parse_pattern",

@@ -87,11 +87,6 @@ def _compile(path: Path, rules: TriageFile) -> TriageRules:
     )
 
 
-def check_triage(path: Path) -> list[CheckError]:
-    """Every problem in a triage rules file, each with ``file:line``; empty when usable."""
-    return _read(path)[1]
-
-
 def load_triage(path: Path, net: Path | None = WEIGHTS_PATH) -> TriageRules:
     """Load and compile the rules, with the safety net's weights (``net=None``: rules only);
     raise ContentError listing every problem found."""

@@ -344,17 +344,6 @@ class TriageRules:
         """The staff-facing label of a severity ("🔴 Urgence vitale"); the raw name if unknown."""
         return self.severity_labels.get(cast(Severity, severity), severity)
 
-    def category_label(self, category_id: str) -> str:
-        """The staff-facing label of a category; the id itself if unknown."""
-        if category_id == NET_CATEGORY:
-            return texts.NET_CATEGORY_LABEL
-        cat = self._by_id.get(category_id)
-        return cat.label if cat is not None else category_id
-
-    def severity_of(self, category_id: str) -> Severity:
-        """The severity of a category (KeyError if unknown)."""
-        return self._by_id[category_id].severity
-
     # --- internals ------------------------------------------------------------------------
 
     def _split(self, text: str) -> Text:
