@@ -227,6 +227,12 @@ EMOTION_RE = re.compile(
             r"a bout",
             r"craque\w*",
             r"pleure\w*",
+            r"demoralis\w*",
+            r"abattue?s?",
+            r"cafard",
+            r"(?:pas|plus) (?:trop |beaucoup )?le moral",
+            r"ras le bol",
+            r"en (?:ai|avons) marre",
         ]
     )
     + r")\b"

@@ -58,7 +58,8 @@ _CONDITIONS = (
     r"diabet\w*",
     r"enceinte",
     r"grossesse",
-    r"allait\w*",
+    # allaiter, allaitement, allaitante; not "allait" (aller: "on allait m'injecter").
+    r"allait(?:e\w*|ant\w*|ai\w*)",
     r"allergi\w*",
     r"anticoagul\w*",
     r"antiagregant\w*",
@@ -104,6 +105,7 @@ _SELF = _rx(
     r"ma \w+",
     r"mes \w+",
     r"moi",
+    r"on m a",  # "on m'a diagnostiqué une myasthénie"
 )
 
 _APPOINTMENT = r"(?:rdv|rendez vous|rendezvous|injection|intervention|geste|seance|convocation)"
@@ -150,7 +152,7 @@ def is_emotion(analysis: MessageAnalysis) -> bool:
 # question in disguise: the page may answer it. A feeling alone ("je suis découragée") is not.
 _WORRY_ABOUT = _rx(
     r"(?:peur|trouille|angoiss\w*|inquiet\w*|stress\w*|crain\w*|panique\w*) "
-    r"(?:de|d|du|des|que|qu|pour|a l idee)"
+    r"(?:de|d|du|des|que|qu|pour|a l idee)(?! (?:demain|ce soir|la veille|cette nuit)\b)"
 )
 
 

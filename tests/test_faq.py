@@ -18,6 +18,7 @@ from bench.faq_rounds import (
 )
 from bot import texts
 from bot.analysis import analyse as analyse_message
+from bot.analysis import without_request_frame
 from bot.conversation import Conversation
 from bot.faq import Faq, load_faq
 from bot.faq.text import Corrector, Synonyms, analyse, sound_key, surface_tokens, typo_edits
@@ -711,6 +712,9 @@ def test_off_page_topic_gets_its_own_honest_reply(
         ("je stresse beaucoup pour demain", "support"),
         ("je me sens très seule", "support"),
         ("je suis découragée", "support"),
+        # Round 10: more words for a low mood; a fear of a day is a feeling, not a question.
+        ("Je suis démoralisée, ça fait trois ans que j'attends une solution.", "support"),
+        ("J'ai tellement peur de demain, je n'arrive pas à dormir.", "support"),
     ],
 )
 def test_requests_and_feelings(conv: Conversation, text: str, kind: str) -> None:
@@ -731,6 +735,8 @@ def test_a_question_with_a_feeling_still_gets_its_answer(conv: Conversation) -> 
         "je suis sous anticoagulants",
         "je suis diabétique",
         "Je prends du Xarelto, faut-il l'arrêter avant l'injection ?",
+        "À savoir : on m'a diagnostiqué une myasthénie l'an dernier.",
+        "j'allaite encore mon bébé",
     ],
 )
 def test_medical_history_is_never_an_faq_answer(conv: Conversation, text: str) -> None:
@@ -748,6 +754,7 @@ def test_medical_history_is_never_an_faq_answer(conv: Conversation, text: str) -
         ("je ne veux plus recevoir de messages", "stop"),
         ("supprimer mes données", "supprimer"),
         ("je veux que vous effaciez toutes mes données", "supprimer"),
+        ("Effacez mon numéro et l'historique de nos échanges s'il vous plaît", "supprimer"),
         ("Combien de temps dure l'injection ?", None),
         ("est-ce que le botox arrête la douleur ?", None),
     ],
@@ -920,3 +927,49 @@ async def test_anxious_question_gets_its_answer_not_only_comfort_over_http(
     [msg] = await fake.wait_for_messages(PATIENT, 1)
     entry = bot.runtime.content.conversation.faq.get("apres_surveillance")
     assert entry is not None and msg["text"].startswith(entry.answer)
+
+
+# --- session 5: context rules found by rounds 9 and 10 ---------------------------------------
+
+
+def test_aller_is_not_breastfeeding(conv: Conversation) -> None:
+    # "allait" (aller) was read as "allaiter": a retired nurse's question became history.
+    reply = conv.respond(
+        "Je suis infirmière à la retraite. On m'a expliqué qu'on allait m'injecter de la toxine"
+        " botulique. Mais concrètement, comment ça agit sur un muscle contracté ?"
+    )
+    assert reply.topic != "antecedents"
+    assert (reply.kind, reply.faq_id) == ("answer", "mecanisme")
+
+
+def test_spoken_fillers_are_not_topic_words(faq: Faq) -> None:
+    def terms(text: str) -> set[str]:
+        return set(analyse(text, Synonyms([])).terms)
+
+    assert "coup" not in terms("du coup vous piquez ou exactement")
+    assert "vrai" not in terms("en vrai ca fait quoi")
+    assert "genr" not in terms("genre dans quel muscle")
+    assert "genr" in terms("quel genre de traitement")
+
+
+def test_wondering_is_a_request_frame() -> None:
+    assert without_request_frame("Je me demande si c'est pareil ici.") == "c'est pareil ici."
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        # Thanks after a question frame: the question is the point.
+        (
+            "Madame, Monsieur, je souhaiterais connaître le déroulement de la prise en charge,"
+            " de la première consultation jusqu'à la sortie. Je vous remercie.",
+            "answer",
+        ),
+        ("Bonne soirée et encore merci pour votre patience", "smalltalk"),
+        ("Re bonjour, c'est encore moi, merci pour hier", "smalltalk"),
+        ("À jeudi alors !", "smalltalk"),
+        ("merci, mais j'ai encore mal", "concern"),
+    ],
+)
+def test_thanks_and_goodbyes_in_context(conv: Conversation, text: str, kind: str) -> None:
+    assert conv.respond(text).kind == kind

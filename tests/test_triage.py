@@ -521,3 +521,20 @@ def test_common_words_never_read_as_typos(rules: TriageRules) -> None:
         if found.alert or found.concern or found.asked:
             read_as_typo.append(word)
     assert read_as_typo == []
+
+
+@pytest.mark.parametrize(
+    ("text", "human"),
+    [
+        # Asking whether a way to reach the team exists is a question about the line.
+        ("Madame, Monsieur, existe-t-il un moyen de joindre l'équipe médicale ?", False),
+        ("Il y a quelqu'un à joindre au téléphone ?", False),
+        ("je voudrais que quelqu'un me rappelle", True),
+        ("je veux parler à un médecin", True),
+    ],
+)
+def test_asking_about_the_line_is_not_asking_for_a_call(
+    rules: TriageRules, text: str, human: bool
+) -> None:
+    found = rules.assess(text)
+    assert (found is not None and found.severity == "humain") is human, found

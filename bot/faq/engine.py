@@ -677,9 +677,9 @@ class Faq:
         """An ``in_sentence`` intent (thanks, goodbye) inside a message that asks nothing:
         "le radiologue etait tres gentil, merci". Not when any part of the message looks like
         a question, reports a problem (_NOT_SMALLTALK_WORDS) or touches an off-topic subject."""
-        # "encore merci" is thanks again, not "j'ai encore mal".
+        # "encore merci" is thanks again, "c'est encore moi" is me again: not "j'ai encore mal".
         thanks_again = {
-            i for i, t in enumerate(toks[:-1]) if t == "encore" and toks[i + 1] == "merci"
+            i for i, t in enumerate(toks[:-1]) if t == "encore" and toks[i + 1] in ("merci", "moi")
         }
         if any(t in _NOT_SMALLTALK_WORDS for i, t in enumerate(toks) if i not in thanks_again):
             return None

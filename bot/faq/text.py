@@ -437,7 +437,8 @@ class Analysis:
 
 
 # Discourse markers of spoken French: they say how the patient talks, not what about ("du
-# coup, vous piquez où ?" is not the efficacy card's "ça vaut le coup ?").
+# coup, vous piquez où ?" is not the efficacy card's "ça vaut le coup ?"; "genre" too, unless
+# it is "quel genre de").
 _FILLERS: tuple[tuple[str, ...], ...] = (("du", "coup"), ("en", "vrai"), ("en", "fait"))
 
 
@@ -449,6 +450,9 @@ def _without_fillers(toks: list[str], factors: list[float]) -> tuple[list[str], 
         filler = next((f for f in _FILLERS if tuple(toks[i : i + len(f)]) == f), None)
         if filler is not None:
             i += len(filler)
+            continue
+        if toks[i] == "genre" and toks[i + 1 : i + 2] not in (["de"], ["d"]):
+            i += 1  # "genre dans quel muscle ?", but "quel genre de traitement" stays
             continue
         keep_toks.append(toks[i])
         keep_factors.append(factors[i])
