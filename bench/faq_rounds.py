@@ -63,11 +63,13 @@ TUNING_ROUNDS = (
     "faq_round7.yaml",
     "faq_round8.yaml",
     "faq_round9.yaml",
+    "faq_round10.yaml",
 )
 
 
 def round_files() -> list[Path]:
-    return sorted(DATA.glob("faq_round*.yaml"))
+    """The rounds in the order they were written (round 10 after round 9)."""
+    return sorted(DATA.glob("faq_round*.yaml"), key=lambda p: int(p.stem.removeprefix("faq_round")))
 
 
 def tuning_cases() -> list[Case]:
