@@ -50,9 +50,9 @@ LEARNING_RATE = 0.05
 FOLDS = 5
 # Thresholds tried, one after the other (agree_min with the other two off, then pick_min,
 # then overrule_min); above 1: never.
-AGREE_GRID = (0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6, 0.8, 2.0)
-PICK_GRID = (0.5, 0.6, 0.7, 0.8, 0.9, 2.0)
-OVERRULE_GRID = (0.6, 0.7, 0.8, 0.9, 0.95, 2.0)
+AGREE_GRID = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 2.0)
+PICK_GRID = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 2.0)
+OVERRULE_GRID = (0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 2.0)
 
 Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]
