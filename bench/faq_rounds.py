@@ -64,6 +64,7 @@ TUNING_ROUNDS = (
     "faq_round8.yaml",
     "faq_round9.yaml",
     "faq_round10.yaml",
+    "faq_round11.yaml",
 )
 
 

@@ -566,13 +566,13 @@ def test_topic_words_no_longer_veto_real_questions(faq: Faq, text: str, entry_id
 
 def test_folded_rounds(conv: Conversation) -> None:
     """Floors on the frozen rounds folded into tuning (TUNING_ROUNDS), at what their fixes
-    reached, minus a small margin (rounds 5-10 together after the round-10 fixes and the
-    learned second reader, which is trained on them: in scope 92.1 % (657/713), out of scope
-    94.4 % (270/286))."""
+    reached, minus a small margin (rounds 5-11 together after their fixes and the learned
+    second reader, which is trained on them: in scope 90.9 % (765/842), out of scope 93.5 %
+    (315/337))."""
     cases = [c for name in TUNING_ROUNDS for c in load_cases(DATA / name)]
     total, _ = evaluate(conv, cases)
     report = "\n".join(total.misses)
-    assert total.ok["in"] / total.n["in"] >= 0.90, f"in scope {total.pct('in')}\n{report}"
+    assert total.ok["in"] / total.n["in"] >= 0.89, f"in scope {total.pct('in')}\n{report}"
     assert total.ok["out"] / total.n["out"] >= 0.92, f"out of scope {total.pct('out')}\n{report}"
     # Known page facts: "demain matin" (labelled "not a question") gets the preparation card,
     # for its "matin"; questions about being asleep or in pain during the procedure get the
@@ -589,6 +589,14 @@ def test_folded_rounds(conv: Conversation) -> None:
         "Ça fait mal ou pas pendant ?",
         "Pour l'injection de botox, on m'endort complètement ?",
         "Combein de temps dure l'efet du botox ?",
+        # Round 11, labelled not on the page: redoing the injection later (the sessions card
+        # says one session is enough in most cases), the way into the hospital (the place
+        # card), booking the consultation (the consultation card).
+        "Ça commence à agir au bout de combien de jours ? Et faudra-t-il recommencer dans"
+        " quelques mois ?",
+        "Il faudra refaire une séance de botox dans un an ?",
+        "C'est quelle entrée de l'hôpital pour aller au bloc ? Je ne connais pas du tout Neuilly",
+        "Comment je prends rendez-vous pour la consultation avec le radiologue ?",
     }
     assert set(total.page_facts_out) <= known, total.page_facts_out
 

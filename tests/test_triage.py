@@ -529,6 +529,7 @@ def test_common_words_never_read_as_typos(rules: TriageRules) -> None:
         # Asking whether a way to reach the team exists is a question about the line.
         ("Madame, Monsieur, existe-t-il un moyen de joindre l'équipe médicale ?", False),
         ("Il y a quelqu'un à joindre au téléphone ?", False),
+        ("de quelle manière je puis joindre votre équipe si une interrogation survenait ?", False),
         ("je voudrais que quelqu'un me rappelle", True),
         ("je veux parler à un médecin", True),
     ],
@@ -538,3 +539,16 @@ def test_asking_about_the_line_is_not_asking_for_a_call(
 ) -> None:
     found = rules.assess(text)
     assert (found is not None and found.severity == "humain") is human, found
+
+
+@pytest.mark.parametrize(
+    ("text", "alert"),
+    [
+        ("Je bosse loin et je dois poser mes jours.", False),  # to work, not a lump
+        ("j'ai une bosse rouge à l'endroit de la piqûre", True),
+        ("Je ne peux pas monter à Paris tous les mois pour des piqûres.", False),  # to travel
+        ("je ne peux plus monter les escaliers", True),
+    ],
+)
+def test_everyday_idioms_are_not_signs(rules: TriageRules, text: str, alert: bool) -> None:
+    assert (rules.analyse(text).alert is not None) is alert
