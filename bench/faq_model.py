@@ -20,10 +20,13 @@ NumPy is used here only; the bot scores in plain Python.
 from __future__ import annotations
 
 import argparse
+import hashlib
+import tempfile
 import time
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
@@ -179,7 +182,28 @@ def cost(conv: Conversation, reader: FoldReader, cases: Sequence[Case]) -> tuple
     return misses + WRONG_COST * wrong, right, wrong
 
 
-def train_and_choose() -> str:
+def _cache_path(data: Sequence[Sample]) -> Path:
+    """Where the fold models of exactly these samples and settings are kept between runs."""
+    key = repr(([(d.text, d.label, d.fold) for d in data], BITS, L2, EPOCHS, LEARNING_RATE))
+    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / f"faq_model_folds_{digest}.npz"
+
+
+def _cached_folds(data: Sequence[Sample]) -> list[tuple[Floats, Floats]] | None:
+    path = _cache_path(data)
+    if not path.exists():
+        return None
+    stored = np.load(path)
+    return [(stored[f"w{k}"], stored[f"b{k}"]) for k in range(FOLDS)]
+
+
+def _cache_folds(data: Sequence[Sample], models: list[tuple[Floats, Floats]]) -> None:
+    arrays = {f"w{k}": w for k, (w, _) in enumerate(models)}
+    arrays |= {f"b{k}": b for k, (_, b) in enumerate(models)}
+    np.savez(_cache_path(data), **arrays)  # type: ignore[arg-type]
+
+
+def train_and_choose(reuse: bool = False) -> str:
     faq = load_faq(FAQ_DIR, SOURCE_DIR, model=None)
     classes = classes_of(faq)
     cases = tuning_cases()
@@ -194,12 +218,17 @@ def train_and_choose() -> str:
         "",
     ]
     started = time.perf_counter()
-    models = []
+    models = _cached_folds(data) if reuse else None
+    fresh = models is None
+    if models is None:
+        models = []
+        for k in range(FOLDS):
+            keep = [i for i in range(len(data)) if folds[i] != k]
+            models.append(train([feats[i] for i in keep], y[keep], len(classes)))
+        _cache_folds(data, models)
     hits = total = 0
     for k in range(FOLDS):
-        keep = [i for i in range(len(data)) if folds[i] != k]
-        models.append(train([feats[i] for i in keep], y[keep], len(classes)))
-        w, b = models[-1]
+        w, b = models[k]
         for i in np.flatnonzero(folds == k):
             f = feats[i]
             z = b + (w[f].sum(axis=0) / np.sqrt(len(f)) if f else 0.0)
@@ -207,7 +236,8 @@ def train_and_choose() -> str:
             total += 1
     lines.append(
         f"Out-of-fold first class right: {100 * hits / total:.1f}% ({hits}/{total});"
-        f" {FOLDS} folds trained in {time.perf_counter() - started:.0f} s."
+        f" {FOLDS} folds {'trained' if fresh else 'reused'} in"
+        f" {time.perf_counter() - started:.0f} s."
     )
     reader = FoldReader(classes, models)
     faq.model = reader
@@ -286,9 +316,15 @@ def describe() -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.faq_model", description=__doc__)
     parser.add_argument("--train", action="store_true", help="retrain and write the model")
+    parser.add_argument(
+        "--reuse-folds",
+        action="store_true",
+        help="with --train: reuse the cross-validation models of an earlier run on the same"
+        " data (only the thresholds are chosen again: for trying a decision rule quickly)",
+    )
     args = parser.parse_args(argv)
     print("## FAQ second reader (learned)\n")
-    print(train_and_choose() if args.train else describe())
+    print(train_and_choose(args.reuse_folds) if args.train else describe())
     return 0
 
 
