@@ -12,7 +12,7 @@ the phone number, not an answer.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from bot import intents, texts
@@ -66,6 +66,10 @@ class Reply:
     topic: str | None = None
     # Two questions in one message, both answered: their ids (faq_id is the first).
     answers: tuple[str, ...] = ()
+    # A non-urgent symptom (triage "concern") the team is told about, whatever the reply.
+    staff_note: bool = False
+    # An answer the matcher alone would not have given (FaqResult.learned).
+    learned: bool = False
 
     @property
     def severity(self) -> str | None:
@@ -96,20 +100,22 @@ class Conversation:
         if found.alert is not None:
             return self.urgent(found.alert)
         if found.concern is not None:
-            # A symptom that is not a red flag: acknowledged, the line, a note to staff;
-            # unless the page answers the question outright ("le botox soigne quelles
-            # douleurs ?" names a symptom without reporting one). A story may end on thanks
-            # after its question ("... se fait où ? Merci de votre patience."): what counts is
-            # a question mark on a question clause, not on the last character.
-            asked = self.faq.match(message.for_matching)
-            if (
-                asked.kind == "answer"
-                and asked.entry is not None
-                and any("?" in c.text for c in message.questions)
-            ):
-                return self.answer(asked.entry, score=asked.score)
+            # A symptom that is not a red flag: acknowledged, the line, a note to staff. When
+            # the message also asks something the page answers ("le botox soigne quelles
+            # douleurs ?", dictated "est-ce que c'est efficace pour mes douleurs"), it gets
+            # that answer, and the note to staff still goes (``staff_note``): these patients
+            # live with pain, and naming it must not cost them their answer, nor the team
+            # its note. A question clause counts wherever it stands ("... se fait où ? Merci
+            # de votre patience."), with or without a question mark.
+            asked = self.faq.match(message.for_matching, asks=True)
+            if asked.kind == "answer" and asked.entry is not None and message.questions:
+                answered = self.answer(asked.entry, score=asked.score)
+                return replace(answered, triage=found.concern, staff_note=True)
             return Reply(
-                "concern", self.triage.reply(found.concern, self.hotline), triage=found.concern
+                "concern",
+                self.triage.reply(found.concern, self.hotline),
+                triage=found.concern,
+                staff_note=True,
             )
         if found.asked:
             # A question about a red flag: the information and the line, no alert. The FAQ
@@ -119,8 +125,9 @@ class Conversation:
                 return self.answer(asked.entry, score=asked.score)
             return Reply("info", self._t(texts.TRIAGE_RISK_INFO), score=asked.score)
         reply = self.understand(message)
-        if reply.kind in NET_AFTER:
-            # Nothing understood it: the safety net reads it for what the rules never saw.
+        if reply.kind in NET_AFTER or reply.learned:
+            # Nothing understood it, or only the FAQ's learned reader did: the safety net
+            # reads it for what the rules never saw.
             net = self.triage.net_alert(text, found, english=not message.french)
             if net is not None:
                 return self.urgent(net)
@@ -158,7 +165,9 @@ class Conversation:
         if result.kind == "answer" and result.entry is not None:
             if result.also is not None:
                 return self._both(result.entry, result.also, result.score)
-            return self.answer(result.entry, score=result.score)
+            return replace(
+                self.answer(result.entry, score=result.score), learned=result.learned
+            )
         if result.topic is None and emotion and result.kind != "clarify":
             # A question asked in fear still gets its "did you mean" buttons: the patient asked
             # something, and the closest entries name it better than a word of comfort.

@@ -141,7 +141,7 @@ class Session:
                 await esc.follow_up(thread, text, update_id)
                 return [Send(chat_id, self._info(texts.FOLLOWUP_FORWARDED)), Wake()]
         woke: list[Action] = []
-        if esc is not None and reply.kind == "concern":
+        if esc is not None and reply.staff_note:
             await esc.note(chat_id, text, update_id)
             woke.append(Wake())
         elif esc is not None and reply.kind == "request":

@@ -301,6 +301,22 @@ async def test_each_kind_of_message_reaches_staff(
     assert text in post["text"]
 
 
+async def test_pain_named_in_a_question_gets_the_answer_and_the_staff_note(
+    bot: RunningBot, fake: FakeBotAPI
+) -> None:
+    # Dictated, no question mark: the question is still answered from the page, and the pain
+    # it names still reaches the team as a non-urgent note (nothing is lost either way).
+    text = "est-ce que c'est vraiment efficace le botox pour mes douleurs j'ai déjà tout essayé"
+    fake.send_text(PATIENT, text)
+    [reply] = await fake.wait_for_messages(PATIENT, 1)
+    efficacy = bot.runtime.content.conversation.faq.get("efficacite")
+    assert efficacy is not None
+    assert efficacy.answer.split("\n")[0][:40] in reply["text"]
+    [post] = await fake.wait_for_messages(STAFF_CHAT, 1)
+    assert "signalement non urgent" in post["text"].lower()
+    assert text in post["text"]
+
+
 @pytest.mark.parametrize(
     "text", ["j'avais saigné un peu mais c'est fini", "et si j'avais du mal à avaler ?"]
 )

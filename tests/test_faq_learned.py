@@ -38,6 +38,7 @@ class Always:
         self.agree_min = 0.5
         self.pick_min = 0.5
         self.overrule_min = 2.0  # never
+        self.rescue_min = 2.0  # never
 
     def best(self, text: str) -> tuple[str, float]:
         return self.entry_id, self.prob
@@ -77,6 +78,7 @@ def test_agreement_answers_what_the_matcher_alone_would_ask(faq: Faq, alone: Faq
     result = faq.match(text)
     assert result.kind == "answer" and result.entry is not None
     assert result.entry.id == "site_injection"
+    assert result.learned and not alone.match(text).learned
 
 
 def test_reader_never_answers_an_entry_the_matcher_did_not_offer(alone: Faq) -> None:
@@ -119,9 +121,36 @@ def test_reader_moves_an_answer_only_to_a_close_candidate(alone: Faq) -> None:
         assert kept.entry is not None and kept.entry.id == "lieu"
 
 
+def test_reader_rescues_only_an_entry_the_matcher_ranked(alone: Faq) -> None:
+    # Round 11, formal: a paraphrase far from every phrasing; the matcher falls back.
+    text = (
+        "Madame, Monsieur, de quel plateau technique dispose votre bloc pour ce type"
+        " d'intervention ?"
+    )
+    fell = alone.match(text)
+    assert fell.kind == "fallback" and fell.topic is None
+    ranking = alone.ranking(text)
+    ranked = [alone.entries[c.index].id for c in ranking.candidates if not ranking.is_topic(c)]
+    assert "equipement" in ranked
+    unranked = next(e.id for e in alone.entries if e.id not in ranked)
+    sure = Always("equipement", prob=0.9)
+    sure.rescue_min = 0.8
+    rescued = with_reader(sure).match(text)
+    assert rescued.kind == "answer" and rescued.entry is not None
+    assert rescued.entry.id == "equipement"
+    assert rescued.learned  # the triage safety net still reads such a message
+    sure.prob = 0.7  # under rescue_min
+    assert with_reader(sure).match(text).kind == "fallback"
+    elsewhere = Always(unranked, prob=1.0)
+    elsewhere.rescue_min = 0.5
+    assert with_reader(elsewhere).match(text).kind == "fallback"
+
+
 def test_reader_never_overrules_a_not_on_the_page_topic() -> None:
     # Even a reader sure of the duration card leaves "how long does the EFFECT last" alone.
-    faq = with_reader(Always("duree"))
+    reader = Always("duree")
+    reader.rescue_min = 0.5
+    faq = with_reader(reader)
     for text in ("combien de temps dure l'effet du botox ?", "arrêt de travail ?"):
         result = faq.match(text)
         assert result.kind == "fallback" and result.topic is not None, text

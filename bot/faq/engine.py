@@ -279,6 +279,7 @@ class _Opinion:
     agree_min: float  # to answer the matcher's own first entry instead of asking
     pick_min: float  # to answer another entry the matcher was about to offer
     overrule_min: float  # to answer another close entry than the matcher's answer
+    rescue_min: float = 2.0  # to answer an entry the matcher ranked but would not offer
 
     def among(
         self, candidates: Sequence[Candidate], entries: Sequence[FaqEntry], threshold: float
@@ -501,16 +502,25 @@ class Faq:
         # The second reader agrees on the first entry: answer it rather than ask. Not over a
         # fallback that names a topic the page does not cover (the message may be about it).
         if (clarify or topic is None) and second.among(close[:1], self.entries, second.agree_min):
-            return FaqResult("answer", self.entries[top.index], conf)
+            return FaqResult("answer", self.entries[top.index], conf, learned=True)
         # Among the entries about to be offered, it is sure of one: answer that one.
         chosen = second.among(close, self.entries, second.pick_min) if clarify else None
         if chosen is not None:
-            return FaqResult("answer", self.entries[chosen.index], conf)
+            return FaqResult("answer", self.entries[chosen.index], conf, learned=True)
         # It is sure of a not-on-the-page topic whose words the message has: say the page
         # does not cover it rather than offer cards about something else.
         named = self._agreed_topic(text, second)
         if named is not None:
             return FaqResult("fallback", None, conf, topic=named)
+        # A paraphrase far from every phrasing ("de quel plateau technique dispose votre
+        # bloc ?"): the matcher ranked the entry but too low to offer it. The model, very sure
+        # of it, answers it; never over a not-on-the-page topic the matcher found, and never an
+        # entry sharing no word with the message (it is not in the ranking).
+        rescued = second.among(entries, self.entries, second.rescue_min) if topic is None else None
+        if rescued is not None:
+            return FaqResult(
+                "answer", self.entries[rescued.index], calibrate(rescued.raw), learned=True
+            )
         if not clarify:
             return FaqResult("fallback", None, conf, topic=topic)
         candidates = tuple(self.entries[c.index] for c in close)
@@ -523,7 +533,9 @@ class Faq:
             return _Opinion("", 0.0, 2.0, 2.0, 2.0)
         best, prob = self.model.best(text)
         model = self.model
-        return _Opinion(best, prob, model.agree_min, model.pick_min, model.overrule_min)
+        return _Opinion(
+            best, prob, model.agree_min, model.pick_min, model.overrule_min, model.rescue_min
+        )
 
     def _agreed_topic(self, text: str, second: _Opinion) -> OffTopic | None:
         """The named topic the learned model puts first (at least agree_min), if the message

@@ -20,11 +20,16 @@ found (:meth:`bot.faq.engine.Faq._decide`):
 * the matcher would answer, and the model's first class is another entry close behind
   (within the "did you mean" spread), with probability >= ``overrule_min``: that one is;
 * the model is sure (``agree_min``) of a not-on-the-page topic whose words the message has:
-  the honest fallback naming it, instead of cards about something else.
+  the honest fallback naming it, instead of cards about something else;
+* the matcher would fall back with no topic recognised (a paraphrase far from every
+  phrasing), and the model's first class is an entry the matcher ranked, however low, with
+  probability >= ``rescue_min``: that entry is answered.
 
-It never brings an entry the matcher did not rank among its close candidates, so it cannot
-add a page fact the matcher found irrelevant. The three thresholds are chosen by
-cross-validation at the conversation level (``python -m bench.faq_model --train``).
+It never brings an entry the matcher did not rank at all (one sharing no word with the
+message), nor overrides a not-on-the-page topic the matcher recognised. The four thresholds
+are chosen by cross-validation at the conversation level (``python -m bench.faq_model
+--train``); the model is trained on the entries' phrasings, the tuning messages and the
+training messages written from the page (``data/faq_model/training.yaml``).
 
 When an admin edits the FAQ, the model is not stale in a dangerous way: a class the FAQ no
 longer has is ignored, a new entry has no class and is decided by the matcher alone. Retrain
@@ -63,6 +68,9 @@ class Reader(Protocol):
     @property
     def overrule_min(self) -> float: ...
 
+    @property
+    def rescue_min(self) -> float: ...
+
     def best(self, text: str) -> tuple[str, float]: ...
 
 
@@ -83,6 +91,7 @@ class FaqModel:
     # Above 1: never (a model file written before these existed).
     pick_min: float = 2.0
     overrule_min: float = 2.0
+    rescue_min: float = 2.0
 
     def __post_init__(self) -> None:
         k, n = len(self.classes), len(self.weights)
@@ -134,6 +143,7 @@ def save_model(
     agree_min: float,
     pick_min: float,
     overrule_min: float,
+    rescue_min: float,
     meta: dict[str, Any],
 ) -> None:
     header = {
@@ -143,6 +153,7 @@ def save_model(
         "agree_min": agree_min,
         "pick_min": pick_min,
         "overrule_min": overrule_min,
+        "rescue_min": rescue_min,
         **meta,
     }
     ngrams.write_weights(path, header, weights)
@@ -158,9 +169,12 @@ def load_model(path: Path = MODEL_PATH) -> FaqModel:
         agree_min = float(header.pop("agree_min"))
         pick_min = float(header.pop("pick_min", 2.0))
         overrule_min = float(header.pop("overrule_min", 2.0))
+        rescue_min = float(header.pop("rescue_min", 2.0))
     except (KeyError, TypeError, ValueError) as exc:
         raise ValueError(f"{path}: not a FAQ model weights file ({exc})") from exc
-    return FaqModel(classes, values, bias, bits, agree_min, header, pick_min, overrule_min)
+    return FaqModel(
+        classes, values, bias, bits, agree_min, header, pick_min, overrule_min, rescue_min
+    )
 
 
 @functools.cache

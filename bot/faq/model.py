@@ -73,3 +73,6 @@ class FaqResult:
     # A second answer, when the message asks about two entries at once ("y a-t-il une
     # cicatrice et un pansement ?"): each explains words of the message the other does not.
     also: FaqEntry | None = None
+    # Answered on the learned reader's word (the matcher alone would have asked "did you
+    # mean" or fallen back): the triage safety net still reads the message, as it would have.
+    learned: bool = False
