@@ -165,9 +165,7 @@ class Conversation:
         if result.kind == "answer" and result.entry is not None:
             if result.also is not None:
                 return self._both(result.entry, result.also, result.score)
-            return replace(
-                self.answer(result.entry, score=result.score), learned=result.learned
-            )
+            return replace(self.answer(result.entry, score=result.score), learned=result.learned)
         if result.topic is None and emotion and result.kind != "clarify":
             # A question asked in fear still gets its "did you mean" buttons: the patient asked
             # something, and the closest entries name it better than a word of comfort.
