@@ -65,6 +65,8 @@ TUNING_ROUNDS = (
     "faq_round9.yaml",
     "faq_round10.yaml",
     "faq_round11.yaml",
+    "faq_round12.yaml",
+    "faq_round13.yaml",
 )
 
 

@@ -194,7 +194,9 @@ def looks_like_question(clause: str) -> bool:
     opening = [t for t in toks[:5] if t not in _FUNCTION_WORDS][:2]
     if any(t in _OPENING_QUESTION_WORDS for t in opening):
         return True
-    return any(t in _ASKING_WORDS for t in toks) or "est ce" in " ".join(toks)
+    if any(t in _ASKING_WORDS for t in toks) or "est ce" in " ".join(toks):
+        return True
+    return _EMBEDDED_FRAME_RE.search(clause) is not None
 
 
 def _asks(part: str, last: bool, sentence_asks: bool) -> bool:
@@ -230,6 +232,7 @@ EMOTION_RE = re.compile(
             r"demoralis\w*",
             r"abattue?s?",
             r"cafard",
+            r"honte\w*",
             r"(?:pas|plus) (?:trop |beaucoup )?le moral",
             r"ras le bol",
             r"en (?:ai|avons) marre",
@@ -239,13 +242,44 @@ EMOTION_RE = re.compile(
 )
 
 
+# A request frame inside a sentence, after what the patient tells first: "Madame, souffrant
+# depuis six ans de douleurs que ni les antalgiques ni la kiné n'ont calmées, je souhaiterais
+# savoir à quel stade ce traitement est envisagé." What follows the frame is the question; the
+# circumstances before it (medicines, job, past surgery) must not outweigh it.
+_EMBEDDED_FRAME_RE = re.compile(
+    r"(?:\b(?:je|j')\s*(?:voudrais|souhaiterais|souhaite|aimerais|voulais)"
+    r"(?:\s+(?:juste|simplement|seulement|donc|vraiment|bien|aussi|surtout))?"
+    r"\s+(?:savoir|conna[iî]tre|comprendre)"
+    r"|\bje (?:me permets|vous saurais gr[ée]|vous serais (?:tr[èe]s )?reconnaissante?)"
+    r" de (?:bien vouloir )?(?:vous )?(?:demander|m'indiquer|me dire|me pr[ée]ciser|m'expliquer)"
+    r"|\b(?:pourriez|pouvez|auriez|voudriez)[- ]vous (?:me |m')"
+    r"(?:indiquer|dire|expliquer|pr[ée]ciser|raconter|d[ée]tailler))"
+    r"\s+(?:(?:si|s')\s*)?",
+    re.IGNORECASE,
+)
+
+
+def _after_frame(clause: str) -> str | None:
+    """What a request frame standing after the clause's first words asks, or None."""
+    frames = list(_EMBEDDED_FRAME_RE.finditer(clause))
+    found = frames[-1] if frames else None
+    if found is None or not _has_word(clause[: found.start()]):
+        return None
+    tail = clause[found.end() :].strip(" ,")
+    return tail if len(normalize(tail).split()) >= 2 else None
+
+
 def _focus(clause: str) -> str | None:
-    """The question at the end of a clause that opens on a feeling, or None.
+    """The question at the end of a clause that opens on a feeling or tells something before
+    its request frame (see _after_frame), or None.
 
     "ça m'inquiète beaucoup qu'on touche à cette zone, on injecte où exactement ?": the feeling
     is not what is asked; the FAQ also reads the question alone, so that the feeling's words
     do not drown it. Only after a feeling: a circumstance before the comma ("et si je tombe
     enceinte, c'est un problème ?") carries the subject, and the tail alone would lose it."""
+    framed = _after_frame(clause)
+    if framed is not None:
+        return framed
     pieces = [p for p in clause.split(",") if _has_word(p)]
     for i, piece in enumerate(pieces):
         if i and (looks_like_question(piece) or _asks(piece, False, False)):

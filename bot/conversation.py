@@ -18,6 +18,8 @@ from typing import Literal
 from bot import intents, texts
 from bot.analysis import MessageAnalysis, analyse, without_request_frame
 from bot.faq import Faq, FaqEntry, FaqResult
+from bot.faq.text import QUESTION_WORDS, STOPWORDS
+from bot.normalize import normalize
 from bot.triage import TriageResult, TriageRules
 
 ReplyKind = Literal[
@@ -74,6 +76,18 @@ class Reply:
     @property
     def severity(self) -> str | None:
         return self.triage.severity if self.triage else None
+
+
+def _is_elliptic(clause: str) -> bool:
+    """A follow-up question with at most one word of its own ("et pour quelle durée ?", "et
+    combien ?"): its subject is in the clause before it."""
+    tokens = normalize(clause).split()
+    words = [t for t in tokens if t not in STOPWORDS | QUESTION_WORDS]
+    return not words or (len(words) == 1 and tokens[0] in _ELLIPTIC_OPENERS)
+
+
+# A follow-up that opens on a preposition and names nothing else asks about what came before.
+_ELLIPTIC_OPENERS = frozenset({"pour", "de", "dans", "sur", "en", "jusqu", "depuis", "pendant"})
 
 
 def _label(text: str) -> str:
@@ -213,15 +227,23 @@ class Conversation:
             return None
         answered: list[tuple[FaqEntry, float]] = []
         topics: list[str] = []
+        topic_results: list[FaqResult] = []
+        elliptic = False
         for clause in questions:
             result = self.faq.match(without_request_frame(clause.text))
             if result.kind == "answer" and result.entry is not None:
                 if all(e.id != result.entry.id for e, _ in answered):
                     answered.append((result.entry, result.score))
+                elliptic = elliptic or _is_elliptic(clause.text)
             elif result.kind == "fallback" and result.topic is not None and result.topic.id:
                 topics.append(result.topic.missing)
+                topic_results.append(result)
         if not answered:
             return None
+        if len(answered) == 1 and topic_results and elliptic:
+            # "... un arrêt de travail est-il prévu, et pour quelle durée ?": a follow-up with
+            # one word of its own asks about the subject before it, here not on the page.
+            return self.fallback(topic_results[0])
         if len(answered) == 1:
             if not topics:
                 return None  # the whole message is matched as usual

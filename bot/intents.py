@@ -29,7 +29,8 @@ def _rx(*alternatives: str) -> re.Pattern[str]:
 _STOP_ALONE = frozenset({"stop", "stopp", "arret", "arreter", "desinscription", "unsubscribe"})
 _STOP = _rx(
     r"arret\w* (?:de )?(?:m |nous )?envoyer",
-    r"(?:ne|n) (?:veux|souhaite|voudrais) plus (?:recevoir|de messages?|de rappels?|etre contacte)",
+    r"(?:ne|n) (?:veux|souhaite|voudrais) plus (?:rien )?(?:recevoir|de messages?|de rappels?"
+    r"|etre contacte)",
     r"plus de messages?",
     r"desinscri\w*",
     r"desabonn\w*",
@@ -42,6 +43,9 @@ _ERASE = _rx(
     # "effacez tout ce que vous avez sur moi": what is erased named by whose it is.
     r"(?:supprim|effac|detrui)\w* (?:\w+ ){0,5}(?:sur moi|me concernant|de moi)",
     r"supprimer mon compte",
+    # Said in the passive: "que toutes mes données soient effacées de votre système".
+    r"(?:donnees|informations|infos|dossier|compte)(?: \w+){0,3} (?:soi\w*|soient|etre|sera\w*)"
+    r" (?:supprim|effac|detrui|retir)\w*",
 )
 
 # Medical history and treatments the team must hear about before the injection.
@@ -114,6 +118,9 @@ _REQUEST = _rx(
     r"(?:je|j) (?:dois|vais|voudrais|veux|souhaite|souhaiterais|aimerais) annuler",
     r"annuler",
     r"(?:ne|n) (?:pourrai|pourrais|peux|pourrons|pourra|vais pas pouvoir) (?:pas |plus )?venir",
+    # "je ne pourrai pas être là lundi"
+    r"(?:ne|n) (?:pourrai|pourrais|peux|pourrons|pourra) pas etre (?:la|present\w*)",
+    r"(?:ne|n) (?:serai|serais|serons) pas present\w*",
     r"(?:pas|plus) pouvoir venir",
     r"peux pas venir",
     r"pourrai pas venir",

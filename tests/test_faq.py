@@ -723,6 +723,10 @@ def test_off_page_topic_gets_its_own_honest_reply(
         # Round 10: more words for a low mood; a fear of a day is a feeling, not a question.
         ("Je suis démoralisée, ça fait trois ans que j'attends une solution.", "support"),
         ("J'ai tellement peur de demain, je n'arrive pas à dormir.", "support"),
+        ("J'ai tellement honte de parler de cette zone, même à mon médecin.", "support"),
+        # Round 13: "être là" is "venir"; "présent" too, but "pas la seule" is no absence.
+        ("Je ne pourrai pas être là lundi, mon train est supprimé à cause de la grève.", "request"),
+        ("je ne serai pas présente mardi", "request"),
     ],
 )
 def test_requests_and_feelings(conv: Conversation, text: str, kind: str) -> None:
@@ -763,12 +767,31 @@ def test_medical_history_is_never_an_faq_answer(conv: Conversation, text: str) -
         ("supprimer mes données", "supprimer"),
         ("je veux que vous effaciez toutes mes données", "supprimer"),
         ("Effacez mon numéro et l'historique de nos échanges s'il vous plaît", "supprimer"),
+        # Round 13: "plus rien recevoir", and the erasure said in the passive.
+        ("STOP, je ne veux plus rien recevoir de ce service.", "stop"),
+        ("Je souhaite que toutes mes données personnelles soient effacées.", "supprimer"),
+        ("je ne serai pas la seule patiente ce jour-là ?", None),
         ("Combien de temps dure l'injection ?", None),
         ("est-ce que le botox arrête la douleur ?", None),
     ],
 )
 def test_stop_and_erasure_requests(conv: Conversation, text: str, command: str | None) -> None:
     assert conv.respond(text).command == command
+
+
+def test_a_follow_up_with_no_subject_of_its_own_asks_about_the_one_before(
+    conv: Conversation,
+) -> None:
+    """ "..., un arrêt de travail est-il prévu, et pour quelle durée ?": the duration is the
+    sick leave's (not on the page), never the injection's duration card."""
+    reply = conv.respond(
+        "Je suis conductrice de car, je souhaiterais savoir si un arrêt de travail est prévu"
+        " après l'injection, et pour quelle durée."
+    )
+    assert (reply.kind, reply.topic, reply.faq_id) == ("fallback", "arret_travail", None)
+    # A short question with its own subject is not a follow-up: both get their answer.
+    both = conv.respond("Qui fait le geste, et combien de temps ça dure ?")
+    assert set(both.answers) == {"qui_realise", "duree"}
 
 
 @pytest.mark.parametrize(
@@ -926,6 +949,51 @@ def test_question_after_a_feeling_is_read_alone_but_not_after_a_circumstance() -
     assert subject.focus is None  # the subject is before the comma
     framed = analyse_message("J'aimerais comprendre : c'est quoi ce syndrome ?")
     assert len(framed.sentences) == 1  # a request frame ending on ":" introduces its question
+
+
+@pytest.mark.parametrize(
+    ("text", "focus"),
+    [
+        # Round 13's formal letters: the circumstances first, the request frame mid-sentence.
+        (
+            "Madame, souffrant depuis six ans de douleurs que ni les antalgiques ni la kiné"
+            " n'ont calmées, je souhaiterais savoir à quel stade ce traitement est envisagé.",
+            "à quel stade ce traitement est envisagé.",
+        ),
+        (
+            "Ayant déjà subi une hémorroïdectomie, je me permets de vous demander si"
+            " l'injection relève de la chirurgie.",
+            "l'injection relève de la chirurgie.",
+        ),
+        (
+            "J'ai 55 ans et j'aimerais juste savoir qui tranche pour dire que ça me convient.",
+            "qui tranche pour dire que ça me convient.",
+        ),
+    ],
+)
+def test_a_request_frame_inside_a_sentence_makes_what_follows_the_question(
+    text: str, focus: str
+) -> None:
+    [clause] = analyse_message(text).clauses
+    assert clause.question and clause.focus == focus
+
+
+def test_a_frame_opening_the_sentence_or_a_plain_wish_is_no_focus() -> None:
+    # At the start, the frame is already dropped from what the FAQ reads (for_matching).
+    [opening] = analyse_message("Je souhaiterais savoir si je rentre le soir.").clauses
+    assert opening.question and opening.focus is None
+    # "je veux comprendre chaque étape" is a wish, not a frame around a question.
+    [wish] = analyse_message("Cette fois je veux comprendre chaque étape.").clauses
+    assert wish.focus is None
+
+
+def test_a_framed_question_after_a_story_gets_its_answer(conv: Conversation) -> None:
+    reply = conv.respond(
+        "Mon épouse, qui m'accompagne depuis que ces douleurs pelviennes ont envahi notre"
+        " quotidien, s'inquiète de ce qu'elle a lu sur la toxine botulique, et je vous serais"
+        " reconnaissant de bien vouloir m'indiquer si ce geste peut être considéré comme sûr."
+    )
+    assert reply.kind == "answer" and reply.faq_id == "securite"
 
 
 async def test_anxious_question_gets_its_answer_not_only_comfort_over_http(

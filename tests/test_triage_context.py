@@ -83,6 +83,20 @@ CALM = [
 @pytest.mark.parametrize(
     "text",
     [
+        # Round 13: what is dreaded, the passé simple of a letter, a life summed up by the pain.
+        "ma plus grande angoisse c'est d'avoir mal pendant",
+        "une hémorroïdectomie dont les suites furent longues et douloureuses",
+        "j'ai l'impression que ma vie se résume à cette douleur",
+    ],
+)
+def test_dreaded_past_or_lifelong_pain_is_not_a_new_symptom(conv: Conversation, text: str) -> None:
+    found = conv.triage.analyse(text)
+    assert found.alert is None and found.concern is None, found
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
         "un peu plus mal que d'habitude depuis le geste, c'est passager ?",
         "une petite brûlure quand je vais à la selle",
         "un petit point rouge au point de piqûre",
