@@ -156,6 +156,7 @@ _ENGLISH = frozenset(
 _REQUEST_FRAME_RE = re.compile(
     r"^(?:(?:bonjour|bonsoir|madame|monsieur|docteur)[ ,]+)*"
     r"(?:(?:je|j')\s*(?:voudrais|souhaiterais|souhaite|aimerais|veux|voulais)"
+    r"(?:\s+(?:juste|simplement|seulement|donc|vraiment|surtout|bien))?"
     r"|(?:pourriez|pouvez|auriez|voudriez|voulez)[- ]vous"
     r"(?: l'(?:amabilit[ée]|obligeance) de| la gentillesse de| bien)?"
     r"|je vous (?:saurais gr[ée]|serais (?:tr[èe]s )?reconnaissante?|remercie(?:rais)?|prie)"

@@ -987,6 +987,14 @@ def test_a_frame_opening_the_sentence_or_a_plain_wish_is_no_focus() -> None:
     assert wish.focus is None
 
 
+def test_une_fois_que_means_after_not_a_session(conv: Conversation) -> None:
+    reply = conv.respond(
+        "Je voudrais juste savoir ce qu'on fait de moi une fois que la piqûre est terminée."
+    )
+    assert (reply.kind, reply.faq_id) == ("answer", "apres_surveillance")
+    assert conv.respond("une fois suffit ?").faq_id == "seances"
+
+
 def test_a_framed_question_after_a_story_gets_its_answer(conv: Conversation) -> None:
     reply = conv.respond(
         "Mon épouse, qui m'accompagne depuis que ces douleurs pelviennes ont envahi notre"

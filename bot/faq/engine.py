@@ -45,6 +45,7 @@ from bot.faq.text import (
     MIN_PREFIX_LEN,
     QUESTION_WORDS,
     STOPWORDS,
+    SYN_PREFIX,
     Analysis,
     Corrector,
     Synonyms,
@@ -716,7 +717,11 @@ class Faq:
 # The question frame: words that ask ("combien de temps", "quand") rather than say about what.
 _FRAME_STEMS = frozenset(stem(w) for w in (*QUESTION_WORDS, "temps"))
 # What a not-on-the-page question says around its subject ("est-ce possible apres ?").
-_TOPIC_FRAME_STEMS = _FRAME_STEMS | {stem(w) for w in ("possible", "apres", "avant", "pendant")}
+# "apres" is also the head of a synonym group ("une fois que", "à l'issue de"): both forms.
+_TOPIC_FRAME_STEMS = _FRAME_STEMS | {
+    *(stem(w) for w in ("possible", "apres", "avant", "pendant")),
+    SYN_PREFIX + "apres",
+}
 
 
 def _mix(phrasing_sim: float, entry_bm25: float) -> float:
