@@ -682,6 +682,18 @@ def test_question_and_off_page_question_get_the_answer_and_the_topic(conv: Conve
     assert "ne précise pas le prix" in reply.text and reply.record_unanswered
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Est-ce qu'il y a le wifi dans la salle de repos ?",
+        "Le radiologue parle-t-il anglais ? Mon mari voudrait suivre la consultation.",
+    ],
+)
+def test_comforts_and_languages_are_not_page_facts(conv: Conversation, text: str) -> None:
+    reply = conv.respond(text)
+    assert reply.kind == "fallback" and reply.faq_id is None
+
+
 def test_long_message_gets_the_answer_to_its_question(conv: Conversation) -> None:
     reply = conv.respond(
         "Bonjour. Ça fait deux ans que je souffre en position assise. Mon médecin m'a envoyé "
@@ -698,6 +710,15 @@ def test_long_message_gets_the_answer_to_its_question(conv: Conversation) -> Non
         ("quelle ligne de métro pour venir ?", "acces", "comment venir"),
         ("je peux me raser avant de venir ?", "activites", "activités"),
         ("l'effet dure combien de mois ?", "effet_delai", "l'effet du botox"),
+        # Rounds 11-13, answered with a page fact before session 7.
+        ("Il faudra refaire une séance de botox dans un an ?", "effet_delai", "l'effet du botox"),
+        ("Comment je prends rendez-vous pour la consultation ?", "rendez_vous", "rendez-vous"),
+        ("Je peux rentrer en conduisant moi-même ?", "transport", "conduire"),
+        (
+            "Est-ce que je dois voir l'anesthésiste en consultation avant de passer au bloc ?",
+            "anesthesie_details",
+            "anesthésie",
+        ),
     ],
 )
 def test_off_page_topic_gets_its_own_honest_reply(
