@@ -61,6 +61,11 @@ _QUESTION_ANYWHERE = (_OPENING_QUESTION_WORDS - {"qui"}) | {
     "lesquels",
     "lesquelles",
 }
+_ASK_ONLY_LAST = frozenset({"quand", "ou"})
+# "je ne sais pas si on la garde en observation": a question told (normalised text).
+_DONT_KNOW_RE = re.compile(
+    r"\bsai[st] pas (?:si|s|comment|combien|quand|ou|qui|quel\w*|pourquoi|a qui)\b"
+)
 _ASKING_WORDS = frozenset(
     [
         "savoir",
@@ -195,7 +200,10 @@ def looks_like_question(clause: str) -> bool:
     opening = [t for t in toks[:5] if t not in _FUNCTION_WORDS][:2]
     if any(t in _OPENING_QUESTION_WORDS for t in opening):
         return True
-    if any(t in _ASKING_WORDS for t in toks) or "est ce" in " ".join(toks):
+    joined = " ".join(toks)
+    if any(t in _ASKING_WORDS for t in toks) or "est ce" in joined:
+        return True
+    if _DONT_KNOW_RE.search(joined):
         return True
     return _EMBEDDED_FRAME_RE.search(clause) is not None
 
@@ -205,7 +213,12 @@ def _asks(part: str, last: bool, sentence_asks: bool) -> bool:
     question, holds a question word anywhere, or ends a sentence that has a "?"."""
     if looks_like_question(part) or (last and sentence_asks):
         return True
-    return any(t in _QUESTION_ANYWHERE for t in normalize(part).split())
+    toks = normalize(part).split()
+    # "quand" and "ou" (où, or "or" once accents are gone) ask only at the end ("c'est
+    # quand", "vous piquez où exactement"): "j'ai mal quand je suis assis" tells a circumstance.
+    return any(t in _QUESTION_ANYWHERE - _ASK_ONLY_LAST for t in toks) or any(
+        t in _ASK_ONLY_LAST for t in toks[-2:]
+    )
 
 
 # Feelings (bot.intents reads them too): "j'ai peur", "je stresse", "je suis découragé"...

@@ -121,6 +121,11 @@ class Conversation:
             # live with pain, and naming it must not cost them their answer, nor the team
             # its note. A question clause counts wherever it stands ("... se fait où ? Merci
             # de votre patience."), with or without a question mark.
+            # Two questions get both answers here too ("indiqué pour quelles douleurs ? Et on
+            # le propose quand ?").
+            two = self._two_questions(message)
+            if two is not None and two.kind == "answer":
+                return replace(two, triage=found.concern, staff_note=True)
             asked = self.faq.match(message.for_matching, asks=True)
             if asked.kind == "answer" and asked.entry is not None and message.questions:
                 answered = self.answer(asked.entry, score=asked.score)

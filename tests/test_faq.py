@@ -999,6 +999,30 @@ def test_a_request_frame_inside_a_sentence_makes_what_follows_the_question(
     assert clause.question and clause.focus == focus
 
 
+@pytest.mark.parametrize(
+    ("text", "asks"),
+    [
+        ("Ça fait 3 ans que j'ai des douleurs quand je suis assis, j'ai tout essayé.", False),
+        ("la kiné ou les médicaments, rien n'a marché.", False),
+        ("Vous piquez où exactement", True),
+        ("c'est quand", True),
+        ("Je ne sais pas si on la garde un moment en observation.", True),
+    ],
+)
+def test_quand_and_ou_ask_only_at_the_end_and_not_knowing_asks(text: str, asks: bool) -> None:
+    assert bool(analyse_message(text).questions) is asks
+
+
+def test_two_questions_naming_pain_get_both_answers_and_the_note(conv: Conversation) -> None:
+    """Naming pain in a question makes a note for the staff (concern); the two answers stay."""
+    reply = conv.respond(
+        "Le botox est indiqué pour quelles douleurs ? Et on le propose en premier ou après"
+        " l'échec des autres traitements ?"
+    )
+    assert reply.kind == "answer" and reply.staff_note
+    assert set(reply.answers) == {"indications", "deuxieme_intention"}
+
+
 def test_a_frame_opening_the_sentence_or_a_plain_wish_is_no_focus() -> None:
     # At the start, the frame is already dropped from what the FAQ reads (for_matching).
     [opening] = analyse_message("Je souhaiterais savoir si je rentre le soir.").clauses
