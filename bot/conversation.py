@@ -185,9 +185,10 @@ class Conversation:
             if result.also is not None:
                 return self._both(result.entry, result.also, result.score)
             return replace(self.answer(result.entry, score=result.score), learned=result.learned)
-        if result.topic is None and emotion and result.kind != "clarify":
+        if result.topic is None and emotion and (result.kind != "clarify" or not message.questions):
             # A question asked in fear still gets its "did you mean" buttons: the patient asked
-            # something, and the closest entries name it better than a word of comfort.
+            # something, and the closest entries name it better than a word of comfort. A fear
+            # told without a question ("Peur que ce soit encore un échec.") is heard.
             return Reply("support", self._t(texts.SUPPORT), score=result.score)
         if result.kind == "fallback" and not message.french:
             # Same honest fallback, in words a non-French speaker can act on.

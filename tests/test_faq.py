@@ -745,6 +745,9 @@ def test_off_page_topic_gets_its_own_honest_reply(
         ("Je suis démoralisée, ça fait trois ans que j'attends une solution.", "support"),
         ("J'ai tellement peur de demain, je n'arrive pas à dormir.", "support"),
         ("J'ai tellement honte de parler de cette zone, même à mon médecin.", "support"),
+        # A fear told without a question is heard, not offered cards.
+        ("J'ai peur, c'est tout. Peur que ce soit encore un échec.", "support"),
+        ("j'ai la trouille de l'aiguille", "support"),
         # Round 13: "être là" is "venir"; "présent" too, but "pas la seule" is no absence.
         ("Je ne pourrai pas être là lundi, mon train est supprimé à cause de la grève.", "request"),
         ("je ne serai pas présente mardi", "request"),
