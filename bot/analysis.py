@@ -64,7 +64,8 @@ _QUESTION_ANYWHERE = (_OPENING_QUESTION_WORDS - {"qui"}) | {
 _ASK_ONLY_LAST = frozenset({"quand", "ou"})
 # "je ne sais pas si on la garde en observation": a question told (normalised text).
 _DONT_KNOW_RE = re.compile(
-    r"\bsai[st] pas (?:si|s|comment|combien|quand|ou|qui|quel\w*|pourquoi|a qui)\b"
+    r"\bsai[st] pas (?:du tout |vraiment |trop |bien )?"
+    r"(?:si|s|comment|combien|quand|ou|qui|quel\w*|pourquoi|a qui|ce qu|ce que|quoi)\b"
 )
 _ASKING_WORDS = frozenset(
     [

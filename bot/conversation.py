@@ -181,6 +181,10 @@ class Conversation:
         if two is not None:
             return two
         result = self.faq.match(message.for_matching, asks=bool(message.questions))
+        if emotion and not message.questions and result.learned:
+            # A fear told without a question ("Peur que ce soit encore un échec."): only the
+            # learned reader would have found a card in it; the patient is heard instead.
+            return Reply("support", self._t(texts.SUPPORT), score=result.score)
         if result.kind == "answer" and result.entry is not None:
             if result.also is not None:
                 return self._both(result.entry, result.also, result.score)
