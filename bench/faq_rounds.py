@@ -67,6 +67,7 @@ TUNING_ROUNDS = (
     "faq_round11.yaml",
     "faq_round12.yaml",
     "faq_round13.yaml",
+    "faq_round14.yaml",
 )
 
 

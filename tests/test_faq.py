@@ -712,6 +712,11 @@ def test_long_message_gets_the_answer_to_its_question(conv: Conversation) -> Non
         ("l'effet dure combien de mois ?", "effet_delai", "l'effet du botox"),
         # Rounds 11-13, answered with a page fact before session 7.
         ("Il faudra refaire une séance de botox dans un an ?", "effet_delai", "l'effet du botox"),
+        (
+            "Je pourrai remonter à cheval combien de temps après la séance ?",
+            "activites",
+            "activités",
+        ),
         ("Comment je prends rendez-vous pour la consultation ?", "rendez_vous", "rendez-vous"),
         ("Je peux rentrer en conduisant moi-même ?", "transport", "conduire"),
         (

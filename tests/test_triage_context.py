@@ -77,6 +77,10 @@ CALM = [
     "deux gouttes de sang le lendemain, rien depuis trois jours",
     "ça m'a fait saigner le portefeuille",
     "inutile de me téléphoner, j'ai eu toutes les réponses",
+    # session 7 (round 14): wondering is not asking for a person; asking whether the team can
+    # be reached is a question about the line.
+    "on se demande si c'est une vraie opération avec ouverture ou pas ? merci",
+    "Pourriez-vous me confirmer l'existence d'un numéro auquel je pourrais joindre l'équipe ?",
 ]
 
 
@@ -87,6 +91,8 @@ CALM = [
         "ma plus grande angoisse c'est d'avoir mal pendant",
         "une hémorroïdectomie dont les suites furent longues et douloureuses",
         "j'ai l'impression que ma vie se résume à cette douleur",
+        # Round 14: the pain one lives with.
+        "Je me sens tellement seule avec cette douleur, personne autour de moi ne comprend.",
     ],
 )
 def test_dreaded_past_or_lifelong_pain_is_not_a_new_symptom(conv: Conversation, text: str) -> None:
