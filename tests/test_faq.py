@@ -566,20 +566,24 @@ def test_topic_words_no_longer_veto_real_questions(faq: Faq, text: str, entry_id
 
 def test_folded_rounds(conv: Conversation) -> None:
     """Floors on the frozen rounds folded into tuning (TUNING_ROUNDS), at what their fixes
-    reached, minus a small margin (rounds 5-11 together after their fixes and the learned
-    second reader, which is trained on them: in scope 90.9 % (765/842), out of scope 93.5 %
-    (315/337))."""
+    reached, minus a small margin (rounds 5-14 together after their fixes and the learned
+    second reader, which is trained on them: in scope 93.4 % (1,167/1,250), out of scope
+    94.5 % (443/469))."""
     cases = [c for name in TUNING_ROUNDS for c in load_cases(DATA / name)]
     total, _ = evaluate(conv, cases)
     report = "\n".join(total.misses)
-    assert total.ok["in"] / total.n["in"] >= 0.89, f"in scope {total.pct('in')}\n{report}"
-    assert total.ok["out"] / total.n["out"] >= 0.92, f"out of scope {total.pct('out')}\n{report}"
+    assert total.ok["in"] / total.n["in"] >= 0.92, f"in scope {total.pct('in')}\n{report}"
+    assert total.ok["out"] / total.n["out"] >= 0.93, f"out of scope {total.pct('out')}\n{report}"
     # Known page facts: "demain matin" (labelled "not a question") gets the preparation card,
     # for its "matin"; questions about being asleep or in pain during the procedure get the
     # anaesthesia card (which says the page does not detail them) where a round labelled them
     # not on the page (round 8's needle phobia, four of round 9); round 9's "l'efet du botox"
-    # (a 4-letter typo, under the corrector's minimum) gets the duration card. Any other one is
-    # a regression.
+    # (a 4-letter typo, under the corrector's minimum) gets the duration card. Rounds 13-14:
+    # a relative staying in the recovery room gets the monitoring card, the guarantee's
+    # "sinon vous proposez quoi ?" the second-line card, the local anaesthetic's product and
+    # meeting the anaesthetist the anaesthesia and consultation cards, and "est-ce normal
+    # d'avoir mal et des bleus après ?" (a story at 3 a.m.) the consultation card. Any other
+    # one is a regression.
     known = {
         "demain matin",
         "Je suis phobique des aiguilles, est-ce que ça va faire mal pendant la piqûre ?",
@@ -589,14 +593,14 @@ def test_folded_rounds(conv: Conversation) -> None:
         "Ça fait mal ou pas pendant ?",
         "Pour l'injection de botox, on m'endort complètement ?",
         "Combein de temps dure l'efet du botox ?",
-        # Round 11, labelled not on the page: redoing the injection later (the sessions card
-        # says one session is enough in most cases), the way into the hospital (the place
-        # card), booking the consultation (the consultation card).
-        "Ça commence à agir au bout de combien de jours ? Et faudra-t-il recommencer dans"
-        " quelques mois ?",
-        "Il faudra refaire une séance de botox dans un an ?",
-        "C'est quelle entrée de l'hôpital pour aller au bloc ? Je ne connais pas du tout Neuilly",
-        "Comment je prends rendez-vous pour la consultation avec le radiologue ?",
+        "Il est 3h du matin et je tourne en rond : est-ce que c'est normal d'avoir mal et des"
+        " bleus dans les jours qui suivent la piqûre ? Je préfère savoir avant.",
+        "Mon mari peut-il rester avec moi en salle de repos après le geste ?",
+        "Mon fils peut-il rester avec moi en salle de repos après le geste ?",
+        "Vous me garantissez que je n'aurai plus mal après ? Sinon vous proposez quoi ?",
+        "L'anesthésie locale, c'est avec quel produit ? Je réagis mal à certains anesthésiants"
+        " du dentiste.",
+        "L'anesthésiste, je le rencontre en consultation avant ou seulement le jour même ?",
     }
     assert set(total.page_facts_out) <= known, total.page_facts_out
 
