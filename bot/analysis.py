@@ -156,13 +156,16 @@ _ENGLISH = frozenset(
 )
 
 
+# "je voudrais JUSTE savoir": an adverb inside a request frame.
+_FRAME_ADVERB = r"(?:juste|simplement|seulement|donc|vraiment|bien|aussi|surtout)"
+
 # A polite request frame around the question ("Pourriez-vous m'indiquer si", "Je souhaiterais
 # savoir", "Auriez-vous l'amabilité de m'expliquer"): its words (indiquer, savoir, expliquer)
 # say how the patient asks, not what about, and would pull towards the "explications" card.
 _REQUEST_FRAME_RE = re.compile(
     r"^(?:(?:bonjour|bonsoir|madame|monsieur|docteur)[ ,]+)*"
     r"(?:(?:je|j')\s*(?:voudrais|souhaiterais|souhaite|aimerais|veux|voulais)"
-    r"(?:\s+(?:juste|simplement|seulement|donc|vraiment|surtout|bien))?"
+    rf"(?:\s+{_FRAME_ADVERB})?"
     r"|(?:pourriez|pouvez|auriez|voudriez|voulez)[- ]vous"
     r"(?: l'(?:amabilit[ée]|obligeance) de| la gentillesse de| bien)?"
     r"|je vous (?:saurais gr[ée]|serais (?:tr[èe]s )?reconnaissante?|remercie(?:rais)?|prie)"
@@ -263,7 +266,7 @@ EMOTION_RE = re.compile(
 # circumstances before it (medicines, job, past surgery) must not outweigh it.
 _EMBEDDED_FRAME_RE = re.compile(
     r"(?:\b(?:je|j')\s*(?:voudrais|souhaiterais|souhaite|aimerais|voulais)"
-    r"(?:\s+(?:juste|simplement|seulement|donc|vraiment|bien|aussi|surtout))?"
+    rf"(?:\s+{_FRAME_ADVERB})?"
     r"\s+(?:savoir|conna[iî]tre|comprendre)"
     r"|\bje (?:me permets|vous saurais gr[ée]|vous serais (?:tr[èe]s )?reconnaissante?)"
     r" de (?:bien vouloir )?(?:vous )?(?:demander|m'indiquer|me dire|me pr[ée]ciser|m'expliquer)"

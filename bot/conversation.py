@@ -78,16 +78,17 @@ class Reply:
         return self.triage.severity if self.triage else None
 
 
+# A follow-up that opens on a preposition and names nothing else asks about what came before.
+_ELLIPTIC_OPENERS = frozenset({"pour", "de", "dans", "sur", "en", "jusqu", "depuis", "pendant"})
+_NOT_A_SUBJECT = STOPWORDS | QUESTION_WORDS
+
+
 def _is_elliptic(clause: str) -> bool:
     """A follow-up question with at most one word of its own ("et pour quelle durée ?", "et
     combien ?"): its subject is in the clause before it."""
     tokens = normalize(clause).split()
-    words = [t for t in tokens if t not in STOPWORDS | QUESTION_WORDS]
+    words = [t for t in tokens if t not in _NOT_A_SUBJECT]
     return not words or (len(words) == 1 and tokens[0] in _ELLIPTIC_OPENERS)
-
-
-# A follow-up that opens on a preposition and names nothing else asks about what came before.
-_ELLIPTIC_OPENERS = frozenset({"pour", "de", "dans", "sur", "en", "jusqu", "depuis", "pendant"})
 
 
 def _label(text: str) -> str:
@@ -236,8 +237,7 @@ class Conversation:
         if len(questions) < 2:
             return None
         answered: list[tuple[FaqEntry, float]] = []
-        topics: list[str] = []
-        topic_results: list[FaqResult] = []
+        topics: list[FaqResult] = []  # fallbacks naming a not-on-the-page topic
         elliptic = False
         for clause in questions:
             result = self.faq.match(without_request_frame(clause.text))
@@ -246,20 +246,22 @@ class Conversation:
                     answered.append((result.entry, result.score))
                 elliptic = elliptic or _is_elliptic(clause.text)
             elif result.kind == "fallback" and result.topic is not None and result.topic.id:
-                topics.append(result.topic.missing)
-                topic_results.append(result)
+                topics.append(result)
         if not answered:
             return None
-        if len(answered) == 1 and topic_results and elliptic:
+        if len(answered) == 1 and topics and elliptic:
             # "... un arrêt de travail est-il prévu, et pour quelle durée ?": a follow-up with
             # one word of its own asks about the subject before it, here not on the page.
-            return self.fallback(topic_results[0])
+            return self.fallback(topics[0])
         if len(answered) == 1:
             if not topics:
                 return None  # the whole message is matched as usual
-            (entry, score), missing = answered[0], topics[0]
+            (entry, score), other = answered[0], topics[0]
+            assert other.topic is not None  # only fallbacks naming a topic are kept
             reply = self.answer(entry, score=score)
-            note = self._t(texts.OTHER_QUESTION_NOT_ON_PAGE.replace("{missing}", missing))
+            note = self._t(
+                texts.OTHER_QUESTION_NOT_ON_PAGE.replace("{missing}", other.topic.missing)
+            )
             return Reply(
                 "answer",
                 reply.text + "\n\n" + note,

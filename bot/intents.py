@@ -44,7 +44,7 @@ _ERASE = _rx(
     r"(?:supprim|effac|detrui)\w* (?:\w+ ){0,5}(?:sur moi|me concernant|de moi)",
     r"supprimer mon compte",
     # Said in the passive: "que toutes mes données soient effacées de votre système".
-    r"(?:donnees|informations|infos|dossier|compte)(?: \w+){0,3} (?:soi\w*|soient|etre|sera\w*)"
+    r"(?:donnees|informations|infos|dossier|compte)(?: \w+){0,3} (?:soi\w*|etre|sera\w*)"
     r" (?:supprim|effac|detrui|retir)\w*",
 )
 
