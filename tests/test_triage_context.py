@@ -81,7 +81,28 @@ CALM = [
     # be reached is a question about the line.
     "on se demande si c'est une vraie opération avec ouverture ou pas ? merci",
     "Pourriez-vous me confirmer l'existence d'un numéro auquel je pourrais joindre l'équipe ?",
+    # session 8: a call that already happened; how to reach the team.
+    "J'avais demandé à parler à quelqu'un la semaine dernière et on m'a rappelée",
+    "je souhaiterais savoir par quel moyen joindre directement l'équipe",
+    "Est-ce qu'il y a quelqu'un chez vous que je peux joindre si un doute me prend ?",
 ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A request for a person is never closed by the tense it is said in, nor by a
+        # conditional: politeness is not the past, and staff must hear of it.
+        "je me demandais si un médecin pouvait me rappeler",
+        "est-ce que je pourrais joindre un médecin maintenant ?",
+        "je voulais savoir si je pourrais parler à un médecin",
+        "je me demande si je peux parler à un médecin",
+    ],
+)
+def test_polite_or_conditional_requests_for_a_person_alert(conv: Conversation, text: str) -> None:
+    found = conv.triage.analyse(text)
+    assert found.alert is not None and found.alert.categories == ("demande_humain",), found
+    assert conv.respond(text).kind == "urgent"
 
 
 @pytest.mark.parametrize(

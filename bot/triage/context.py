@@ -107,10 +107,14 @@ def judge(
         )
     ):
         return "mild"
+    # A request for a person is about now, whatever the tenses around it: "je me demandais si
+    # un médecin pouvait me rappeler" is polite, not past. Calls that did happen ("on m'a
+    # rappelée hier") are the category's own exclusions.
+    timeless = severity == "humain"
     # Distress that has lasted for months is no less urgent.
-    if severity != "detresse" and _in_clause(spans[groups.chronic], layout, clause):
+    if not timeless and severity != "detresse" and _in_clause(spans[groups.chronic], layout, clause):
         return "chronic"
-    if not now:
+    if not timeless and not now:
         if _in_clause(spans[groups.past], layout, clause):
             return "past"
         # Distress is never closed by a later "plus rien" / "ça va": in patients' words those
