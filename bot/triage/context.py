@@ -112,7 +112,8 @@ def judge(
     # rappelée hier") are the category's own exclusions.
     timeless = severity == "humain"
     # Distress that has lasted for months is no less urgent.
-    if not timeless and severity != "detresse" and _in_clause(spans[groups.chronic], layout, clause):
+    lifelong = severity != "detresse" and _in_clause(spans[groups.chronic], layout, clause)
+    if not timeless and lifelong:
         return "chronic"
     if not timeless and not now:
         if _in_clause(spans[groups.past], layout, clause):
