@@ -451,11 +451,13 @@ class Faq:
             self._merge(best, rivals, segment, factor)
         # The sentence before a question only helps a question that is unclear on its own
         # ("Mon medecin m'a parle du scanner. C'est pour quoi ?"); skipping it otherwise also
-        # keeps long messages fast.
+        # keeps long messages fast. It helps entries only: a subject the story names ("ma
+        # femme m'a poussé à prendre rendez-vous") is not what the question asks, and a topic
+        # found there would hold back the answer to the question itself.
         top = max((c.raw for c in best.values()), default=0.0)
         if with_context and top < ANSWER_RAW:
             for segment in with_context:
-                self._merge(best, rivals, segment, CONTEXT_FACTOR)
+                self._merge(best, rivals, segment, CONTEXT_FACTOR, topics=False)
         ranked = sorted(best.values(), key=lambda c: (-c.raw, c.index))
         whole = analyse(text, self._synonyms, self._corrector)
         words = frozenset(t for t in whole.terms if t in self._idf and t not in _FRAME_STEMS)
@@ -463,9 +465,16 @@ class Faq:
         return Ranking(tuple(ranked), len(self.entries), rivals, words, joined)
 
     def _merge(
-        self, best: dict[int, Candidate], rivals: dict[int, float], segment: str, factor: float
+        self,
+        best: dict[int, Candidate],
+        rivals: dict[int, float],
+        segment: str,
+        factor: float,
+        topics: bool = True,
     ) -> None:
         for idx, c in self._score(segment).items():
+            if not topics and idx >= len(self.entries):
+                continue
             if factor != 1.0:
                 c = replace(c, raw=c.raw * factor, uncapped=c.uncapped * factor)
             old = best.get(idx)
