@@ -85,6 +85,11 @@ CALM = [
     "J'avais demandé à parler à quelqu'un la semaine dernière et on m'a rappelée",
     "je souhaiterais savoir par quel moyen joindre directement l'équipe",
     "Est-ce qu'il y a quelqu'un chez vous que je peux joindre si un doute me prend ?",
+    "Si la veille je stresse, il y a un numéro où quelqu'un peut me répondre ?",
+    "les releveurs c'est quoi, jamais entendu parler avant mon doc",
+    "C'est quoi ce syndrome dont parle le médecin ?",
+    # "signer" is one letter from "saigner": a real word, never corrected into a symptom.
+    "toute la famille me dit de ne rien signer sans réfléchir",
 ]
 
 
