@@ -79,7 +79,8 @@ def measure(conv: Conversation, path: Path) -> dict[str, Any]:
     kinds = Counter(r.kind for r in calm_replies)
     alarms = Counter(_layer(r) for r in calm_replies)
     concern_expected = [c for c in calm if c.get("concern")]
-    concern_ok = sum(conv.respond(c["text"]).kind == "concern" for c in concern_expected)
+    # The note reaches the staff: a plain note, or with the answer or a warm word before it.
+    concern_ok = sum(conv.respond(c["text"]).staff_note for c in concern_expected)
     return {
         "urgent": len(urgent),
         "caught": caught,
@@ -125,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"   missed by style: {r['missed']}")
         print(f"   look-alike replies by kind: {r['kinds']}")
         if r["concern"][1]:
-            print(f"   concern path where expected: {r['concern'][0]}/{r['concern'][1]}")
+            print(f"   note to the staff where expected: {r['concern'][0]}/{r['concern'][1]}")
     med, p99 = latency(conv, texts)
     print(
         f"triage.analyse latency over {len(texts)} messages x5: "

@@ -131,12 +131,17 @@ class Conversation:
             if asked.kind == "answer" and asked.entry is not None and message.questions:
                 answered = self.answer(asked.entry, score=asked.score)
                 return replace(answered, triage=found.concern, staff_note=True)
-            return Reply(
-                "concern",
-                self.triage.reply(found.concern, self.hotline),
-                triage=found.concern,
-                staff_note=True,
-            )
+            note = self.triage.reply(found.concern, self.hotline)
+            if intents.is_bare_feeling(message) and message.french:
+                # "J'ai tellement honte de parler de cette douleur": the feeling comes first,
+                # then the note's acknowledgement and its advice; the note still goes.
+                return Reply(
+                    "support",
+                    self._t(texts.SUPPORT_WITH_NOTE) + note,
+                    triage=found.concern,
+                    staff_note=True,
+                )
+            return Reply("concern", note, triage=found.concern, staff_note=True)
         if found.asked:
             # A question about a red flag: the information and the line, no alert. The FAQ
             # still answers it when it can.

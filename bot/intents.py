@@ -31,7 +31,11 @@ _STOP = _rx(
     r"arret\w* (?:de )?(?:m |nous )?envoyer",
     r"(?:ne|n) (?:veux|souhaite|voudrais) plus (?:rien )?(?:recevoir|de messages?|de rappels?"
     r"|etre contacte)",
+    # Spoken French drops the "ne": "je veux plus recevoir vos notifs". Not "je veux plus de
+    # rappels", which may ask for more of them.
+    r"(?:veux|souhaite|voudrais) plus (?:rien )?(?:recevoir|etre contacte)",
     r"plus de messages?",
+    r"stop (?:les |aux |vos )?(?:notifs?|notifications?)",
     r"desinscri\w*",
     r"desabonn\w*",
     r"stop (?:les|aux) (?:messages?|rappels?|notifications?)",

@@ -539,6 +539,12 @@ SUPPORT = (
     "n'hésitez pas à dire au radiologue ce qui vous inquiète : il est là pour en parler avec "
     "vous."
 )
+# A feeling told with a symptom ("je me sens découragée, la douleur est toujours là"): said
+# before the note's acknowledgement (the triage file's "concern" reply), which keeps its advice.
+SUPPORT_WITH_NOTE = (
+    "Ce que vous ressentez est tout à fait compréhensible, et vous n'êtes pas seul·e : "
+    "beaucoup de patients traversent des moments comme celui-ci.\n\n"
+)
 # A medical history or a treatment (myasthénie, grossesse, anticoagulants, diabète...).
 HISTORY = (
     "Merci de me le dire. C'est une information importante, mais je ne peux pas vous "

@@ -803,6 +803,9 @@ def test_medical_history_is_never_an_faq_answer(conv: Conversation, text: str) -
         # Round 13: "plus rien recevoir", and the erasure said in the passive.
         ("STOP, je ne veux plus rien recevoir de ce service.", "stop"),
         ("Je souhaite que toutes mes données personnelles soient effacées.", "supprimer"),
+        # Round 15: spoken French without "ne"; "plus de rappels" may ask for more.
+        ("stop, je veux plus recevoir vos notifs", "stop"),
+        ("je voudrais plus de rappels la veille", None),
         ("je ne serai pas la seule patiente ce jour-là ?", None),
         ("Combien de temps dure l'injection ?", None),
         ("est-ce que le botox arrête la douleur ?", None),

@@ -181,6 +181,24 @@ def test_concern_path(conv: Conversation, text: str, category: str) -> None:
     assert "pas cette information" not in reply.text
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "je me sens découragée, la douleur est toujours là",
+        "J'ai tellement honte de parler de cette douleur, même à mon mari...",
+    ],
+)
+def test_a_feeling_told_with_a_symptom_is_heard_and_the_note_still_goes(
+    conv: Conversation, text: str
+) -> None:
+    reply = conv.respond(text)
+    assert reply.kind == "support" and reply.staff_note
+    assert reply.triage is not None and reply.triage.severity == CONCERN
+    assert reply.text.startswith("Ce que vous ressentez est tout à fait compréhensible")
+    # The note's acknowledgement and its advice (when to call, the 15) are kept.
+    assert "c'est noté" in reply.text and conv.hotline in reply.text and "15" in reply.text
+
+
 def test_english_red_flag_gets_a_bilingual_reply(conv: Conversation) -> None:
     reply = conv.respond("I can't breathe")
     assert reply.triage is not None and reply.triage.english
