@@ -1094,6 +1094,10 @@ def test_spoken_fillers_are_not_topic_words(faq: Faq) -> None:
     assert "vrai" not in terms("en vrai ca fait quoi")
     assert "genr" not in terms("genre dans quel muscle")
     assert "genr" in terms("quel genre de traitement")
+    # A relative "qui" asks what, not who.
+    assert "qui" not in terms("ce qui est prevu apres")
+    assert "qui" not in terms("qu est ce qui se passe apres")
+    assert "qui" in terms("qui fait le geste")
 
 
 def test_wondering_is_a_request_frame() -> None:

@@ -440,6 +440,9 @@ class Analysis:
 # coup, vous piquez où ?" is not the efficacy card's "ça vaut le coup ?"; "genre" too, unless
 # it is "quel genre de").
 _FILLERS: tuple[tuple[str, ...], ...] = (("du", "coup"), ("en", "vrai"), ("en", "fait"))
+# "ce qui est prévu après", "qu'est-ce qui se passe", "ceux qui l'ont fait": a relative "qui"
+# asks what, never who (the qui_realise card's "qui").
+_RELATIVE_HEADS: frozenset[str] = frozenset({"ce", "celui", "celle", "ceux", "celles"})
 
 
 def _without_fillers(toks: list[str], factors: list[float]) -> tuple[list[str], list[float]]:
@@ -453,6 +456,9 @@ def _without_fillers(toks: list[str], factors: list[float]) -> tuple[list[str], 
             continue
         if toks[i] == "genre" and toks[i + 1 : i + 2] not in (["de"], ["d"]):
             i += 1  # "genre dans quel muscle ?", but "quel genre de traitement" stays
+            continue
+        if toks[i] == "qui" and keep_toks and keep_toks[-1] in _RELATIVE_HEADS:
+            i += 1
             continue
         keep_toks.append(toks[i])
         keep_factors.append(factors[i])
