@@ -83,12 +83,26 @@ _ELLIPTIC_OPENERS = frozenset({"pour", "de", "dans", "sur", "en", "jusqu", "depu
 _NOT_A_SUBJECT = STOPWORDS | QUESTION_WORDS
 
 
+# "…l'effet se manifeste au bout de combien de temps, et combien de temps il persiste ?": a
+# personal pronoun takes its subject from the clause before. Not "ça" ("qui fait le geste, et
+# combien de temps ça dure ?" asks about the geste), nor an impersonal "il faut", "il y a".
+_ANAPHORS = frozenset({"il", "elle", "ils", "elles"})
+_IMPERSONAL_AFTER = frozenset({"faut", "y", "fait", "parait", "semble"})
+
+
 def _is_elliptic(clause: str) -> bool:
     """A follow-up question with at most one word of its own ("et pour quelle durée ?", "et
-    combien ?"): its subject is in the clause before it."""
+    combien ?"), or a short one whose subject is a pronoun ("et combien de temps il
+    persiste ?"): its subject is in the clause before it."""
     tokens = normalize(clause).split()
     words = [t for t in tokens if t not in _NOT_A_SUBJECT]
-    return not words or (len(words) == 1 and tokens[0] in _ELLIPTIC_OPENERS)
+    if not words or (len(words) == 1 and tokens[0] in _ELLIPTIC_OPENERS):
+        return True
+    anaphor = any(
+        t in _ANAPHORS and tokens[i + 1 : i + 2] != [] and tokens[i + 1] not in _IMPERSONAL_AFTER
+        for i, t in enumerate(tokens)
+    )
+    return anaphor and len(words) <= 2
 
 
 def _label(text: str) -> str:

@@ -828,6 +828,17 @@ def test_a_follow_up_with_no_subject_of_its_own_asks_about_the_one_before(
     # A short question with its own subject is not a follow-up: both get their answer.
     both = conv.respond("Qui fait le geste, et combien de temps ça dure ?")
     assert set(both.answers) == {"qui_realise", "duree"}
+    # A pronoun subject takes the subject before it: the effect's duration, never the card's.
+    effect = conv.respond(
+        "Je vous serais reconnaissant de m'indiquer au bout de combien de temps l'effet de la"
+        " toxine se manifeste, et combien de temps il persiste."
+    )
+    assert (effect.kind, effect.topic, effect.faq_id) == ("fallback", "effet_delai", None)
+    # "il faut" is impersonal: both questions still get their answer.
+    assert set(conv.respond("Qui fait le geste, et combien de temps il faut ?").answers) == {
+        "qui_realise",
+        "duree",
+    }
 
 
 @pytest.mark.parametrize(
