@@ -188,6 +188,27 @@ def without_request_frame(sentence: str) -> str:
     return core if _has_word(core) and len(core) < len(sentence) else sentence
 
 
+# The reason a patient gives after the question ("…ce que le produit fait au muscle, parce que
+# pour moi le botox c'est pour les rides !") explains why they ask, not what: its words must
+# not take the question over.
+_REASON_RE = re.compile(r",?\s+(?:parce qu(?:e\s+|')|puisqu(?:e\s+|')|car\s+)", re.IGNORECASE)
+
+
+def without_reason(sentence: str, asks: bool = False) -> str:
+    """The sentence up to a "parce que" / "car" / "puisque" that follows its question.
+
+    ``asks``: the part before is known to be the question (a request frame's tail); else it
+    must look like one ("je stresse car je ne sais pas combien de temps ça dure ?" asks after
+    its "car")."""
+    found = _REASON_RE.search(sentence)
+    if found is None:
+        return sentence
+    head = sentence[: found.start()]
+    if len(normalize(head).split()) >= 2 and (asks or looks_like_question(head)):
+        return head
+    return sentence
+
+
 def spoken_punctuation(text: str) -> str:
     for pattern, mark in _SPOKEN_PUNCTUATION:
         text = pattern.sub(mark, text)
@@ -283,7 +304,7 @@ def _after_frame(clause: str) -> str | None:
     found = frames[-1] if frames else None
     if found is None or not _has_word(clause[: found.start()]):
         return None
-    tail = clause[found.end() :].strip(" ,")
+    tail = without_reason(clause[found.end() :].strip(" ,"), asks=True)
     return tail if len(normalize(tail).split()) >= 2 else None
 
 

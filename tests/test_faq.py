@@ -18,7 +18,7 @@ from bench.faq_rounds import (
 )
 from bot import texts
 from bot.analysis import analyse as analyse_message
-from bot.analysis import without_request_frame
+from bot.analysis import without_reason, without_request_frame
 from bot.conversation import Conversation
 from bot.faq import Faq, load_faq
 from bot.faq.text import Corrector, Synonyms, analyse, sound_key, surface_tokens, typo_edits
@@ -654,6 +654,13 @@ def test_message_analysis_cuts_clauses_and_questions() -> None:
     assert analyse_message(
         "Pourriez-vous me préciser si une anesthésie est prévue ?"
     ).for_matching == ("une anesthésie est prévue ?")
+    # The reason after a question is not what it asks; before it, a "car" may lead to it.
+    assert (
+        without_reason("Est-ce que ça se fait au bloc, car pour moi le botox c'est les rides ?")
+        == "Est-ce que ça se fait au bloc"
+    )
+    worried = "je stresse car je ne sais pas combien de temps ça dure ?"
+    assert without_reason(worried) == worried
     assert analyse_message("How long does it take please").french is False
     assert analyse_message("🙂").readable is False
 
@@ -668,6 +675,12 @@ def test_message_analysis_cuts_clauses_and_questions() -> None:
         ),
         ("Qui fait le geste ? Et est-ce qu'il y a une anesthésie ?", "qui_realise", "anesthesie"),
         ("ça laisse une cicatrice ? il faut combien de séances ?", "cicatrice", "seances"),
+        # Round 15: slang for an operation.
+        (
+            "Faut-il passer sur le billard pour ça ? Et juste après, on me garde un moment ?",
+            "chirurgie",
+            "apres_surveillance",
+        ),
     ],
 )
 def test_two_questions_get_both_answers(
@@ -728,6 +741,13 @@ def test_long_message_gets_the_answer_to_its_question(conv: Conversation) -> Non
             "anesthesie_details",
             "anesthésie",
         ),
+        # Rounds 13-15: other uses of botox, said with the page's own words.
+        (
+            "Vous faites aussi des injections de botox pour les rides du front ?",
+            "autres_usages",
+            "autres utilisations du botox",
+        ),
+        ("c'est le même botox que pour la transpiration ?", "autres_usages", "transpiration"),
     ],
 )
 def test_off_page_topic_gets_its_own_honest_reply(

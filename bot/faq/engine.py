@@ -39,6 +39,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from bot.analysis import analyse as analyse_message
+from bot.analysis import without_reason
 from bot.faq.learned import Reader, topic_class
 from bot.faq.model import FaqEntry, FaqResult, OffTopic, SmalltalkIntent
 from bot.faq.text import (
@@ -808,6 +809,6 @@ def _segments(text: str) -> tuple[list[tuple[str, float]], list[str]]:
             (parts[-1], 1.0),
             (text, CONTEXT_FACTOR),
         ], []
-    return [*((parts[i], 1.0) for i in questions), *focus], [
+    return [*((without_reason(parts[i]), 1.0) for i in questions), *focus], [
         parts[i - 1] + " " + parts[i] for i in questions if i
     ]
