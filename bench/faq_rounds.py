@@ -68,6 +68,7 @@ TUNING_ROUNDS = (
     "faq_round12.yaml",
     "faq_round13.yaml",
     "faq_round14.yaml",
+    "faq_round15.yaml",
 )
 
 
