@@ -61,6 +61,27 @@ async def test_human_request_joins_the_urgent_thread(bot: RunningBot, fake: Fake
     assert row is not None and row[0] == 1
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "je me demandais si un médecin pouvait me rappeler",
+        "est-ce que je pourrais joindre un médecin maintenant ?",
+    ],
+)
+async def test_a_polite_request_for_a_person_alerts_the_staff(
+    bot: RunningBot, fake: FakeBotAPI, text: str
+) -> None:
+    """Politeness (an imperfect, a conditional) is not the past: the patient gets the line
+    and the staff an alert to acknowledge."""
+    fake.send_text(PATIENT, text)
+    [reply] = await fake.wait_for_messages(PATIENT, 1)
+    assert HOTLINE in reply["text"]
+    [alert] = await fake.wait_for_messages(STAFF_CHAT, 1)
+    assert text in alert["text"] and "ack:1" in [d for _, d in fake.buttons(alert)]
+    row = await bot.runtime.db.alert(1)
+    assert row is not None and row.severity == "humain" and row.status == "open"
+
+
 async def test_staff_reply_with_markup_characters_reaches_the_patient(
     bot: RunningBot, fake: FakeBotAPI
 ) -> None:

@@ -317,6 +317,38 @@ async def test_pain_named_in_a_question_gets_the_answer_and_the_staff_note(
     assert text in post["text"]
 
 
+async def test_two_questions_naming_pain_get_both_answers_and_the_staff_note(
+    bot: RunningBot, fake: FakeBotAPI
+) -> None:
+    text = (
+        "Le botox est indiqué pour quelles douleurs ? Et on le propose en premier ou après"
+        " l'échec des autres traitements ?"
+    )
+    fake.send_text(PATIENT, text)
+    [reply] = await fake.wait_for_messages(PATIENT, 1)
+    faq = bot.runtime.content.conversation.faq
+    for entry_id in ("indications", "deuxieme_intention"):
+        entry = faq.get(entry_id)
+        assert entry is not None
+        assert entry.answer.split("\n")[0][:40] in reply["text"], entry_id
+    [post] = await fake.wait_for_messages(STAFF_CHAT, 1)
+    assert "signalement non urgent" in post["text"].lower()
+    assert text in post["text"]
+
+
+async def test_a_feeling_told_with_a_symptom_is_heard_and_noted(
+    bot: RunningBot, fake: FakeBotAPI
+) -> None:
+    text = "je me sens découragée, la douleur est toujours là"
+    fake.send_text(PATIENT, text)
+    [reply] = await fake.wait_for_messages(PATIENT, 1)
+    assert reply["text"].startswith("Ce que vous ressentez est tout à fait compréhensible")
+    assert HOTLINE in reply["text"]
+    [post] = await fake.wait_for_messages(STAFF_CHAT, 1)
+    assert "signalement non urgent" in post["text"].lower()
+    assert text in post["text"]
+
+
 @pytest.mark.parametrize(
     "text", ["j'avais saigné un peu mais c'est fini", "et si j'avais du mal à avaler ?"]
 )
