@@ -126,6 +126,34 @@ def test_dreaded_past_or_lifelong_pain_is_not_a_new_symptom(conv: Conversation, 
     assert found.alert is None and found.concern is None, found
 
 
+def test_the_usual_sitting_pain_told_in_a_story_is_a_note_and_the_question_answered(
+    conv: Conversation,
+) -> None:
+    reply = conv.respond(
+        "J'ai 34 ans, j'ai accouché il y a un an et depuis j'ai des douleurs horribles dès que"
+        " je m'assois. Ma gynéco m'a parlé d'une injection. Concrètement, ça consiste en quoi ?"
+    )
+    assert (reply.kind, reply.faq_id) == ("answer", "traitement") and reply.staff_note
+    assert reply.triage is not None and "douleur_intense" in reply.triage.categories
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Said alone, new ("depuis l'injection"), worse ("ça empire"), or no longer able to sit:
+        # the alert stays.
+        "j'ai une douleur atroce quand je suis assise",
+        "depuis l'injection j'ai une douleur horrible dès que je m'assois. C'est normal ?",
+        "j'ai une douleur atroce quand je suis assise, ça empire. Que faire ?",
+        "je peux même plus m'assoir tellement ça fait mal",
+    ],
+)
+def test_severe_sitting_pain_said_now_stays_an_alert(conv: Conversation, text: str) -> None:
+    reply = conv.respond(text)
+    assert reply.kind == "urgent" and reply.triage is not None
+    assert "douleur_intense" in reply.triage.categories
+
+
 @pytest.mark.parametrize(
     "text",
     [

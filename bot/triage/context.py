@@ -8,6 +8,9 @@ The rules find a symptom; this module decides whether the patient is reporting i
   marker of now there; or resolved a little later ("…, plus rien depuis", "mais c'est fini");
   distress is never closed by a later resolution marker ("plus rien ne va");
 * chronic: the usual pain the patient comes for ("comme d'habitude", "depuis des années");
+* usual: severe pain tied to sitting ("dès que je m'assois"), the syndrome's own, told in a
+  sentence before the message's last and with no marker of now in it: a note for the staff
+  rather than an alert;
 * someone else's: the latest person named before it in its sentence is a stranger ("ma
   voisine", "une amie", "sur un forum"), or a relative when the message shows they are not
   the patient ("il a la grippe", "je ne peux pas venir") and nothing says "now". A relative
@@ -26,7 +29,7 @@ from dataclasses import dataclass
 from typing import Final, Literal
 
 Span = tuple[int, int]
-Verdict = Literal["report", "asked", "past", "chronic", "other", "negated", "mild"]
+Verdict = Literal["report", "asked", "past", "chronic", "other", "negated", "mild", "usual"]
 
 #: Context groups read from the rules file, in the order of ``ContextGroups`` fields.
 CONTEXT_KEYS: Final = (
@@ -40,6 +43,7 @@ CONTEXT_KEYS: Final = (
     "strangers",
     "not_patient",
     "mild",
+    "usual",
 )
 # Resolution is looked for in the symptom's clause (after it) and in this many later clauses:
 # "j'avais saigné un peu, mais c'est fini" ends its story one clause later.
@@ -63,6 +67,7 @@ class ContextGroups:
     strangers: int
     not_patient: int
     mild: int
+    usual: int
 
 
 @dataclass(frozen=True)
@@ -77,6 +82,10 @@ def _in_clause(spans: Sequence[Span], layout: Layout, clause: int) -> list[Span]
     return [s for s in spans if layout.clause[s[0]] == clause]
 
 
+def _in_sentence(spans: Sequence[Span], layout: Layout, sentence: int) -> list[Span]:
+    return [s for s in spans if layout.sentence[s[0]] == sentence]
+
+
 def judge(
     span: Span,
     layout: Layout,
@@ -86,6 +95,7 @@ def judge(
     severity: str,
     skip_when_question: bool,
     mild_allowed: bool = True,
+    usual_allowed: bool = False,
 ) -> Verdict:
     """What the context says of one symptom match, for a category of this severity."""
     clause = layout.clause[span[0]]
@@ -107,6 +117,18 @@ def judge(
         )
     ):
         return "mild"
+    # "J'ai des douleurs horribles dès que je m'assois. (...) Concrètement, ça consiste en
+    # quoi ?": the pain the patient comes for, told in a story before what they ask, with
+    # nothing in its sentence saying it is new. A note for the staff (the patient keeps the
+    # answer to their question), never silence. Said alone, or with "depuis l'injection" or
+    # "ça empire" (now), it stays an alert.
+    if (
+        usual_allowed
+        and sentence < layout.sentence[-1]
+        and not _in_sentence(spans[groups.now], layout, sentence)
+        and _in_clause(spans[groups.usual], layout, clause)
+    ):
+        return "usual"
     # A request for a person is about now, whatever the tenses around it: "je me demandais si
     # un médecin pouvait me rappeler" is polite, not past. Calls that did happen ("on m'a
     # rappelée hier") are the category's own exclusions.

@@ -64,6 +64,8 @@ NET_SEVERITY: Final[Severity] = "urgent"
 MILD_NEVER: Final = frozenset(
     {"fievre", "saignement", "retention_urinaire", "incontinence", "chute"}
 )
+# Pain the patient lives with, said with sitting (context group "usual"): a note, not an alert.
+USUAL_PAIN: Final = frozenset({"douleur_intense"})
 
 
 # Words that may sit between a negated symptom and the next one of a list and carry the
@@ -282,12 +284,13 @@ class TriageRules:
                     self._context,
                     severity=cat.severity,
                     mild_allowed=cat.id not in MILD_NEVER,
+                    usual_allowed=cat.id in USUAL_PAIN,
                     skip_when_question=cat.skip_when_question,
                 )
                 if verdict == "report":
                     hits.append(cat)
                     break
-                if verdict == "mild":
+                if verdict in ("mild", "usual"):
                     # Said mildly: a note to the staff under the sign's own label.
                     hits.append(replace(cat, severity=CONCERN))
                     break

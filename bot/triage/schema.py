@@ -224,6 +224,7 @@ class _Context(Model):
     strangers: Patterns
     not_patient: Patterns
     mild: Patterns
+    usual: Patterns
 
 
 def _category_id(value: object) -> str:
