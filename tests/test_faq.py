@@ -566,13 +566,13 @@ def test_topic_words_no_longer_veto_real_questions(faq: Faq, text: str, entry_id
 
 def test_folded_rounds(conv: Conversation) -> None:
     """Floors on the frozen rounds folded into tuning (TUNING_ROUNDS), at what their fixes
-    reached, minus a small margin (rounds 5-14 together after their fixes and the learned
-    second reader, which is trained on them: in scope 93.4 % (1,167/1,250), out of scope
-    94.5 % (443/469))."""
+    reached, minus a small margin (rounds 5-15 together after their fixes and the learned
+    second reader, which is trained on them: in scope 94.4 % (1,309/1,386), out of scope
+    95.3 % (489/513))."""
     cases = [c for name in TUNING_ROUNDS for c in load_cases(DATA / name)]
     total, _ = evaluate(conv, cases)
     report = "\n".join(total.misses)
-    assert total.ok["in"] / total.n["in"] >= 0.92, f"in scope {total.pct('in')}\n{report}"
+    assert total.ok["in"] / total.n["in"] >= 0.93, f"in scope {total.pct('in')}\n{report}"
     assert total.ok["out"] / total.n["out"] >= 0.93, f"out of scope {total.pct('out')}\n{report}"
     # Known page facts: "demain matin" (labelled "not a question") gets the preparation card,
     # for its "matin"; questions about being asleep or in pain during the procedure get the
@@ -582,8 +582,10 @@ def test_folded_rounds(conv: Conversation) -> None:
     # a relative staying in the recovery room gets the monitoring card, the guarantee's
     # "sinon vous proposez quoi ?" the second-line card, the local anaesthetic's product and
     # meeting the anaesthetist the anaesthesia and consultation cards, and "est-ce normal
-    # d'avoir mal et des bleus après ?" (a story at 3 a.m.) the consultation card. Any other
-    # one is a regression.
+    # d'avoir mal et des bleus après ?" (a story at 3 a.m.) the consultation card. Round 15:
+    # "Et si ça ne marche pas sur moi ? … On fait quoi après ?" (labelled the absence of a
+    # guarantee) gets the efficacy card, which says how often it works. Any other one is a
+    # regression.
     known = {
         "demain matin",
         "Je suis phobique des aiguilles, est-ce que ça va faire mal pendant la piqûre ?",
@@ -601,6 +603,8 @@ def test_folded_rounds(conv: Conversation) -> None:
         "L'anesthésie locale, c'est avec quel produit ? Je réagis mal à certains anesthésiants"
         " du dentiste.",
         "L'anesthésiste, je le rencontre en consultation avant ou seulement le jour même ?",
+        "Et si ça ne marche pas sur moi ? Je vais rester avec cette douleur toute ma vie ? On fait"
+        " quoi après ?",
     }
     assert set(total.page_facts_out) <= known, total.page_facts_out
 
