@@ -85,6 +85,7 @@ _ASKING_WORDS = frozenset(
         "demandons",
     ]
 )
+_TOLD_ASKING = frozenset({"demande", "demandais", "demandait", "demandons"})
 _FUNCTION_WORDS = frozenset(
     [
         "et",
@@ -226,7 +227,12 @@ def looks_like_question(clause: str) -> bool:
     if any(t in _OPENING_QUESTION_WORDS for t in opening):
         return True
     joined = " ".join(toks)
-    if any(t in _ASKING_WORDS for t in toks) or "est ce" in joined:
+    # "Ma mère demande" after the question asks nothing of its own: "demande" asks only
+    # with what is asked after it ("elle demande combien de temps ça dure").
+    asking = [t for i, t in enumerate(toks) if t in _ASKING_WORDS]
+    if toks and toks[-1] in _TOLD_ASKING and asking[-1:] == [toks[-1]]:
+        asking.pop()
+    if asking or "est ce" in joined:
         return True
     if _DONT_KNOW_RE.search(joined):
         return True
@@ -275,6 +281,8 @@ EMOTION_RE = re.compile(
             r"(?:pas|plus) (?:trop |beaucoup )?le moral",
             r"ras le bol",
             r"en (?:ai|avons) marre",
+            # "j'ai la boule au ventre depuis qu'on m'a donné la date"
+            r"(?:boule|noeud) (?:au ventre|a l estomac|dans la gorge)",
         ]
     )
     + r")\b"

@@ -41,8 +41,9 @@ _STOP = _rx(
     r"stop (?:les|aux) (?:messages?|rappels?|notifications?)",
 )
 _ERASE = _rx(
-    r"(?:supprim|effac|detrui|retir)\w* (?:\w+ ){0,3}(?:donnees|informations|infos|dossier|compte"
-    r"|numero|historique|echanges|conversations?)",
+    # "effaciez l'ensemble de mes données", "supprimez mon num et toutes mes infos".
+    r"(?:supprim|effac|detrui|retir)\w* (?:\w+ ){0,5}(?:donnees|informations|infos|dossier|compte"
+    r"|numero|num|coordonnees|historique|echanges|conversations?)",
     r"droit a l oubli",
     # "effacez tout ce que vous avez sur moi": what is erased named by whose it is.
     r"(?:supprim|effac|detrui)\w* (?:\w+ ){0,5}(?:sur moi|me concernant|de moi)",

@@ -830,6 +830,9 @@ def test_medical_history_is_never_an_faq_answer(conv: Conversation, text: str) -
         # Round 15: spoken French without "ne"; "plus de rappels" may ask for more.
         ("stop, je veux plus recevoir vos notifs", "stop"),
         ("je voudrais plus de rappels la veille", None),
+        # Round 16: what is erased further from the verb, "num".
+        ("Je souhaite que vous effaciez l'ensemble de mes données personnelles.", "supprimer"),
+        ("svp supprimez mon num et toutes mes infos de votre systeme", "supprimer"),
         ("je ne serai pas la seule patiente ce jour-là ?", None),
         ("Combien de temps dure l'injection ?", None),
         ("est-ce que le botox arrête la douleur ?", None),
@@ -1156,3 +1159,32 @@ def test_wondering_is_a_request_frame() -> None:
 )
 def test_thanks_and_goodbyes_in_context(conv: Conversation, text: str, kind: str) -> None:
     assert conv.respond(text).kind == kind
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "detail"),
+    [
+        # "ça marche" is an OK; "ça marche ?" asks whether it works.
+        ("ça marche", "smalltalk", None),
+        ("ok ça roule", "smalltalk", None),
+        ("ça marche ?", "answer", "efficacite"),
+        # A feeling said with an image, no question: heard.
+        ("jai la boule au ventre depuis quon ma donné la date", "support", None),
+        # "Ma mère demande" after the question asks nothing of its own (it used to be read as
+        # a second question and get the second-opinion card).
+        (
+            "Vous faites aussi le botox pour les rides là-bas ? Ma mère demande",
+            "fallback",
+            "autres_usages",
+        ),
+        ("Et si le botox échoue sur moi, on fait quoi ?", "fallback", "garantie"),
+        ("g rdv a kel h deja ? jai paume le papier", "fallback", "rendez_vous"),
+    ],
+)
+def test_round_16_wordings(conv: Conversation, text: str, kind: str, detail: str | None) -> None:
+    reply = conv.respond(text)
+    assert reply.kind == kind, reply
+    if kind == "answer":
+        assert reply.faq_id == detail
+    elif kind == "fallback":
+        assert reply.topic == detail

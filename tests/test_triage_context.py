@@ -25,6 +25,9 @@ def conv() -> Conversation:
 
 ALERTS = [
     # (message, severity at least)
+    # Swelling that happens stays vital, "faire" or not (only "me faire gonfler" is a wish).
+    ("ça me fait gonfler les lèvres depuis l'injection", "vital"),
+    ("ça a fait gonfler mes lèvres et ma langue", "vital"),
     ("ça n'arrête pas de saigner", "urgent"),
     ("je saigne sans arrêt depuis ce matin", "urgent"),
     ("la douleur ne fait qu'augmenter depuis l'injection", "urgent"),
@@ -58,6 +61,8 @@ def test_red_flags_alert_with_the_line(conv: Conversation, text: str, severity: 
 
 
 CALM = [
+    # A cosmetic wish told as a joke, not a swelling (round 16's story).
+    "Mes petits-enfants me taquinent en disant que je vais me faire gonfler les lèvres !",
     "j'avais saigné un peu mais c'est fini",
     "un peu de sang le premier soir, plus rien depuis",
     "plus de fièvre depuis samedi",

@@ -222,6 +222,8 @@ _SMALLTALK_SKIP_TEXT = (
     "tu vous es etes est c ce un une le la les t te je j me m au aux de des du l d s y il ca"
 )
 _SMALLTALK_SKIP = frozenset(_SMALLTALK_SKIP_TEXT.split()) | {"suis", "ai"}
+# Small talk words that ask something when followed by a "?" ("ça marche ?": does it work).
+_ASKED_AS_QUESTION = frozenset({"marche", "marcher", "fonctionne"})
 # Words that may surround small talk without making it a question ("merci docteur", "merci
 # a toute l'equipe").
 _SMALLTALK_FILLER = frozenset(
@@ -429,6 +431,9 @@ class Faq:
         smalltalk = self._smalltalk_only(toks) or (
             None if asks else self._smalltalk_in_sentence(toks, text)
         )
+        if smalltalk is not None and "?" in text and _ASKED_AS_QUESTION & set(toks):
+            # "ça marche" is an OK; "ça marche ?" asks whether the treatment works.
+            smalltalk = None
         if smalltalk is not None:
             return FaqResult("smalltalk", None, 1.0, (), smalltalk.reply)
         return self._decide(self.ranking(text), text)
