@@ -74,6 +74,9 @@ _ASKING_WORDS = frozenset(
         "aimerais",
         "souhaiterais",
         "souhaite",
+        "aimerions",
+        "souhaiterions",
+        "voudrions",
         "possible",
         "preciser",
         "indiquer",
@@ -192,7 +195,10 @@ def without_request_frame(sentence: str) -> str:
 # The reason a patient gives after the question ("…ce que le produit fait au muscle, parce que
 # pour moi le botox c'est pour les rides !") explains why they ask, not what: its words must
 # not take the question over.
-_REASON_RE = re.compile(r",?\s+(?:parce qu(?:e\s+|')|puisqu(?:e\s+|')|car\s+)", re.IGNORECASE)
+# "afin que la journée se déroule au mieux" (a purpose) is a reason too.
+_REASON_RE = re.compile(
+    r",?\s+(?:parce qu(?:e\s+|')|puisqu(?:e\s+|')|car\s+|afin qu(?:e\s+|'))", re.IGNORECASE
+)
 
 
 def without_reason(sentence: str, asks: bool = False) -> str:
@@ -224,7 +230,7 @@ def looks_like_question(clause: str) -> bool:
     toks = normalize(clause).split()
     # Question words only open a question: "j'ai mal quand je suis assis" is context.
     opening = [t for t in toks[:5] if t not in _FUNCTION_WORDS][:2]
-    if any(t in _OPENING_QUESTION_WORDS for t in opening):
+    if any(t in _OPENING_QUESTION_WORDS for t in opening) and not _told_when(clause, toks):
         return True
     joined = " ".join(toks)
     # "Ma mère demande" after the question asks nothing of its own: "demande" asks only
@@ -237,6 +243,20 @@ def looks_like_question(clause: str) -> bool:
     if _DONT_KNOW_RE.search(joined):
         return True
     return _EMBEDDED_FRAME_RE.search(clause) is not None
+
+
+_SUBJECTS = frozenset({"je", "j", "on", "il", "elle", "ils", "elles", "nous", "vous", "ca"})
+
+
+def _told_when(clause: str, toks: list[str]) -> bool:
+    """ "Quand je stresse je ne tiens pas en place." A "quand" opening a clause that ends on a
+    full stop, followed by its subject, tells when something happens; it asks nothing."""
+    return (
+        clause.rstrip().endswith((".", "!"))
+        and toks[:1] == ["quand"]
+        and toks[1:2] != []
+        and toks[1] in _SUBJECTS
+    )
 
 
 def _asks(part: str, last: bool, sentence_asks: bool) -> bool:
@@ -294,9 +314,13 @@ EMOTION_RE = re.compile(
 # savoir à quel stade ce traitement est envisagé." What follows the frame is the question; the
 # circumstances before it (medicines, job, past surgery) must not outweigh it.
 _EMBEDDED_FRAME_RE = re.compile(
-    r"(?:\b(?:je|j')\s*(?:voudrais|souhaiterais|souhaite|aimerais|voulais)"
+    r"(?:\b(?:(?:je|j')\s*(?:voudrais|souhaiterais|souhaite|aimerais|voulais)"
+    r"|nous (?:voudrions|souhaiterions|souhaitons|aimerions|voulions)"
+    r"|afin de|pour)"
     rf"(?:\s+{_FRAME_ADVERB})?"
     r"\s+(?:savoir|conna[iî]tre|comprendre)"
+    # "Nous aimerions être rassurés quant à l'innocuité de ce geste"
+    r"|\b(?:être |etre )?rassur[ée]e?s? (?:quant (?:[àa]|aux?)|sur|concernant)"
     r"|\bje (?:me permets|vous saurais gr[ée]|vous serais (?:tr[èe]s )?reconnaissante?)"
     r" de (?:bien vouloir )?(?:vous )?(?:demander|m'indiquer|me dire|me pr[ée]ciser|m'expliquer)"
     r"|\b(?:pourriez|pouvez|auriez|voudriez)[- ]vous (?:me |m')"

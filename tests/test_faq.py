@@ -665,6 +665,25 @@ def test_message_analysis_cuts_clauses_and_questions() -> None:
     )
     worried = "je stresse car je ne sais pas combien de temps ça dure ?"
     assert without_reason(worried) == worried
+    # A purpose is a reason too; a "quand" clause told with a full stop asks nothing.
+    assert (
+        without_reason("De quelle manière se prépare-t-elle, afin que la journée se déroule bien ?")
+        == "De quelle manière se prépare-t-elle"
+    )
+    told = analyse_message("Quand je stresse je ne tiens pas en place. Ça va durer longtemps ?")
+    assert [c.text for c in told.questions] == ["Ça va durer longtemps ?"]
+    assert analyse_message("Quand je rentre chez moi ?").questions
+    # A request frame said by "nous", or "afin de savoir", inside a sentence.
+    framed = analyse_message(
+        "Madame, suivie depuis des années, je vous écris afin de savoir à quel stade cette"
+        " injection est envisagée."
+    )
+    assert [c.focus for c in framed.questions] == ["à quel stade cette injection est envisagée."]
+    framed = analyse_message(
+        "Mon épouse m'a prié de vous écrire. Nous aimerions être rassurés quant à l'innocuité"
+        " de ce geste."
+    )
+    assert [c.focus for c in framed.questions] == ["l'innocuité de ce geste."]
     assert analyse_message("How long does it take please").french is False
     assert analyse_message("🙂").readable is False
 
