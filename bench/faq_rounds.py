@@ -69,6 +69,7 @@ TUNING_ROUNDS = (
     "faq_round13.yaml",
     "faq_round14.yaml",
     "faq_round15.yaml",
+    "faq_round16.yaml",
 )
 
 

@@ -81,6 +81,7 @@ class Reply:
 # A follow-up that opens on a preposition and names nothing else asks about what came before.
 _ELLIPTIC_OPENERS = frozenset({"pour", "de", "dans", "sur", "en", "jusqu", "depuis", "pendant"})
 _NOT_A_SUBJECT = STOPWORDS | QUESTION_WORDS
+_POSSESSIVES = frozenset({"mon", "ma", "mes", "notre", "nos", "votre", "vos"})
 
 
 # "…l'effet se manifeste au bout de combien de temps, et combien de temps il persiste ?": a
@@ -97,6 +98,10 @@ def _is_elliptic(clause: str) -> bool:
     tokens = normalize(clause).split()
     words = [t for t in tokens if t not in _NOT_A_SUBJECT]
     if not words or (len(words) == 1 and tokens[0] in _ELLIPTIC_OPENERS):
+        return True
+    if len(tokens) <= 3 and tokens[0] in _POSSESSIVES:
+        # "je dois amener quoi comme papiers ? mes vieilles IRM ?": a noun phrase with no
+        # verb names one more thing the question before asks about.
         return True
     anaphor = any(
         t in _ANAPHORS and tokens[i + 1 : i + 2] != [] and tokens[i + 1] not in _IMPERSONAL_AFTER
