@@ -216,6 +216,36 @@ def without_reason(sentence: str, asks: bool = False) -> str:
     return sentence
 
 
+# A relative clause telling what was done to the patient ("le traitement par botox qu'on m'a
+# proposé pour mes douleurs", "la toxine qui m'a été prescrite") names the thing asked about,
+# not the question: its verb (proposer, prescrire...) would pull towards the card that verb
+# belongs to ("Quand ce traitement est-il proposé ?"). Only the relative pronoun, the verb and
+# its participle go (with a "pour mes douleurs" after it): what follows may be the main verb ("si l'injection qui m'a été proposée
+# relève de la chirurgie").
+# Never after "est-ce", "pourquoi", "parce", "ce": "pourquoi est-ce qu'on m'a proposé ça
+# maintenant ?" asks about the proposal itself.
+_TOLD_RELATIVE_RE = re.compile(
+    r"(?<!est-ce )(?<!est ce )(?<!pourquoi )(?<!parce )(?<!\bce )(?<!\bfois )"
+    r"\b(?:qu'|que\s+|qui\s+)"
+    r"(?:on\s+|l'on\s+|vous\s+|(?:le|la|les|mon|ma|mes|votre|vos)\s+[\w-]+\s+)?"
+    r"(?:m'|nous\s+)(?:a|ont|avez|avaient|avait)(?:\s+(?:été|ete))?\s+"
+    r"(?:propos|prescri|conseill|recommand|indiqu|annonc|évoqu|evoqu|parl)\w*"
+    # "… qu'on m'a proposé pour mes douleurs": why it was proposed goes with it.
+    r"(?:\s+(?:pour|contre)\s+(?:mes|ma|mon|ces|cette|ce)\s+[\w-]+)?",
+    re.IGNORECASE,
+)
+
+
+def without_told_relative(sentence: str) -> str:
+    """The sentence without a relative clause telling what was done to the patient
+    (unchanged if too little would be left)."""
+    core, cuts = _TOLD_RELATIVE_RE.subn("", sentence)
+    if not cuts:
+        return sentence
+    core = re.sub(r"\s+([,.;:!?])", r"\1", core.strip())
+    return core if len(normalize(core).split()) >= 3 else sentence
+
+
 def spoken_punctuation(text: str) -> str:
     for pattern, mark in _SPOKEN_PUNCTUATION:
         text = pattern.sub(mark, text)

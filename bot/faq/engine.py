@@ -39,7 +39,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from bot.analysis import analyse as analyse_message
-from bot.analysis import without_reason
+from bot.analysis import without_reason, without_told_relative
 from bot.faq.learned import Reader, topic_class
 from bot.faq.model import FaqEntry, FaqResult, OffTopic, SmalltalkIntent
 from bot.faq.text import (
@@ -801,18 +801,21 @@ def _segments(text: str) -> tuple[list[tuple[str, float]], list[str]]:
     (CONTEXT_FACTOR).
     """
     message = analyse_message(text)
-    parts = list(message.sentences)
+    # What was done to the patient ("le traitement qu'on m'a proposé") is left out of every
+    # part read alone (bot.analysis.without_told_relative).
+    told = without_told_relative
+    parts = [told(s) for s in message.sentences]
     # A question after a feeling or a circumstance is also read alone (Clause.focus).
-    focus = [(c.focus, 1.0) for c in message.clauses if c.question and c.focus]
+    focus = [(told(c.focus), 1.0) for c in message.clauses if c.question and c.focus]
     if len(parts) <= 1:
-        return [(text, 1.0), *focus], []
+        return [(told(text), 1.0), *focus], []
     asking = {c.sentence for c in message.clauses if c.question}
     questions = [i for i in range(len(parts)) if i in asking]
     if not questions:
         return [
             *((p, CONTEXT_FACTOR) for p in parts[:-1]),
             (parts[-1], 1.0),
-            (text, CONTEXT_FACTOR),
+            (told(text), CONTEXT_FACTOR),
         ], []
     return [*((without_reason(parts[i]), 1.0) for i in questions), *focus], [
         parts[i - 1] + " " + parts[i] for i in questions if i

@@ -46,14 +46,18 @@ from pathlib import Path
 from typing import Any, Final, Protocol
 
 from bot import ngrams
+from bot.analysis import without_told_relative
 from bot.faq.text import EXTRA_FORMS
 
 MODEL_PATH: Final = Path(__file__).resolve().parents[2] / "data" / "faq_model" / "model.bin"
 
 
 def features(text: str, bits: int) -> list[int]:
-    """The model's features of one text (the FAQ's own spoken and SMS forms expanded)."""
-    return ngrams.features(text, bits, EXTRA_FORMS)
+    """The model's features of one text (the FAQ's own spoken and SMS forms expanded).
+
+    A relative clause telling what was done to the patient ("le traitement qu'on m'a proposé")
+    is left out, as the matcher leaves it out (bot.analysis.without_told_relative)."""
+    return ngrams.features(without_told_relative(text), bits, EXTRA_FORMS)
 
 
 class Reader(Protocol):

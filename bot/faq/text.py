@@ -73,7 +73,8 @@ EXTRA_FORMS: dict[str, str] = {
 # Function words that carry no topic. Deliberately NOT here: combien, quand, qui, ou, comment,
 # pourquoi (they separate "combien de temps" from "quand"), avant/apres/pendant (before/after
 # entries), sur ("c'est sur ?" is a safety question once accents are gone). "meme" is here:
-# "le meme botox que..." must not pull "le jour meme".
+# "le meme botox que..." must not pull "le jour meme". "type", "genre", "sorte" only frame the
+# noun that follows ("quel type de douleurs" is about the pains, not the "type d'anesthésie").
 _STOPWORDS_TEXT = """
     a au aux avec ce ces cet cette celui celle ceux celles c d j l m n s t y qu que quoi
     dans de des du elle elles en et eux il ils je la le les leur leurs lui ma mais me mes moi
@@ -89,6 +90,7 @@ _STOPWORDS_TEXT = """
     quelqu question questions ben bah euh hein voila svp stp parce different differente
     differents differentes
     comme meme entre
+    type types genre genres sorte sortes
 """
 STOPWORDS: frozenset[str] = frozenset(_STOPWORDS_TEXT.split())
 
