@@ -33,7 +33,11 @@ _QUESTION_OPENERS = (
 # one: the cut stands only if every part asks something (see _asks).
 _CLAUSE_CUT_RE = re.compile(
     rf"(?:,\s*|\s+)(?:et|ou|puis|aussi)\s+(?=(?:{_QUESTION_OPENERS})\b)"
-    r"|,\s*(?:et|ou)\s+|\s+ainsi que\s+",
+    r"|,\s*(?:et|ou)\s+|\s+ainsi que\s+"
+    # "c'est guidé comment et ça laisse une cicatrice ?": a question word ending the first
+    # question closes it.
+    r"|(?:(?<=\bcomment)|(?<=\bcombien)|(?<=\bquoi)|(?<=\bquand)|(?<=\bo[uù]))"
+    r"\s+(?:et|ou|puis)\s+",
     re.IGNORECASE,
 )
 _INVERSION_RE = re.compile(r"\w-(?:t-)?(?:je|tu|il|elle|on|nous|vous|ils|elles)\b", re.IGNORECASE)
@@ -349,6 +353,9 @@ _EMBEDDED_FRAME_RE = re.compile(
     r"|afin de|pour)"
     rf"(?:\s+{_FRAME_ADVERB})?"
     r"\s+(?:savoir|conna[iî]tre|comprendre)"
+    # "Mon kiné me demande si je vais devoir en refaire d'autres": someone's question, told.
+    r"|\b(?:me|m'|nous|se|lui)\s*demand(?:e|es|ent|ait|ais|aient)"
+    r"(?=\s+(?:si\b|s'|combien|comment|quand|pourquoi|quel|o[uù]\b|ce qu))"
     # "Nous aimerions être rassurés quant à l'innocuité de ce geste"
     r"|\b(?:être |etre )?rassur[ée]e?s? (?:quant (?:[àa]|aux?)|sur|concernant)"
     r"|\bje (?:me permets|vous saurais gr[ée]|vous serais (?:tr[èe]s )?reconnaissante?)"
