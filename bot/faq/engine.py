@@ -35,6 +35,7 @@ from __future__ import annotations
 import bisect
 import heapq
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -222,6 +223,16 @@ _SMALLTALK_SKIP_TEXT = (
     "tu vous es etes est c ce un une le la les t te je j me m au aux de des du l d s y il ca"
 )
 _SMALLTALK_SKIP = frozenset(_SMALLTALK_SKIP_TEXT.split()) | {"suis", "ai"}
+# A patient introducing themselves ("Bonjour, c'est Mme Lefèvre", "je m'appelle Karim"): the
+# name is no question. Only after a civility title or "je m'appelle": "c'est Grave" is not a
+# name. What is left is read as usual ("Bonjour" alone is a greeting).
+_INTRODUCTION_RE = re.compile(
+    r"\b(?:(?:c'est|c est|ici|moi c'est|je suis)\s+"
+    r"(?:(?:mme|mlle|m\.|mr)\s+[\w'-]+|(?:madame|monsieur|mademoiselle)\s+[A-ZÀ-Ý][\w'-]+)"
+    r"|je m'appelle\s+[\w'-]+)"
+    r"(?:\s+[A-ZÀ-Ý][\w'-]+)?",
+    re.IGNORECASE,
+)
 # Small talk words that ask something when followed by a "?" ("ça marche ?": does it work).
 _ASKED_AS_QUESTION = frozenset({"marche", "marcher", "fonctionne"})
 # Words that may surround small talk without making it a question ("merci docteur", "merci
@@ -425,6 +436,8 @@ class Faq:
         ``asks``: the message, before its request frame was dropped, asks something ("Je
         souhaiterais connaître le déroulement. Je vous remercie."): its thanks are not the
         point of it."""
+        if _INTRODUCTION_RE.search(text):
+            text = _INTRODUCTION_RE.sub(" ", text).strip(" ,.!") or "bonjour"
         toks = [self._corrector.correct(t)[0] for t in surface_tokens(text)]
         if not toks:
             return FaqResult("fallback", None, 0.0)
