@@ -224,8 +224,8 @@ def without_reason(sentence: str, asks: bool = False) -> str:
 # proposé pour mes douleurs", "la toxine qui m'a été prescrite") names the thing asked about,
 # not the question: its verb (proposer, prescrire...) would pull towards the card that verb
 # belongs to ("Quand ce traitement est-il proposé ?"). Only the relative pronoun, the verb and
-# its participle go (with a "pour mes douleurs" after it): what follows may be the main verb ("si l'injection qui m'a été proposée
-# relève de la chirurgie").
+# its participle go (with a "pour mes douleurs" after it): what follows may be the main verb
+# ("si l'injection qui m'a été proposée relève de la chirurgie").
 # Never after "est-ce", "pourquoi", "parce", "ce": "pourquoi est-ce qu'on m'a proposé ça
 # maintenant ?" asks about the proposal itself.
 _TOLD_RELATIVE_RE = re.compile(
@@ -246,7 +246,7 @@ def without_told_relative(sentence: str) -> str:
     core, cuts = _TOLD_RELATIVE_RE.subn("", sentence)
     if not cuts:
         return sentence
-    core = re.sub(r"\s+([,.;:!?])", r"\1", core.strip())
+    core = re.sub(r"\s+([,.;:!?])", r"\1", re.sub(r"\s{2,}", " ", core.strip()))
     return core if len(normalize(core).split()) >= 3 else sentence
 
 

@@ -20,7 +20,7 @@ from bot.analysis import MessageAnalysis, analyse, without_request_frame
 from bot.faq import Faq, FaqEntry, FaqResult
 from bot.faq.text import QUESTION_WORDS, STOPWORDS
 from bot.normalize import normalize
-from bot.triage import TriageResult, TriageRules
+from bot.triage import HUMAN_REQUEST_ID, TriageResult, TriageRules
 
 ReplyKind = Literal[
     "answer", "clarify", "fallback", "urgent", "smalltalk", "concern", "request", "support", "info"
@@ -132,6 +132,16 @@ class Conversation:
             return Reply("smalltalk", texts.EMPTY_MESSAGE)
         found = self.triage.analyse(text, english=not message.french)
         if found.alert is not None:
+            if (
+                found.alert.categories == (HUMAN_REQUEST_ID,)
+                and message.french
+                and intents.is_logistics_call(message)
+            ):
+                # "Pourriez-vous me rappeler afin de décaler mon rendez-vous ?": a call asked
+                # for about the appointment alone goes to the staff as a request (who will
+                # call back, and the line for today or tomorrow), not as an alert to
+                # acknowledge. Any symptom in the message keeps the alert.
+                return Reply("request", self._t(texts.REQUEST_FORWARDED))
             return self.urgent(found.alert)
         if found.concern is not None:
             # A symptom that is not a red flag: acknowledged, the line, a note to staff. When

@@ -140,6 +140,21 @@ _REQUEST = _rx(
 )
 
 
+# What a call asked for is about: the appointment ("rappelez-moi, c'est pour ma date",
+# "pourriez-vous me rappeler afin de décaler mon rendez-vous").
+_ABOUT_APPOINTMENT = _rx(
+    r"(?:pour|concernant|au sujet de|a propos de|par rapport a) (?:mon|ma|le|la|notre) "
+    r"(?:date|rdv|rendez vous|horaire|heure|convocation|creneau)",
+)
+
+
+def is_logistics_call(analysis: MessageAnalysis) -> bool:
+    """A request for a call or a person whose purpose is the appointment itself (cancel, move,
+    confirm): logistics for the staff, not a patient who needs someone now."""
+    norm = analysis.normalized
+    return _REQUEST.search(norm) is not None or _ABOUT_APPOINTMENT.search(norm) is not None
+
+
 def detect(analysis: MessageAnalysis) -> Intent | None:
     """The intent that decides the reply before the FAQ is asked, or None."""
     norm = analysis.normalized

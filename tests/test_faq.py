@@ -18,7 +18,7 @@ from bench.faq_rounds import (
 )
 from bot import texts
 from bot.analysis import analyse as analyse_message
-from bot.analysis import without_reason, without_request_frame
+from bot.analysis import without_reason, without_request_frame, without_told_relative
 from bot.conversation import Conversation
 from bot.faq import Faq, load_faq
 from bot.faq.text import Corrector, Synonyms, analyse, sound_key, surface_tokens, typo_edits
@@ -683,6 +683,25 @@ def test_message_analysis_cuts_clauses_and_questions() -> None:
         " de ce geste."
     )
     assert [c.focus for c in framed.questions] == ["l'innocuité de ce geste."]
+    # Someone's question told: what follows "me demande si" is the question.
+    told_by = analyse_message("Ma fille me demande si l'aiguille est longue.")
+    assert [c.focus for c in told_by.questions] == ["l'aiguille est longue."]
+    # A question word closing a question ends it: two questions.
+    assert [c.text for c in analyse_message("ça se passe où et ça dure combien ?").questions] == [
+        "ça se passe où",
+        "ça dure combien ?",
+    ]
+    # What was done to the patient is not the question; after "est-ce" it is.
+    assert (
+        without_told_relative("c'est quoi le produit qu'on m'a prescrit pour mes spasmes ?")
+        == "c'est quoi le produit?"
+    )
+    assert (
+        without_told_relative("si l'acte qui m'a été conseillé relève de la chirurgie")
+        == "si l'acte relève de la chirurgie"
+    )
+    kept = "pourquoi est-ce qu'on m'a proposé ça si tard ?"
+    assert without_told_relative(kept) == kept
     assert analyse_message("How long does it take please").french is False
     assert analyse_message("🙂").readable is False
 
@@ -1149,7 +1168,8 @@ def test_spoken_fillers_are_not_topic_words(faq: Faq) -> None:
     assert "coup" not in terms("du coup vous piquez ou exactement")
     assert "vrai" not in terms("en vrai ca fait quoi")
     assert "genr" not in terms("genre dans quel muscle")
-    assert "genr" in terms("quel genre de traitement")
+    # "quel genre de traitement" is about the treatment; "genre" frames it.
+    assert terms("quel genre de traitement") == {"trait"}
     # A relative "qui" asks what, not who.
     assert "qui" not in terms("ce qui est prevu apres")
     assert "qui" not in terms("qu est ce qui se passe apres")
@@ -1215,3 +1235,45 @@ def test_round_16_wordings(conv: Conversation, text: str, kind: str, detail: str
         assert reply.faq_id == detail
     elif kind == "fallback":
         assert reply.topic == detail
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "detail"),
+    [
+        # A relative clause saying the treatment was proposed is not the "when is it
+        # proposed" question.
+        (
+            "elle consiste en quoi l'injection que mon docteur m'a proposée ?",
+            "answer",
+            "traitement",
+        ),
+        # "type", "genre" frame the noun after them: pains, not the "type d'anesthésie".
+        ("la toxine, c'est pour quel genre de douleurs ?", "answer", "indications"),
+        # Someone's question told, then a content-free "vous savez ?".
+        (
+            "J'ai eu l'injection la semaine dernière. Ma sœur me demande si je devrai en refaire"
+            " une. Vous savez ?",
+            "answer",
+            "seances",
+        ),
+        # The patient coming back is the sessions; only the pain coming back is the effect.
+        ("il faudra que je revienne ou une fois suffit ?", "answer", "seances"),
+        ("est-ce que les spasmes peuvent revenir un jour ?", "fallback", "effet_delai"),
+        ("et si mon corps fait une réaction au produit ?", "fallback", "effets_secondaires"),
+        # A patient introducing themselves is greeted; "c'est Grave" is no name.
+        ("Bonsoir, ici Mme Caron.", "smalltalk", None),
+        ("Bonjour, je m'appelle Paul, ça dure combien de temps ?", "answer", "duree"),
+    ],
+)
+def test_round_17_wordings(conv: Conversation, text: str, kind: str, detail: str | None) -> None:
+    reply = conv.respond(text)
+    assert reply.kind == kind, reply
+    if kind == "answer":
+        assert reply.faq_id == detail
+    elif kind == "fallback":
+        assert reply.topic == detail
+
+
+def test_a_question_word_closing_a_question_gets_both_answers(conv: Conversation) -> None:
+    reply = conv.respond("on pique où et ça laisse une marque ?")
+    assert reply.kind == "answer" and set(reply.answers) == {"site_injection", "cicatrice"}

@@ -95,6 +95,11 @@ CALM = [
     "C'est quoi ce syndrome dont parle le médecin ?",
     # "signer" is one letter from "saigner": a real word, never corrected into a symptom.
     "toute la famille me dit de ne rien signer sans réfléchir",
+    # session 10 (round 17): "personne" as nobody; a fear of not reaching anyone; the means
+    # of reaching the team asked for.
+    "je n'en ai jamais parlé à personne, même pas à mon mari",
+    "j'ai peur de ne pas pouvoir joindre quelqu'un le week-end",
+    "par quel biais puis-je joindre l'équipe si j'ai une question ?",
 ]
 
 
@@ -107,6 +112,8 @@ CALM = [
         "est-ce que je pourrais joindre un médecin maintenant ?",
         "je voulais savoir si je pourrais parler à un médecin",
         "je me demande si je peux parler à un médecin",
+        # Nobody answers: a plea, not "personne" as nobody to tell.
+        "je n'arrive à joindre personne, aidez-moi",
     ],
 )
 def test_polite_or_conditional_requests_for_a_person_alert(conv: Conversation, text: str) -> None:
@@ -258,3 +265,34 @@ def test_rounds_after_fixes(conv: Conversation, name: str) -> None:
     alarms = [i["text"] for i in data["lookalike"] if conv.respond(i["text"]).kind == "urgent"]
     assert not missed, missed
     assert len(alarms) <= 0.03 * len(data["lookalike"]), alarms
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Pouvez-vous me rappeler pour reporter mon rendez-vous de lundi ?",
+        "quelqu'un peut m'appeler svp, c'est au sujet de ma convocation",
+    ],
+)
+def test_a_call_about_the_appointment_is_a_request_for_the_staff(
+    conv: Conversation, text: str
+) -> None:
+    """The staff still hear of it (as a request), the patient is told who will answer and
+    gets the line; no alert to acknowledge for a date to move."""
+    found = conv.triage.analyse(text)
+    assert found.alert is not None and found.alert.categories == ("demande_humain",)
+    reply = conv.respond(text)
+    assert reply.kind == "request" and conv.hotline in reply.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A person asked for, with no appointment in it: the alert.
+        "rappelez-moi s'il vous plaît",
+        # A symptom beside the appointment keeps the alert.
+        "rappelez-moi pour mon rendez-vous, je saigne beaucoup depuis ce matin",
+    ],
+)
+def test_a_call_asked_for_otherwise_stays_an_alert(conv: Conversation, text: str) -> None:
+    assert conv.respond(text).kind == "urgent"

@@ -439,8 +439,8 @@ class Analysis:
 
 
 # Discourse markers of spoken French: they say how the patient talks, not what about ("du
-# coup, vous piquez où ?" is not the efficacy card's "ça vaut le coup ?"; "genre" too, unless
-# it is "quel genre de").
+# coup, vous piquez où ?" is not the efficacy card's "ça vaut le coup ?"). "genre" is a
+# stopword ("genre dans quel muscle ?", "quel genre de douleurs").
 _FILLERS: tuple[tuple[str, ...], ...] = (("du", "coup"), ("en", "vrai"), ("en", "fait"))
 # "ce qui est prévu après", "qu'est-ce qui se passe", "ceux qui l'ont fait": a relative "qui"
 # asks what, never who (the qui_realise card's "qui").
@@ -455,9 +455,6 @@ def _without_fillers(toks: list[str], factors: list[float]) -> tuple[list[str], 
         filler = next((f for f in _FILLERS if tuple(toks[i : i + len(f)]) == f), None)
         if filler is not None:
             i += len(filler)
-            continue
-        if toks[i] == "genre" and toks[i + 1 : i + 2] not in (["de"], ["d"]):
-            i += 1  # "genre dans quel muscle ?", but "quel genre de traitement" stays
             continue
         if toks[i] == "qui" and keep_toks and keep_toks[-1] in _RELATIVE_HEADS:
             i += 1
