@@ -70,6 +70,7 @@ TUNING_ROUNDS = (
     "faq_round14.yaml",
     "faq_round15.yaml",
     "faq_round16.yaml",
+    "faq_round17.yaml",
 )
 
 

@@ -566,9 +566,9 @@ def test_topic_words_no_longer_veto_real_questions(faq: Faq, text: str, entry_id
 
 def test_folded_rounds(conv: Conversation) -> None:
     """Floors on the frozen rounds folded into tuning (TUNING_ROUNDS), at what their fixes
-    reached, minus a small margin (rounds 5-16 together after their fixes, with the learned
-    second reader trained on rounds 5-15: in scope 93.7 % (1,426/1,522), out of scope
-    95.7 % (533/557))."""
+    reached, minus a small margin (rounds 5-17 together after their fixes, with the learned
+    second reader trained on rounds 5-16: in scope 94.4 % (1,565/1,658), out of scope
+    95.8 % (576/601))."""
     cases = [c for name in TUNING_ROUNDS for c in load_cases(DATA / name)]
     total, _ = evaluate(conv, cases)
     report = "\n".join(total.misses)
@@ -584,8 +584,9 @@ def test_folded_rounds(conv: Conversation) -> None:
     # anaesthesia card, and "est-ce normal
     # d'avoir mal et des bleus après ?" (a story at 3 a.m.) the consultation card. Round 15:
     # "Et si ça ne marche pas sur moi ? … On fait quoi après ?" (labelled the absence of a
-    # guarantee) gets the efficacy card, which says how often it works. Any other one is a
-    # regression.
+    # guarantee) gets the efficacy card, which says how often it works. Round 17: the local
+    # anaesthetic's product again, with "la piqûre d'anesthésie fait mal ?" (the anaesthesia
+    # card says the page does not detail what is felt). Any other one is a regression.
     known = {
         "demain matin",
         "Je suis phobique des aiguilles, est-ce que ça va faire mal pendant la piqûre ?",
@@ -604,6 +605,7 @@ def test_folded_rounds(conv: Conversation) -> None:
         " du dentiste.",
         "Et si ça ne marche pas sur moi ? Je vais rester avec cette douleur toute ma vie ? On fait"
         " quoi après ?",
+        "L'anesthésie locale c'est avec quel produit ? Et la piqûre d'anesthésie fait mal ?",
     }
     assert set(total.page_facts_out) <= known, total.page_facts_out
 
