@@ -27,7 +27,11 @@ ReplyKind = Literal[
 ]
 
 # Replies after which the safety net is asked (issue 10): the bot had nothing it understood
-# to say. An answer, an intent or a feeling it recognised is not second-guessed by the net.
+# to say. An answer, an intent or a feeling it recognised is not second-guessed by the net,
+# with one deliberate exception: a medical history told ("Je précise que j'ai une
+# myasthénie") is a fallback with the forward button, and the net still reads it. What it
+# flags there (myasthenia, pregnancy: contraindications to the toxin) is better read by a
+# person at once than left to the patient's tap on "transmettre".
 NET_AFTER: frozenset[ReplyKind] = frozenset({"fallback", "clarify"})
 
 # Reply.topic of a medical-history statement (not a faq/hors_sujet.yaml topic).

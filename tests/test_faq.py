@@ -1279,3 +1279,22 @@ def test_round_17_wordings(conv: Conversation, text: str, kind: str, detail: str
 def test_a_question_word_closing_a_question_gets_both_answers(conv: Conversation) -> None:
     reply = conv.respond("on pique où et ça laisse une marque ?")
     assert reply.kind == "answer" and set(reply.answers) == {"site_injection", "cicatrice"}
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        # "qui" with nothing but function words around it used to be "qui es-tu ?": the
+        # patient asking who performs the injection was told who the bot is.
+        ("c'est fait par qui ?", "answer"),
+        ("c'est qui le doc qui fait ça ?", "answer"),
+        ("qui es-tu ?", "smalltalk"),
+        ("vous êtes qui ?", "smalltalk"),
+        ("t'es un robot ?", "smalltalk"),
+    ],
+)
+def test_who_does_it_is_not_who_are_you(conv: Conversation, text: str, kind: str) -> None:
+    reply = conv.respond(text)
+    assert reply.kind == kind, reply
+    if kind == "answer":
+        assert reply.faq_id == "qui_realise"

@@ -219,9 +219,9 @@ class _Smalltalk:
 # Words small talk is compared without, on both sides: "vous etes une vraie personne" is
 # "tu es une vraie personne", "je vous remercie" is "remercie".
 # "a" is kept: "a demain" is a goodbye, "demain" alone is not ("je ne pourrai pas venir demain").
-_SMALLTALK_SKIP_TEXT = (
-    "tu vous es etes est c ce un une le la les t te je j me m au aux de des du l d s y il ca"
-)
+# Not skipped: "tu", "vous", "es", "etes", "t". Without them "qui es-tu ?" would be "qui"
+# alone, and "c'est fait par qui ?" (who performs the injection) would be "who are you".
+_SMALLTALK_SKIP_TEXT = "est c ce un une le la les te je j me m au aux de des du l d s y il ca"
 _SMALLTALK_SKIP = frozenset(_SMALLTALK_SKIP_TEXT.split()) | {"suis", "ai"}
 # A patient introducing themselves ("Bonjour, c'est Mme Lefèvre", "je m'appelle Karim"): the
 # name is no question. Only after a civility title or "je m'appelle": "c'est Grave" is not a
