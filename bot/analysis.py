@@ -37,7 +37,10 @@ _CLAUSE_CUT_RE = re.compile(
     # "c'est guidé comment et ça laisse une cicatrice ?": a question word ending the first
     # question closes it.
     r"|(?:(?<=\bcomment)|(?<=\bcombien)|(?<=\bquoi)|(?<=\bquand)|(?<=\bo[uù]))"
-    r"\s+(?:et|ou|puis)\s+",
+    r"\s+(?:et|ou|puis)\s+"
+    # "c'est quoi le traitement exactement et c'est une opération ?": "et" before a new
+    # subject and its verb may start a second question (kept only if both parts ask).
+    r"|\s+et\s+(?=(?:c'est|c est|ça|ca|il|elle|on)\s)",
     re.IGNORECASE,
 )
 _INVERSION_RE = re.compile(r"\w-(?:t-)?(?:je|tu|il|elle|on|nous|vous|ils|elles)\b", re.IGNORECASE)

@@ -1279,6 +1279,11 @@ def test_round_17_wordings(conv: Conversation, text: str, kind: str, detail: str
 def test_a_question_word_closing_a_question_gets_both_answers(conv: Conversation) -> None:
     reply = conv.respond("on pique où et ça laisse une marque ?")
     assert reply.kind == "answer" and set(reply.answers) == {"site_injection", "cicatrice"}
+    # "et" before a new subject and verb, both sides asking: two questions.
+    reply = conv.respond("est-ce que c'est une opération et on m'endort ?")
+    assert reply.kind == "answer" and set(reply.answers) == {"chirurgie", "anesthesie"}
+    # Only one side asks: one question ("j'ai mal" is no question).
+    assert len(analyse_message("j'ai mal et c'est normal ?").clauses) == 1
 
 
 @pytest.mark.parametrize(
