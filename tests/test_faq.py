@@ -1262,6 +1262,10 @@ def test_round_16_wordings(conv: Conversation, text: str, kind: str, detail: str
         ("il faudra que je revienne ou une fois suffit ?", "answer", "seances"),
         ("est-ce que les spasmes peuvent revenir un jour ?", "fallback", "effet_delai"),
         ("et si mon corps fait une réaction au produit ?", "fallback", "effets_secondaires"),
+        # "risqué" (the adjective) asks whether it is safe; "les risques" (the noun) are a
+        # subject the page does not detail.
+        ("c'est risqué comme geste ?", "answer", "securite"),
+        ("il y a des risques ?", "fallback", "effets_secondaires"),
         # A patient introducing themselves is greeted; "c'est Grave" is no name.
         ("Bonsoir, ici Mme Caron.", "smalltalk", None),
         ("Bonjour, je m'appelle Paul, ça dure combien de temps ?", "answer", "duree"),
