@@ -1266,6 +1266,9 @@ def test_round_16_wordings(conv: Conversation, text: str, kind: str, detail: str
         # subject the page does not detail.
         ("c'est risqué comme geste ?", "answer", "securite"),
         ("il y a des risques ?", "fallback", "effets_secondaires"),
+        # "normalement" alone is an adverb, not the resumption of activities.
+        ("Il faudra combien de séances, normalement ?", "answer", "seances"),
+        ("ça donne de bons résultats en général ?", "answer", "efficacite"),
         # A patient introducing themselves is greeted; "c'est Grave" is no name.
         ("Bonsoir, ici Mme Caron.", "smalltalk", None),
         ("Bonjour, je m'appelle Paul, ça dure combien de temps ?", "answer", "duree"),
