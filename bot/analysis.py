@@ -71,7 +71,9 @@ _QUESTION_ANYWHERE = (_OPENING_QUESTION_WORDS - {"qui"}) | {
 _ASK_ONLY_LAST = frozenset({"quand", "ou"})
 # "je ne sais pas si on la garde en observation": a question told (normalised text).
 _DONT_KNOW_RE = re.compile(
-    r"\bsai[st] pas (?:du tout |vraiment |trop |bien )?"
+    r"\b(?:sai[st] pas (?:du tout |vraiment |trop |bien )?"
+    # "Personne ne m'a dit si on dort à l'hôpital": what nobody said is what is asked.
+    r"|(?:ne|n) (?:m a|m ont|nous a|nous ont) (?:pas |jamais |)(?:dit|explique|precise|indique) )"
     r"(?:si|s|comment|combien|quand|ou|qui|quel\w*|pourquoi|a qui|ce qu|ce que|quoi)\b"
 )
 _ASKING_WORDS = frozenset(
@@ -358,6 +360,11 @@ _EMBEDDED_FRAME_RE = re.compile(
     r"\s+(?:savoir|conna[iî]tre|comprendre)"
     # "Mon kiné me demande si je vais devoir en refaire d'autres": someone's question, told.
     r"|\b(?:me|m'|nous|se|lui)\s*demand(?:e|es|ent|ait|ais|aient)"
+    r"(?:\s+(?:sans arr[êe]t|souvent|toujours|tout le temps|encore|aussi|tous les jours))?"
+    r"(?=\s+(?:si\b|s'|combien|comment|quand|pourquoi|quel|o[uù]\b|ce qu))"
+    # "On m'a proposé ce traitement mais personne ne m'a dit si ça marche vraiment."
+    r"|\b(?:ne|n')\s*(?:m'a|m'ont|nous a|nous ont)\s+(?:pas\s+|jamais\s+)?"
+    r"(?:dit|expliqué|explique|précisé|precise|indiqué|indique)"
     r"(?=\s+(?:si\b|s'|combien|comment|quand|pourquoi|quel|o[uù]\b|ce qu))"
     # "Nous aimerions être rassurés quant à l'innocuité de ce geste"
     r"|\b(?:être |etre )?rassur[ée]e?s? (?:quant (?:[àa]|aux?)|sur|concernant)"

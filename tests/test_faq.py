@@ -688,6 +688,11 @@ def test_message_analysis_cuts_clauses_and_questions() -> None:
     # Someone's question told: what follows "me demande si" is the question.
     told_by = analyse_message("Ma fille me demande si l'aiguille est longue.")
     assert [c.focus for c in told_by.questions] == ["l'aiguille est longue."]
+    told_by = analyse_message("Mon mari me demande tout le temps si on peut manger avant.")
+    assert [c.focus for c in told_by.questions] == ["on peut manger avant."]
+    # What nobody said is what is asked.
+    nobody = analyse_message("On m'a fait des examens. Personne ne m'a dit si c'est long.")
+    assert [c.focus for c in nobody.questions] == ["c'est long."]
     # A question word closing a question ends it: two questions.
     assert [c.text for c in analyse_message("ça se passe où et ça dure combien ?").questions] == [
         "ça se passe où",
