@@ -1315,3 +1315,16 @@ def test_who_does_it_is_not_who_are_you(conv: Conversation, text: str, kind: str
     assert reply.kind == kind, reply
     if kind == "answer":
         assert reply.faq_id == "qui_realise"
+
+
+def test_a_circumstance_before_a_request_frame_names_no_topic(faq: Faq) -> None:
+    """ "Avant de poser mes congés, j'aimerais savoir s'il dormira chez vous": the leave is
+    why the relative asks, not what; the sentence still helps the entries."""
+    ranking = faq.ranking(
+        "Mon père a 80 ans. Avant de poser mes congés, j'aimerais savoir s'il dormira chez vous."
+    )
+    assert not any(ranking.is_topic(c) for c in ranking.candidates)
+    assert any(faq.entries[c.index].id == "sortie_meme_jour" for c in ranking.candidates[:3])
+    # Said in the question itself, the topic still competes.
+    ranking = faq.ranking("Je voudrais savoir combien de jours de congés il faut poser.")
+    assert ranking.is_topic(ranking.candidates[0])

@@ -38,6 +38,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 from bot.analysis import analyse as analyse_message
 from bot.analysis import without_reason, without_told_relative
@@ -466,8 +467,8 @@ class Faq:
         best: dict[int, Candidate] = {}
         rivals: dict[int, float] = {}
         primary, with_context = _segments(text)
-        for segment, factor in primary:
-            self._merge(best, rivals, segment, factor)
+        for segment in primary:
+            self._merge(best, rivals, segment.text, segment.factor, topics=segment.topics)
         # The sentence before a question only helps a question that is unclear on its own
         # ("Mon medecin m'a parle du scanner. C'est pour quoi ?"); skipping it otherwise also
         # keeps long messages fast. It helps entries only: a subject the story names ("ma
@@ -475,8 +476,8 @@ class Faq:
         # found there would hold back the answer to the question itself.
         top = max((c.raw for c in best.values()), default=0.0)
         if with_context and top < ANSWER_RAW:
-            for segment in with_context:
-                self._merge(best, rivals, segment, CONTEXT_FACTOR, topics=False)
+            for context in with_context:
+                self._merge(best, rivals, context, CONTEXT_FACTOR, topics=False)
         ranked = sorted(best.values(), key=lambda c: (-c.raw, c.index))
         whole = analyse(text, self._synonyms, self._corrector)
         words = frozenset(t for t in whole.terms if t in self._idf and t not in _FRAME_STEMS)
@@ -802,7 +803,16 @@ def calibrate(raw: float) -> float:
     return 1.0 / (1.0 + math.exp(-CAL_SLOPE * (raw - CAL_MIDPOINT)))
 
 
-def _segments(text: str) -> tuple[list[tuple[str, float]], list[str]]:
+class Segment(NamedTuple):
+    """A part of a message worth scoring: its weight, and whether a not-on-the-page topic it
+    names may compete (a circumstance told before a request frame names none)."""
+
+    text: str
+    factor: float = 1.0
+    topics: bool = True
+
+
+def _segments(text: str) -> tuple[list[Segment], list[str]]:
     """The parts of a message worth scoring, with their weight: (alone, with the sentence
     before as context). Sentences and questions come from bot.analysis, the one cut of a
     message that the intents and the two-question path also read.
@@ -818,18 +828,23 @@ def _segments(text: str) -> tuple[list[tuple[str, float]], list[str]]:
     # part read alone (bot.analysis.without_told_relative).
     told = without_told_relative
     parts = [told(s) for s in message.sentences]
-    # A question after a feeling or a circumstance is also read alone (Clause.focus).
-    focus = [(told(c.focus), 1.0) for c in message.clauses if c.question and c.focus]
+    # A question after a feeling or a circumstance is also read alone (Clause.focus), and
+    # then what comes before its frame is a circumstance: the whole sentence may still help
+    # the entries, but a topic it names ("Avant de poser mes congés, j'aimerais comprendre si
+    # elle passera la nuit chez vous") is not what is asked.
+    focus = [Segment(told(c.focus)) for c in message.clauses if c.question and c.focus]
+    framed = {c.sentence for c in message.clauses if c.question and c.focus}
     if len(parts) <= 1:
-        return [(told(text), 1.0), *focus], []
+        return [Segment(told(text), topics=not framed), *focus], []
     asking = {c.sentence for c in message.clauses if c.question}
     questions = [i for i in range(len(parts)) if i in asking]
     if not questions:
         return [
-            *((p, CONTEXT_FACTOR) for p in parts[:-1]),
-            (parts[-1], 1.0),
-            (told(text), CONTEXT_FACTOR),
+            *(Segment(p, CONTEXT_FACTOR) for p in parts[:-1]),
+            Segment(parts[-1]),
+            Segment(told(text), CONTEXT_FACTOR),
         ], []
-    return [*((without_reason(parts[i]), 1.0) for i in questions), *focus], [
-        parts[i - 1] + " " + parts[i] for i in questions if i
-    ]
+    return [
+        *(Segment(without_reason(parts[i]), topics=i not in framed) for i in questions),
+        *focus,
+    ], [parts[i - 1] + " " + parts[i] for i in questions if i]
