@@ -567,13 +567,13 @@ def test_topic_words_no_longer_veto_real_questions(faq: Faq, text: str, entry_id
 def test_folded_rounds(conv: Conversation) -> None:
     """Floors on the frozen rounds folded into tuning (TUNING_ROUNDS), at what their fixes
     reached, minus a small margin (rounds 5-17 together after their fixes, with the learned
-    second reader trained on rounds 5-16: in scope 94.4 % (1,565/1,658), out of scope
-    95.8 % (576/601))."""
+    second reader trained on rounds 5-17: in scope 95.1 % (1,577/1,658), out of scope
+    96.0 % (577/601))."""
     cases = [c for name in TUNING_ROUNDS for c in load_cases(DATA / name)]
     total, _ = evaluate(conv, cases)
     report = "\n".join(total.misses)
-    assert total.ok["in"] / total.n["in"] >= 0.93, f"in scope {total.pct('in')}\n{report}"
-    assert total.ok["out"] / total.n["out"] >= 0.93, f"out of scope {total.pct('out')}\n{report}"
+    assert total.ok["in"] / total.n["in"] >= 0.94, f"in scope {total.pct('in')}\n{report}"
+    assert total.ok["out"] / total.n["out"] >= 0.94, f"out of scope {total.pct('out')}\n{report}"
     # Known page facts: "demain matin" (labelled "not a question") gets the preparation card,
     # for its "matin"; questions about being asleep or in pain during the procedure get the
     # anaesthesia card (which says the page does not detail them) where a round labelled them
