@@ -98,6 +98,7 @@ _ASKING_WORDS = frozenset(
     ]
 )
 _TOLD_ASKING = frozenset({"demande", "demandais", "demandait", "demandons"})
+_NOUN_BEFORE = [["la"], ["sa"], ["ma"], ["une"], ["votre"], ["cette"], ["ta"]]
 _FUNCTION_WORDS = frozenset(
     [
         "et",
@@ -255,6 +256,20 @@ def without_told_relative(sentence: str) -> str:
     return core if len(normalize(core).split()) >= 3 else sentence
 
 
+# A question that only asks to be told, with nothing of its own ("Pourriez-vous me la
+# préciser ?", "Vous pouvez me dire ?"): what it asks about is in the sentence before.
+_BARE_ASK_WORDS = frozenset(
+    """pourriez pouvez pourrais pourrait peux peut savez sauriez auriez vous tu me m moi nous
+    la le les l lui en y dire preciser indiquer expliquer confirmer renseigner repondre
+    svp stp s il plait merci d avance alors donc et du coup est ce que qu""".split()
+)
+
+
+def is_bare_ask(sentence: str) -> bool:
+    toks = normalize(sentence).split()
+    return bool(toks) and all(t in _BARE_ASK_WORDS for t in toks)
+
+
 def spoken_punctuation(text: str) -> str:
     for pattern, mark in _SPOKEN_PUNCTUATION:
         text = pattern.sub(mark, text)
@@ -274,7 +289,12 @@ def looks_like_question(clause: str) -> bool:
     joined = " ".join(toks)
     # "Ma mère demande" after the question asks nothing of its own: "demande" asks only
     # with what is asked after it ("elle demande combien de temps ça dure").
-    asking = [t for i, t in enumerate(toks) if t in _ASKING_WORDS]
+    # "À la demande de mon employeur": the noun asks nothing.
+    asking = [
+        t
+        for i, t in enumerate(toks)
+        if t in _ASKING_WORDS and not (t == "demande" and toks[i - 1 : i] in _NOUN_BEFORE)
+    ]
     if toks and toks[-1] in _TOLD_ASKING and asking[-1:] == [toks[-1]]:
         asking.pop()
     if asking or "est ce" in joined:

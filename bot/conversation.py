@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from bot import intents, texts
-from bot.analysis import MessageAnalysis, analyse, without_request_frame
+from bot.analysis import MessageAnalysis, analyse, is_bare_ask, without_request_frame
 from bot.faq import Faq, FaqEntry, FaqResult
 from bot.faq.text import QUESTION_WORDS, STOPWORDS
 from bot.normalize import normalize
@@ -271,7 +271,9 @@ class Conversation:
     def _two_questions(self, message: MessageAnalysis) -> Reply | None:
         """Both answers when the message asks two different questions the FAQ answers; the one
         answer (and the other's topic) when only one of them is on the page; else None."""
-        questions = message.questions
+        # "Pourriez-vous me la préciser ?" has nothing of its own: it asks about what comes
+        # before it (the FAQ reads the two together), never a second question.
+        questions = tuple(c for c in message.questions if not is_bare_ask(c.text))
         if len(questions) < 2:
             return None
         answered: list[tuple[FaqEntry, float]] = []

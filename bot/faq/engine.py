@@ -41,7 +41,7 @@ from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 from bot.analysis import analyse as analyse_message
-from bot.analysis import without_reason, without_told_relative
+from bot.analysis import is_bare_ask, without_reason, without_told_relative
 from bot.faq.learned import Reader, topic_class
 from bot.faq.model import FaqEntry, FaqResult, OffTopic, SmalltalkIntent
 from bot.faq.text import (
@@ -844,7 +844,13 @@ def _segments(text: str) -> tuple[list[Segment], list[str]]:
             Segment(parts[-1]),
             Segment(told(text), CONTEXT_FACTOR),
         ], []
-    return [
-        *(Segment(without_reason(parts[i]), topics=i not in framed) for i in questions),
-        *focus,
-    ], [parts[i - 1] + " " + parts[i] for i in questions if i]
+    # "À la demande de mon employeur, je dois lui communiquer la durée de l'arrêt. Pourriez-vous
+    # me la préciser ?": a question with nothing of its own asks about the sentence before,
+    # which is then read as the question (its topic included).
+    primary = [
+        Segment(parts[i - 1] + " " + parts[i])
+        if i and is_bare_ask(parts[i])
+        else Segment(without_reason(parts[i]), topics=i not in framed)
+        for i in questions
+    ]
+    return [*primary, *focus], [parts[i - 1] + " " + parts[i] for i in questions if i]
