@@ -835,7 +835,8 @@ def _segments(text: str) -> tuple[list[Segment], list[str]]:
     focus = [Segment(told(c.focus)) for c in message.clauses if c.question and c.focus]
     framed = {c.sentence for c in message.clauses if c.question and c.focus}
     if len(parts) <= 1:
-        return [Segment(told(text), topics=not framed), *focus], []
+        # The reason after the question ("…, parce que je fais de la piscine") is cut here too.
+        return [Segment(told(without_reason(text)), topics=not framed), *focus], []
     asking = {c.sentence for c in message.clauses if c.question}
     questions = [i for i in range(len(parts)) if i in asking]
     if not questions:
