@@ -348,6 +348,11 @@ EMOTION_RE = re.compile(
             r"deprim\w*",
             r"desespere\w*",
             r"(?:me sens|suis) (?:tres |si |tellement |)seule?",
+            # "Tellement seule avec cette douleur, personne ne me comprend."
+            r"(?:tellement|si|tres|trop) seule?s?",
+            r"personne ne me (?:comprend|croit)",
+            r"mine\w* le moral",
+            r"moral (?:a zero|en berne|au plus bas|dans les chaussettes)",
             r"j en (?:peux|pouvais) plus",
             r"n en peux plus",
             r"a bout",

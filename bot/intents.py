@@ -27,6 +27,8 @@ def _rx(*alternatives: str) -> re.Pattern[str]:
 
 
 _STOP_ALONE = frozenset({"stop", "stopp", "arret", "arreter", "desinscription", "unsubscribe"})
+# "STOP svp", "stop merci": politeness around the word changes nothing.
+_POLITE_TAIL = re.compile(r"(?:^| )(?:svp|stp|s il vous plait|s il te plait|merci|please)\b")
 _STOP = _rx(
     r"arret\w* (?:de )?(?:m |nous )?envoyer",
     r"(?:ne|n) (?:veux|souhaite|voudrais) plus (?:rien )?(?:recevoir|de messages?|de rappels?"
@@ -115,6 +117,9 @@ _SELF = _rx(
     r"mes \w+",
     r"moi",
     r"on m a",  # "on m'a diagnostiqué une myasthénie"
+    # "Porteur d'un pacemaker depuis 2018, je le signale" (no "je suis" in note style).
+    r"porteu(?:r|se)",
+    r"je (?:vous )?(?:le |l )?(?:signale|precise|informe|previens)",
 )
 
 _APPOINTMENT = r"(?:rdv|rendez vous|rendezvous|injection|intervention|geste|seance|convocation)"
@@ -127,6 +132,8 @@ _REQUEST = _rx(
     r"(?:ne|n) (?:pourrai|pourrais|peux|pourrons|pourra) pas etre (?:la|present\w*)",
     r"(?:ne|n) (?:serai|serais|serons) pas present\w*",
     r"(?:pas|plus) pouvoir venir",
+    # "Impossible pour moi de venir à la consultation de jeudi"
+    r"impossible (?:pour (?:moi|nous|lui|elle) )?(?:de venir|de me deplacer|d etre (?:la|present\w*))",
     r"peux pas venir",
     r"pourrai pas venir",
     r"pourrais pas venir",
@@ -145,6 +152,9 @@ _REQUEST = _rx(
 _ABOUT_APPOINTMENT = _rx(
     r"(?:pour|concernant|au sujet de|a propos de|par rapport a) (?:mon|ma|le|la|notre) "
     r"(?:date|rdv|rendez vous|horaire|heure|convocation|creneau)",
+    # "Rappelez-moi pour fixer une nouvelle date."
+    r"(?:fixer|trouver|convenir d|reprogrammer|prendre|caler) (?:une |un )?"
+    r"(?:nouvelle |nouveau |autre )?(?:date|rdv|rendez vous|creneau|horaire)",
 )
 
 
@@ -158,7 +168,7 @@ def is_logistics_call(analysis: MessageAnalysis) -> bool:
 def detect(analysis: MessageAnalysis) -> Intent | None:
     """The intent that decides the reply before the FAQ is asked, or None."""
     norm = analysis.normalized
-    if norm in _STOP_ALONE or _STOP.search(norm):
+    if _POLITE_TAIL.sub("", norm) in _STOP_ALONE or _STOP.search(norm):
         return "stop"
     if _ERASE.search(norm):
         return "supprimer"

@@ -1328,3 +1328,34 @@ def test_a_circumstance_before_a_request_frame_names_no_topic(faq: Faq) -> None:
     # Said in the question itself, the topic still competes.
     ranking = faq.ranking("Je voudrais savoir combien de jours de congés il faut poser.")
     assert ranking.is_topic(ranking.candidates[0])
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "detail"),
+    [
+        # Round 18's intents, in other words.
+        ("Impossible de venir mardi, je suis bloqué au travail.", "request", None),
+        ("Appelez-moi pour trouver un autre créneau svp", "request", None),
+        ("Mon mari ne viendra pas demain, il faudra décaler.", "request", None),
+        ("Si seule face à tout ça, personne ne me croit.", "support", None),
+        ("Ces douleurs me minent le moral.", "support", None),
+        ("Porteuse d'une prothèse de hanche et diabétique, je vous le signale.", "fallback", None),
+        ("stop merci", "info", "stop"),
+        ("t'es un bot ?", "smalltalk", None),
+        # A question with nothing of its own asks about the sentence before.
+        (
+            "Mon patron veut savoir combien de jours d'arrêt je prendrai. Vous pouvez me dire ?",
+            "fallback",
+            "arret_travail",
+        ),
+    ],
+)
+def test_round_18_wordings(conv: Conversation, text: str, kind: str, detail: str | None) -> None:
+    reply = conv.respond(text)
+    assert reply.kind == kind, reply
+    if kind == "info":
+        assert reply.command == detail
+    elif kind == "fallback" and detail is not None:
+        assert reply.topic == detail
+    elif kind == "fallback":
+        assert reply.topic == "antecedents"

@@ -100,6 +100,8 @@ CALM = [
     "je n'en ai jamais parlé à personne, même pas à mon mari",
     "j'ai peur de ne pas pouvoir joindre quelqu'un le week-end",
     "par quel biais puis-je joindre l'équipe si j'ai une question ?",
+    # "viendra" is not a typo of "tiendra" ("il ne tiendra pas": distress).
+    "ma femme ne viendra pas lundi, elle a un empêchement",
 ]
 
 

@@ -224,6 +224,8 @@ class _Smalltalk:
 # alone, and "c'est fait par qui ?" (who performs the injection) would be "who are you".
 _SMALLTALK_SKIP_TEXT = "est c ce un une le la les te je j me m au aux de des du l d s y il ca"
 _SMALLTALK_SKIP = frozenset(_SMALLTALK_SKIP_TEXT.split()) | {"suis", "ai"}
+# "t'es une IA ?" is "tu es une IA ?".
+_SMALLTALK_SAME = {"t": "tu"}
 # A patient introducing themselves ("Bonjour, c'est Mme Lefèvre", "je m'appelle Karim"): the
 # name is no question. Only after a civility title or "je m'appelle": "c'est Grave" is not a
 # name. What is left is read as usual ("Bonjour" alone is a greeting).
@@ -411,7 +413,11 @@ class Faq:
             idx = len(self._smalltalk)
             self._smalltalk.append(_Smalltalk(intent.intent, intent.reply, intent.in_sentence))
             for phrasing in intent.phrasings:
-                key = tuple(t for t in surface_tokens(phrasing) if t not in _SMALLTALK_SKIP)
+                key = tuple(
+                    _SMALLTALK_SAME.get(t, t)
+                    for t in surface_tokens(phrasing)
+                    if t not in _SMALLTALK_SKIP
+                )
                 if key:
                     self._smalltalk_by_first.setdefault(key[0], []).append((key, idx))
         for options in self._smalltalk_by_first.values():
@@ -699,7 +705,7 @@ class Faq:
 
     def _smalltalk_only(self, toks: list[str]) -> _Smalltalk | None:
         """The intent when the message is nothing but politeness, else None."""
-        toks = [t for t in toks if t not in _SMALLTALK_SKIP]
+        toks = [_SMALLTALK_SAME.get(t, t) for t in toks if t not in _SMALLTALK_SKIP]
         last: int | None = None
         i = 0
         while i < len(toks):
