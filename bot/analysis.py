@@ -258,11 +258,12 @@ def without_told_relative(sentence: str) -> str:
 
 # A question that only asks to be told, with nothing of its own ("Pourriez-vous me la
 # préciser ?", "Vous pouvez me dire ?"): what it asks about is in the sentence before.
-_BARE_ASK_WORDS = frozenset(
-    """pourriez pouvez pourrais pourrait peux peut savez sauriez auriez vous tu me m moi nous
+_BARE_ASK_TEXT = """
+    pourriez pouvez pourrais pourrait peux peut savez sauriez auriez vous tu me m moi nous
     la le les l lui en y dire preciser indiquer expliquer confirmer renseigner repondre
-    svp stp s il plait merci d avance alors donc et du coup est ce que qu""".split()
-)
+    svp stp s il plait merci d avance alors donc et du coup est ce que qu
+"""
+_BARE_ASK_WORDS = frozenset(_BARE_ASK_TEXT.split())
 
 
 def is_bare_ask(sentence: str) -> bool:

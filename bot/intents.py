@@ -133,7 +133,8 @@ _REQUEST = _rx(
     r"(?:ne|n) (?:serai|serais|serons) pas present\w*",
     r"(?:pas|plus) pouvoir venir",
     # "Impossible pour moi de venir à la consultation de jeudi"
-    r"impossible (?:pour (?:moi|nous|lui|elle) )?(?:de venir|de me deplacer|d etre (?:la|present\w*))",
+    r"impossible (?:pour (?:moi|nous|lui|elle) )?"
+    r"(?:de venir|de me deplacer|d etre (?:la|present\w*))",
     r"peux pas venir",
     r"pourrai pas venir",
     r"pourrais pas venir",
