@@ -34,6 +34,8 @@ _QUESTION_OPENERS = (
 _CLAUSE_CUT_RE = re.compile(
     rf"(?:,\s*|\s+)(?:et|ou|puis|aussi)\s+(?=(?:{_QUESTION_OPENERS})\b)"
     r"|,\s*(?:et|ou)\s+|\s+ainsi que\s+"
+    # "Est-ce le radiologue qui pique, ah et aussi, il se sert d'un scanner ?"
+    r"|,\s*(?:ah|oh|et puis|sinon|autre chose)\s*(?:et\s*)?(?:aussi\s*)?[,:]?\s+"
     # "c'est guidé comment et ça laisse une cicatrice ?": a question word ending the first
     # question closes it.
     r"|(?:(?<=\bcomment)|(?<=\bcombien)|(?<=\bquoi)|(?<=\bquand)|(?<=\bo[uù]))"
@@ -486,8 +488,15 @@ class MessageAnalysis:
         return not (english >= 2 and english * 2 >= len(words))
 
 
+# "1) c'est guidé par quoi 2) ça se passe dans quelle salle": each number opens a sentence.
+_ENUMERATION_RE = re.compile(r"(?:^|(?<=\s))\d\s?\)\s+")
+# "…qui fait l'injection, et aussi si je rentre le soir même": after a request frame, a part
+# opening on "si" asks too (the frame governs it).
+_FRAMED_IF_RE = re.compile(r"^(?:aussi |également |egalement |puis )?(?:si|s')\b", re.IGNORECASE)
+
+
 def analyse(text: str) -> MessageAnalysis:
-    prepared = spoken_punctuation(text)
+    prepared = _ENUMERATION_RE.sub("\n", spoken_punctuation(text))
     cut = [s for s in (m.group(0).strip() for m in _SENTENCE_RE.finditer(prepared)) if _has_word(s)]
     # "J'aimerais comprendre : c'est quoi ?" is one question introduced by its frame.
     merged: list[str] = []
@@ -503,6 +512,8 @@ def analyse(text: str) -> MessageAnalysis:
         parts = [p for p in parts if _has_word(p)]
         ends_asking = "?" in sentence
         asked = [_asks(p, j == len(parts) - 1, ends_asking) for j, p in enumerate(parts)]
+        if asked and asked[0]:
+            asked = [a or bool(_FRAMED_IF_RE.match(p)) for a, p in zip(asked, parts, strict=True)]
         # Cut only where each part asks something on its own: "je rentre le soir et qui vient
         # me chercher" is two questions; "j'ai mal et combien..." stays one clause otherwise.
         if len(parts) > 1 and not all(asked):

@@ -690,6 +690,14 @@ def test_message_analysis_cuts_clauses_and_questions() -> None:
     assert [c.focus for c in told_by.questions] == ["l'aiguille est longue."]
     told_by = analyse_message("Mon mari me demande tout le temps si on peut manger avant.")
     assert [c.focus for c in told_by.questions] == ["on peut manger avant."]
+    # Numbered questions, "ah et aussi", "et aussi si" after a frame: one question each.
+    assert len(analyse_message("1) on dort ? 2) ça dure combien ?").questions) == 2
+    assert len(analyse_message("Qui pique, ah et aussi, on dort pendant ?").questions) == 2
+    framed_if = analyse_message("J'aimerais savoir où ça se passe, et aussi si on dort.")
+    assert [c.text for c in framed_if.questions] == [
+        "J'aimerais savoir où ça se passe",
+        "aussi si on dort.",
+    ]
     # What nobody said is what is asked.
     nobody = analyse_message("On m'a fait des examens. Personne ne m'a dit si c'est long.")
     assert [c.focus for c in nobody.questions] == ["c'est long."]
