@@ -1350,6 +1350,9 @@ def test_a_circumstance_before_a_request_frame_names_no_topic(faq: Faq) -> None:
         ("Porteuse d'une prothèse de hanche et diabétique, je vous le signale.", "fallback", None),
         ("stop merci", "info", "stop"),
         ("t'es un bot ?", "smalltalk", None),
+        ("ça commence à agir au bout de quoi ?", "fallback", "effet_delai"),
+        ("c'est risqué ou pas ?", "answer", "securite"),
+        ("c'est proposé seulement après les médicaments ?", "answer", "deuxieme_intention"),
         # A question with nothing of its own asks about the sentence before.
         (
             "Mon patron veut savoir combien de jours d'arrêt je prendrai. Vous pouvez me dire ?",
@@ -1363,6 +1366,8 @@ def test_round_18_wordings(conv: Conversation, text: str, kind: str, detail: str
     assert reply.kind == kind, reply
     if kind == "info":
         assert reply.command == detail
+    elif kind == "answer":
+        assert reply.faq_id == detail
     elif kind == "fallback" and detail is not None:
         assert reply.topic == detail
     elif kind == "fallback":
