@@ -71,6 +71,7 @@ TUNING_ROUNDS = (
     "faq_round15.yaml",
     "faq_round16.yaml",
     "faq_round17.yaml",
+    "faq_round18.yaml",
 )
 
 
