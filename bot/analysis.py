@@ -350,10 +350,10 @@ EMOTION_RE = re.compile(
             r"decourag\w*",
             r"deprim\w*",
             r"desespere\w*",
-            r"(?:me sens|suis) (?:tres |si |tellement |)seule?",
+            r"(?:me sens|suis) (?:tres |si |tellement |bien |vraiment |trop |)seule?",
             # "Tellement seule avec cette douleur, personne ne me comprend."
             r"(?:tellement|si|tres|trop) seule?s?",
-            r"personne ne me (?:comprend|croit)",
+            r"personne (?:autour de moi |dans mon entourage )?ne (?:me )?(?:comprend|croit)",
             r"mine\w* le moral",
             r"moral (?:a zero|en berne|au plus bas|dans les chaussettes)",
             r"j en (?:peux|pouvais) plus",

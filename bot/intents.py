@@ -144,6 +144,9 @@ _REQUEST = _rx(
     r"(?:decaler|reporter|deplacer)",
     r"changer (?:\w+ ){0,2}(?:date|heure|horaire|jour|rendez vous|rdv)",
     r"empechement",
+    # "Pouvez-vous me renvoyer ma convocation par mail, j'ai perdu celle que j'avais reçue."
+    r"(?:renvoyer|renvoyez|envoyer|envoyez|renvoyiez) (?:\w+ ){0,3}"
+    r"(?:convocation|ordonnance|papiers?|documents?|compte rendu)",
     r"bouchons",
 )
 

@@ -1372,3 +1372,17 @@ def test_round_18_wordings(conv: Conversation, text: str, kind: str, detail: str
         assert reply.topic == detail
     elif kind == "fallback":
         assert reply.topic == "antecedents"
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        # Round 19's misses, in other words.
+        ("Bonjour, ici Paul, le fils de Mme Roux", "smalltalk"),
+        ("qui t'a créé ?", "smalltalk"),
+        ("Je me sens vraiment seul, personne dans mon entourage ne me croit.", "support"),
+        ("Vous pouvez m'envoyer à nouveau la convocation ? Je l'ai égarée.", "request"),
+    ],
+)
+def test_round_19_wordings(conv: Conversation, text: str, kind: str) -> None:
+    assert conv.respond(text).kind == kind

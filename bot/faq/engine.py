@@ -232,7 +232,12 @@ _SMALLTALK_SAME = {"t": "tu"}
 _INTRODUCTION_RE = re.compile(
     r"\b(?:(?:c'est|c est|ici|moi c'est|je suis)\s+"
     r"(?:(?:mme|mlle|m\.|mr)\s+[\w'-]+|(?:madame|monsieur|mademoiselle)\s+[A-ZÀ-Ý][\w'-]+)"
-    r"|je m'appelle\s+[\w'-]+)"
+    r"|je m'appelle\s+[\w'-]+"
+    # "c'est Martine, la fille de M. Perrin": a relative introducing themselves.
+    r"|(?:c'est|c est|ici|je suis)\s+(?:[A-ZÀ-Ý][\w'-]+,?\s+)?(?:la|le)\s+"
+    r"(?:fille|fils|femme|mari|épouse|epouse|époux|epoux|sœur|soeur|frère|frere|mère|mere|"
+    r"père|pere|compagne|compagnon|voisine?)\s+de\s+(?:(?:mme|m\.|mr|madame|monsieur)\s+)?"
+    r"[A-ZÀ-Ý][\w'-]+)"
     r"(?:\s+[A-ZÀ-Ý][\w'-]+)?",
     re.IGNORECASE,
 )
