@@ -1382,7 +1382,12 @@ def test_round_18_wordings(conv: Conversation, text: str, kind: str, detail: str
         ("qui t'a créé ?", "smalltalk"),
         ("Je me sens vraiment seul, personne dans mon entourage ne me croit.", "support"),
         ("Vous pouvez m'envoyer à nouveau la convocation ? Je l'ai égarée.", "request"),
+        # "sur le moment" is "pendant": the anaesthesia card, not "à quel moment".
+        ("ça fait mal sur le moment ?", "answer"),
     ],
 )
 def test_round_19_wordings(conv: Conversation, text: str, kind: str) -> None:
-    assert conv.respond(text).kind == kind
+    reply = conv.respond(text)
+    assert reply.kind == kind, reply
+    if kind == "answer":
+        assert reply.faq_id == "anesthesie"
