@@ -72,6 +72,7 @@ TUNING_ROUNDS = (
     "faq_round16.yaml",
     "faq_round17.yaml",
     "faq_round18.yaml",
+    "faq_round19.yaml",
 )
 
 
