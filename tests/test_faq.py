@@ -19,7 +19,7 @@ from bench.faq_rounds import (
 from bot import texts
 from bot.analysis import analyse as analyse_message
 from bot.analysis import without_reason, without_request_frame, without_told_relative
-from bot.conversation import Conversation
+from bot.conversation import Conversation, Reply
 from bot.faq import Faq, load_faq
 from bot.faq.text import Corrector, Synonyms, analyse, sound_key, surface_tokens, typo_edits
 from bot.intents import typed_checkin_answer
@@ -1214,6 +1214,18 @@ def test_thanks_and_goodbyes_in_context(conv: Conversation, text: str, kind: str
     assert conv.respond(text).kind == kind
 
 
+def _assert_reply(reply: Reply, kind: str, detail: str | None) -> None:
+    """The reply's kind, and what it is about: the card answered, the topic named (a medical
+    history is the "antecedents" topic), or the command run."""
+    assert reply.kind == kind, reply
+    if kind == "answer":
+        assert reply.faq_id == detail, reply
+    elif kind == "fallback":
+        assert reply.topic == detail, reply
+    elif kind == "info":
+        assert reply.command == detail, reply
+
+
 @pytest.mark.parametrize(
     ("text", "kind", "detail"),
     [
@@ -1244,12 +1256,7 @@ def test_thanks_and_goodbyes_in_context(conv: Conversation, text: str, kind: str
     ],
 )
 def test_round_16_wordings(conv: Conversation, text: str, kind: str, detail: str | None) -> None:
-    reply = conv.respond(text)
-    assert reply.kind == kind, reply
-    if kind == "answer":
-        assert reply.faq_id == detail
-    elif kind == "fallback":
-        assert reply.topic == detail
+    _assert_reply(conv.respond(text), kind, detail)
 
 
 @pytest.mark.parametrize(
@@ -1288,12 +1295,7 @@ def test_round_16_wordings(conv: Conversation, text: str, kind: str, detail: str
     ],
 )
 def test_round_17_wordings(conv: Conversation, text: str, kind: str, detail: str | None) -> None:
-    reply = conv.respond(text)
-    assert reply.kind == kind, reply
-    if kind == "answer":
-        assert reply.faq_id == detail
-    elif kind == "fallback":
-        assert reply.topic == detail
+    _assert_reply(conv.respond(text), kind, detail)
 
 
 def test_a_question_word_closing_a_question_gets_both_answers(conv: Conversation) -> None:
@@ -1347,7 +1349,11 @@ def test_a_circumstance_before_a_request_frame_names_no_topic(faq: Faq) -> None:
         ("Mon mari ne viendra pas demain, il faudra décaler.", "request", None),
         ("Si seule face à tout ça, personne ne me croit.", "support", None),
         ("Ces douleurs me minent le moral.", "support", None),
-        ("Porteuse d'une prothèse de hanche et diabétique, je vous le signale.", "fallback", None),
+        (
+            "Porteuse d'une prothèse de hanche et diabétique, je vous le signale.",
+            "fallback",
+            "antecedents",
+        ),
         ("stop merci", "info", "stop"),
         ("t'es un bot ?", "smalltalk", None),
         ("ça commence à agir au bout de quoi ?", "fallback", "effet_delai"),
@@ -1362,16 +1368,7 @@ def test_a_circumstance_before_a_request_frame_names_no_topic(faq: Faq) -> None:
     ],
 )
 def test_round_18_wordings(conv: Conversation, text: str, kind: str, detail: str | None) -> None:
-    reply = conv.respond(text)
-    assert reply.kind == kind, reply
-    if kind == "info":
-        assert reply.command == detail
-    elif kind == "answer":
-        assert reply.faq_id == detail
-    elif kind == "fallback" and detail is not None:
-        assert reply.topic == detail
-    elif kind == "fallback":
-        assert reply.topic == "antecedents"
+    _assert_reply(conv.respond(text), kind, detail)
 
 
 @pytest.mark.parametrize(
