@@ -285,6 +285,12 @@ TRIAGE_FLOWS = [
     ("personne ne répond au téléphone", "demande de contact", ["15"]),
     ("j'ai la diarrhée depuis hier", "Signalement non urgent", [HOTLINE]),
     ("je ne pourrai pas venir demain", "Demande d'organisation", []),
+    # A call asked for about the appointment alone: a request, the line for the patient.
+    (
+        "pourriez-vous me rappeler pour décaler mon rendez-vous ?",
+        "Demande d'organisation",
+        [HOTLINE],
+    ),
 ]
 
 
