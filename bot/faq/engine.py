@@ -227,8 +227,8 @@ _SMALLTALK_SKIP = frozenset(_SMALLTALK_SKIP_TEXT.split()) | {"suis", "ai"}
 # "t'es une IA ?" is "tu es une IA ?".
 _SMALLTALK_SAME = {"t": "tu"}
 # A patient introducing themselves ("Bonjour, c'est Mme Lefèvre", "je m'appelle Karim"): the
-# name is no question. Only after a civility title or "je m'appelle": "c'est Grave" is not a
-# name. What is left is read as usual ("Bonjour" alone is a greeting).
+# name is no question. Only after a civility title, "je m'appelle" or a greeting: "c'est
+# Grave" is not a name. What is left is read as usual ("Bonjour" alone is a greeting).
 _INTRODUCTION_RE = re.compile(
     r"\b(?:(?:c'est|c est|ici|moi c'est|je suis)\s+"
     r"(?:(?:mme|mlle|m\.|mr)\s+[\w'-]+|(?:madame|monsieur|mademoiselle)\s+[A-ZÀ-Ý][\w'-]+)"
@@ -237,7 +237,11 @@ _INTRODUCTION_RE = re.compile(
     r"|(?:c'est|c est|ici|je suis)\s+(?:[A-ZÀ-Ý][\w'-]+,?\s+)?(?:la|le)\s+"
     r"(?:fille|fils|femme|mari|épouse|epouse|époux|epoux|sœur|soeur|frère|frere|mère|mere|"
     r"père|pere|compagne|compagnon|voisine?)\s+de\s+(?:(?:mme|m\.|mr|madame|monsieur)\s+)?"
-    r"[A-ZÀ-Ý][\w'-]+)"
+    r"[A-ZÀ-Ý][\w'-]+"
+    # "Coucou, c'est Monique": after a greeting, a capitalised first name closing the
+    # sentence (never before a "?": "c'est Paris ?" asks; "C'est Grave." greets nobody).
+    r"|(?:bonjour|bonsoir|coucou|salut|hello|allo|allô)\W+(?:c'est|c est|ici|moi c'est)\s+"
+    r"(?-i:[A-ZÀ-Ý][a-zà-ÿ'-]+)(?=\s*[.!,]*\s*$|\s*[,.]\s)(?![,\s]+(?:la|le)\s))"
     r"(?:\s+[A-ZÀ-Ý][\w'-]+)?",
     re.IGNORECASE,
 )
