@@ -99,6 +99,7 @@ _ASKING_WORDS = frozenset(
         "demandons",
     ]
 )
+_PREFERENCE = frozenset({"aime", "prefere", "adore"})
 _TOLD_ASKING = frozenset({"demande", "demandais", "demandait", "demandons"})
 _NOUN_BEFORE = [["la"], ["sa"], ["ma"], ["une"], ["votre"], ["cette"], ["ta"]]
 _FUNCTION_WORDS = frozenset(
@@ -209,7 +210,11 @@ def without_request_frame(sentence: str) -> str:
 # not take the question over.
 # "afin que la journée se déroule au mieux" (a purpose) is a reason too.
 _REASON_RE = re.compile(
-    r",?\s+(?:parce qu(?:e\s+|')|puisqu(?:e\s+|')|car\s+|afin qu(?:e\s+|'))", re.IGNORECASE
+    r",?\s+(?:parce qu(?:e\s+|')|puisqu(?:e\s+|')|car\s+|afin qu(?:e\s+|'))"
+    # "…, pour savoir à quoi m'attendre", "…, pour m'organiser": why the patient asks (after a
+    # comma only: "Comment faire pour savoir si ça a marché ?" asks about the knowing).
+    r"|,\s*pour\s+(?:savoir|que je sache|(?:pouvoir\s+)?m['\s]organiser)\b",
+    re.IGNORECASE,
 )
 
 
@@ -293,10 +298,14 @@ def looks_like_question(clause: str) -> bool:
     # "Ma mère demande" after the question asks nothing of its own: "demande" asks only
     # with what is asked after it ("elle demande combien de temps ça dure").
     # "À la demande de mon employeur": the noun asks nothing.
+    # "J'aime savoir à quoi m'attendre", "je préfère savoir avant": a habit or a preference
+    # told, not a request ("j'aimerais savoir" asks).
     asking = [
         t
         for i, t in enumerate(toks)
-        if t in _ASKING_WORDS and not (t == "demande" and toks[i - 1 : i] in _NOUN_BEFORE)
+        if t in _ASKING_WORDS
+        and not (t == "demande" and toks[i - 1 : i] in _NOUN_BEFORE)
+        and not (t == "savoir" and _PREFERENCE & set(toks[max(0, i - 2) : i]))
     ]
     if toks and toks[-1] in _TOLD_ASKING and asking[-1:] == [toks[-1]]:
         asking.pop()
@@ -321,12 +330,21 @@ def _told_when(clause: str, toks: list[str]) -> bool:
     )
 
 
+def _before_preference(toks: list[str]) -> list[str]:
+    """The words before a preference told ("j'aime savoir à quoi m'attendre"): its "à quoi"
+    asks nothing."""
+    for i, t in enumerate(toks):
+        if t == "savoir" and _PREFERENCE & set(toks[max(0, i - 2) : i]):
+            return toks[:i]
+    return toks
+
+
 def _asks(part: str, last: bool, sentence_asks: bool) -> bool:
     """One part of a sentence cut at "et"/"ou" asks something on its own: it looks like a
     question, holds a question word anywhere, or ends a sentence that has a "?"."""
     if looks_like_question(part) or (last and sentence_asks):
         return True
-    toks = normalize(part).split()
+    toks = _before_preference(normalize(part).split())
     # "quand" and "ou" (où, or "or" once accents are gone) ask only at the end ("c'est
     # quand", "vous piquez où exactement"): "j'ai mal quand je suis assis" tells a circumstance.
     return any(t in _QUESTION_ANYWHERE - _ASK_ONLY_LAST for t in toks) or any(
@@ -407,6 +425,8 @@ _EMBEDDED_FRAME_RE = re.compile(
 
 def _after_frame(clause: str) -> str | None:
     """What a request frame standing after the clause's first words asks, or None."""
+    # "…, pour savoir à quoi m'attendre": the purpose after the question is no second frame.
+    clause = without_reason(clause)
     frames = list(_EMBEDDED_FRAME_RE.finditer(clause))
     found = frames[-1] if frames else None
     if found is None or not _has_word(clause[: found.start()]):

@@ -128,6 +128,9 @@ _REQUEST = _rx(
     r"(?:je|j) (?:dois|vais|voudrais|veux|souhaite|souhaiterais|aimerais) annuler",
     r"annuler",
     r"(?:ne|n) (?:pourrai|pourrais|peux|pourrons|pourra|vais pas pouvoir) (?:pas |plus )?venir",
+    # "Je ne pourrai pas honorer le rendez-vous de jeudi", "... pas me rendre à la consultation"
+    r"(?:ne|n) (?:pourrai|pourrais|peux|pourrons|pourra|vais pas pouvoir) (?:pas |plus )?"
+    r"(?:honorer|assister|me rendre|nous rendre|me presenter|nous presenter)",
     # "je ne pourrai pas être là lundi"
     r"(?:ne|n) (?:pourrai|pourrais|peux|pourrons|pourra) pas etre (?:la|present\w*)",
     r"(?:ne|n) (?:serai|serais|serons) pas present\w*",

@@ -154,7 +154,7 @@ class Synonyms:
             options.sort(key=lambda kc: -len(kc[0]))
 
     def apply(self, toks: list[str], factors: list[float]) -> tuple[list[str], list[float]]:
-        sing = [_singular(t) for t in toks]
+        sing = [self._listed_form(_singular(t)) for t in toks]
         out: list[str] = []
         out_f: list[float] = []
         i = 0
@@ -171,6 +171,37 @@ class Synonyms:
                 out_f.append(factors[i])
                 i += 1
         return out, out_f
+
+
+    def _listed_form(self, tok: str) -> str:
+        """A verb form of a listed member ("ils vérifient", "vous validez", "on proposait")
+        read as that member: the -er verbs' endings, so admins list one form, not six."""
+        if tok in self._by_first or len(tok) < MIN_INFLECTED_LEN:
+            return tok
+        for ending, replacement in _VERB_ENDINGS:
+            if tok.endswith(ending):
+                listed = tok[: -len(ending)] + replacement
+                if listed in self._by_first:
+                    return listed
+        return tok
+
+
+# -er verb endings and the listed form they are read as (longest first).
+_VERB_ENDINGS = (
+    ("eraient", "er"),
+    ("eront", "er"),
+    ("erait", "er"),
+    ("aient", "er"),
+    ("erons", "er"),
+    ("erez", "er"),
+    ("era", "er"),
+    ("ait", "er"),
+    ("ais", "er"),
+    ("ons", "er"),
+    ("ent", "e"),
+    ("ez", "er"),
+)
+MIN_INFLECTED_LEN = 6
 
 
 # Typo correction. A patient's typo is a slip of the finger (a neighbouring key, a letter
