@@ -364,7 +364,8 @@ EMOTION_RE = re.compile(
             r"panique\w*",
             r"terroris\w*",
             r"effraye\w*",
-            r"inquiet\w*",
+            # "inquiétant(e)" says a thing worries ("une réputation inquiétante"), not who.
+            r"inquiet(?!ant)\w*",
             r"decourag\w*",
             r"deprim\w*",
             r"desespere\w*",
@@ -417,7 +418,7 @@ _EMBEDDED_FRAME_RE = re.compile(
     r"|\bje (?:me permets|vous saurais gr[ée]|vous serais (?:tr[èe]s )?reconnaissante?)"
     r" de (?:bien vouloir )?(?:vous )?(?:demander|m'indiquer|me dire|me pr[ée]ciser|m'expliquer)"
     r"|\b(?:pourriez|pouvez|auriez|voudriez)[- ]vous (?:me |m')"
-    r"(?:indiquer|dire|expliquer|pr[ée]ciser|raconter|d[ée]tailler))"
+    r"(?:indiquer|dire|expliquer|pr[ée]ciser|raconter|d[ée]tailler|confirmer))"
     r"\s+(?:(?:si|s')\s*)?",
     re.IGNORECASE,
 )
