@@ -546,10 +546,15 @@ class Faq:
         clarify = conf >= CLARIFY_THRESHOLD and len(close) >= 2
         # The second reader agrees on the first entry: answer it rather than ask. Not over a
         # fallback that names a topic the page does not cover (the message may be about it).
-        if (clarify or topic is None) and second.among(close[:1], self.entries, second.agree_min):
+        # Nor when the message names a subject the page does not cover that the entry leaves
+        # unexplained ("le syndrome peut-il provoquer des douleurs pendant les rapports ?").
+        agreeable = topic is None or (clarify and top.unexplained <= MAX_UNEXPLAINED)
+        if agreeable and second.among(close[:1], self.entries, second.agree_min):
             return FaqResult("answer", self.entries[top.index], conf, learned=True)
         # Among the entries about to be offered, it is sure of one: answer that one.
         chosen = second.among(close, self.entries, second.pick_min) if clarify else None
+        if chosen is not None and topic is not None and chosen.unexplained > MAX_UNEXPLAINED:
+            chosen = None
         if chosen is not None:
             return FaqResult("answer", self.entries[chosen.index], conf, learned=True)
         # It is sure of a not-on-the-page topic whose words the message has: say the page
