@@ -172,7 +172,6 @@ class Synonyms:
                 i += 1
         return out, out_f
 
-
     def _listed_form(self, tok: str) -> str:
         """A verb form of a listed member ("ils vérifient", "vous validez", "on proposait")
         read as that member: the -er verbs' endings, so admins list one form, not six."""
