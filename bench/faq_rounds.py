@@ -73,6 +73,7 @@ TUNING_ROUNDS = (
     "faq_round17.yaml",
     "faq_round18.yaml",
     "faq_round19.yaml",
+    "faq_round20.yaml",
 )
 
 

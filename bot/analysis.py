@@ -205,6 +205,14 @@ def without_request_frame(sentence: str) -> str:
     return core if _has_word(core) and len(core) < len(sentence) else sentence
 
 
+def _matched_part(sentence: str) -> str:
+    """The sentence as the FAQ reads it: without its request frame, and then, the frame
+    saying what follows is the question, without the reason after it ("Je voudrais savoir si
+    c'est au bloc, pour savoir à quoi m'attendre")."""
+    core = without_request_frame(sentence)
+    return without_reason(core, asks=True) if core != sentence else core
+
+
 # The reason a patient gives after the question ("…ce que le produit fait au muscle, parce que
 # pour moi le botox c'est pour les rides !") explains why they ask, not what: its words must
 # not take the question over.
@@ -484,7 +492,7 @@ class MessageAnalysis:
     @cached_property
     def for_matching(self) -> str:
         """The message as the FAQ should read it: request frames dropped, sentences kept."""
-        return " ".join(without_request_frame(s) for s in self.sentences) or self.prepared
+        return " ".join(_matched_part(s) for s in self.sentences) or self.prepared
 
     @property
     def questions(self) -> tuple[Clause, ...]:

@@ -100,6 +100,12 @@ def synonyms() -> Synonyms:
         ("où", {"ou"}),
         ("les douleurs anales", {"=douleur", "=anus"}),
         ("consultations", {"consult"}),  # Snowball stem
+        # -er verb forms of a listed member are read as that member, not six forms listed.
+        ("ils vérifient", {"=valider"}),
+        ("vous validez", {"=valider"}),
+        # "il le paralyse" is what the product does; "rester paralysé" is not.
+        ("il le paralyse", {"=relachement"}),
+        ("rester paralysé", {"rest", "paralys"}),
     ],
 )
 def test_analyse(synonyms: Synonyms, text: str, expected: set[str]) -> None:
@@ -566,9 +572,9 @@ def test_topic_words_no_longer_veto_real_questions(faq: Faq, text: str, entry_id
 
 def test_folded_rounds(conv: Conversation) -> None:
     """Floors on the frozen rounds folded into tuning (TUNING_ROUNDS), at what their fixes
-    reached, minus a small margin (rounds 5-19 together after their fixes, with the learned
-    second reader trained on rounds 5-17: in scope 94.1 % (1,836/1,951), out of scope
-    96.4 % (644/668))."""
+    reached, minus a small margin (rounds 5-20 together after their fixes, with the learned
+    second reader trained on rounds 5-19: in scope 95.2 % (2,001/2,101), out of scope
+    97.0 % (677/698))."""
     cases = [c for name in TUNING_ROUNDS for c in load_cases(DATA / name)]
     total, _ = evaluate(conv, cases)
     report = "\n".join(total.misses)
@@ -1296,6 +1302,75 @@ def test_round_16_wordings(conv: Conversation, text: str, kind: str, detail: str
 )
 def test_round_17_wordings(conv: Conversation, text: str, kind: str, detail: str | None) -> None:
     _assert_reply(conv.respond(text), kind, detail)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "detail"),
+    [
+        # A greeting with a first name is an introduction; "C'est Grave." names nobody.
+        ("Coucou, c'est Monique", "smalltalk", None),
+        ("Coucou c'est Martine, la fille de M. Perrin", "smalltalk", None),
+        # Questions about the bot itself, a "real person" asked about included.
+        ("Tu t'appelles comment ?", "smalltalk", None),
+        ("Qui a programmé ce chatbot ?", "smalltalk", None),
+        ("Tu es un robot ou une vraie personne ?", "smalltalk", None),
+        # The purpose after the question is why the patient asks, not what.
+        (
+            "Je voudrais savoir si l'injection se fait dans une salle de consultation ou dans "
+            "un bloc opératoire, pour savoir à quoi m'attendre.",
+            "answer",
+            "lieu",
+        ),
+        # "Je préfère savoir" tells a preference: the question is the other sentence.
+        (
+            "J'ai regardé des vidéos de bloc opératoire. Je préfère savoir à quoi m'attendre. "
+            "Quelles machines il y a dans la salle ?",
+            "answer",
+            "equipement",
+        ),
+        # "inquiétante" says what worries, not who: the question is answered.
+        (
+            "Permettez-moi de vous interroger sur le niveau de sécurité de cette procédure, la "
+            "toxine botulique ayant une réputation quelque peu inquiétante.",
+            "answer",
+            "securite",
+        ),
+        ("C'est quoi au juste, ce soin ?", "answer", "traitement"),
+        (
+            "Pourriez-vous me confirmer que ce type de douleur relève du botox ?",
+            "answer",
+            "indications",
+        ),
+        # "attendre" is the waiting time only: what one may expect is the efficacy.
+        (
+            "Pourriez-vous m'éclairer sur les résultats que l'on peut raisonnablement attendre "
+            "de ce traitement en termes de soulagement ?",
+            "answer",
+            "efficacite",
+        ),
+        ("il faut attendre combien de temps avant que ça marche ?", "fallback", "effet_delai"),
+        ("Mon fils peut-il m'attendre dans la salle de repos ?", "fallback", "accompagnant"),
+        ("Comment obtenir une consultation avec votre radiologue ?", "fallback", "rendez_vous"),
+        (
+            "Je ne pourrai pas honorer le rendez-vous de jeudi, merci d'en prendre note.",
+            "request",
+            None,
+        ),
+    ],
+)
+def test_round_20_wordings(conv: Conversation, text: str, kind: str, detail: str | None) -> None:
+    _assert_reply(conv.respond(text), kind, detail)
+
+
+def test_the_second_reader_gives_no_page_fact_over_an_unexplained_topic(
+    conv: Conversation,
+) -> None:
+    """The syndrome card does not say whether it causes pain during intercourse: the learned
+    reader, sure of the card, must not answer it over the topic the card leaves out."""
+    reply = conv.respond(
+        "Le syndrome des releveurs peut-il provoquer des douleurs pendant les rapports ?"
+    )
+    assert reply.kind != "answer", reply
 
 
 def test_a_question_word_closing_a_question_gets_both_answers(conv: Conversation) -> None:

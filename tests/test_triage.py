@@ -246,6 +246,11 @@ def test_max_length_message_is_handled(rules: TriageRules) -> None:
 CASES: list[tuple[str, str | None]] = [
     # nominal negation cancels, verbal negation is the symptom
     ("pas de fièvre, tout va bien", None),
+    # knowing how to answer is no call asked for; asking whether the bot is a person neither
+    ("Mon prof n'a pas su me répondre.", None),
+    ("Tu es un robot ou une vraie personne ?", None),
+    ("est-ce qu'il y a une vraie personne derrière ce bot ?", "demande_humain"),
+    ("Je voudrais parler à une vraie personne, pas à un robot.", "demande_humain"),
     ("pas de fièvre mais je n'arrive plus à uriner", "retention_urinaire"),
     ("je n'ai pas eu de fièvre", None),
     ("aucune trace de sang", None),
