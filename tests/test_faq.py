@@ -134,6 +134,8 @@ def test_typo_correction(faq: Faq, typed: str, term: str) -> None:
         ("botocs", "=injection"),  # spelled by ear: x = cs
         ("efficasse", "=efficace"),  # ss = c
         ("linjection", "=injection"),  # l' glued to the word
+        ("dacte", "=intervention"),  # d' glued to a short word: "d'acte", not "date"
+        ("lanus", "=anus"),
     ],
 )
 def test_typo_correction_by_ear_and_glued_elision(faq: Faq, typed: str, term: str) -> None:

@@ -226,6 +226,8 @@ _VOWELS = frozenset("aeiouy")
 # Elided articles and pronouns glued to the next word by a missing apostrophe ("linjection").
 _ELISION_LETTERS = frozenset("cdjlmnst")
 ELISION_MIN_LEN = 6
+# A glued elision onto a word of the FAQ spelled exactly ("dacte", "lacte") from this length.
+GLUED_EXACT_MIN_LEN = 4
 _KEYBOARD_ROWS = (("azertyuiop", "qsdfghjklm", "wxcvbn"), ("qwertyuiop", "asdfghjkl", "zxcvbnm"))
 _SOUND_ALIKE_LETTERS = ("scz", "sx", "ckq", "iy", "mn", "gj")
 
@@ -394,8 +396,13 @@ class Corrector:
         hit = self._cache.get(tok)
         if hit is not None:
             return hit
-        result = self._nearest(tok)
-        if result[0] == tok and tok[0] in _ELISION_LETTERS and tok[1] in _VOWELS:
+        glued = tok[0] in _ELISION_LETTERS and tok[1] in _VOWELS
+        if glued and len(tok) - 1 >= GLUED_EXACT_MIN_LEN and tok[1:] in self._content:
+            # "dacte" is "d'acte" glued, exactly, before it is a typo of "date".
+            result = (tok[1:], TYPO_FACTOR[1])
+        else:
+            result = self._nearest(tok)
+        if result[0] == tok and glued:
             # "linjection": l' glued to "injection". Only onto a word of the FAQ (or a typo of
             # one) of ELISION_MIN_LEN letters or more, so a real word is not cut ("decrire" is
             # not "d'ecrire").
