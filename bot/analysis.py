@@ -205,6 +205,24 @@ def without_request_frame(sentence: str) -> str:
     return core if _has_word(core) and len(core) < len(sentence) else sentence
 
 
+# "lequel", "laquelle" standing for a noun named before ("…sur le muscle ? Et on pique dans
+# lequel ?"), not the relative "lequel de…" nor "auquel" after a noun ("un numéro auquel").
+_WHICH_ONE_RE = re.compile(r"\b(?:lequel|laquelle|lesquels|lesquelles)\b(?!\s+(?:de|des|d'))", re.I)
+_NOUN_AFTER_ARTICLE_RE = re.compile(
+    r"\b(?:le|la|les|l'|du|des|au|aux|un|une|ce|cette|ces)\s*([a-zà-ÿ-]{3,})", re.I
+)
+
+
+def with_antecedent(question: str, before: str) -> str:
+    """A question asking "which one" ("Et on pique dans lequel ?") with the last noun of the
+    question before it put in ("Et on pique dans quel muscle ?"); else unchanged."""
+    which = _WHICH_ONE_RE.search(question)
+    nouns = _NOUN_AFTER_ARTICLE_RE.findall(before)
+    if which is None or not nouns:
+        return question
+    return f"{question[: which.start()]}quel {nouns[-1]}{question[which.end() :]}"
+
+
 def _matched_part(sentence: str) -> str:
     """The sentence as the FAQ reads it: without its request frame, and then, the frame
     saying what follows is the question, without the reason after it ("Je voudrais savoir si

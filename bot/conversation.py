@@ -16,7 +16,13 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from bot import intents, texts
-from bot.analysis import MessageAnalysis, analyse, is_bare_ask, without_request_frame
+from bot.analysis import (
+    MessageAnalysis,
+    analyse,
+    is_bare_ask,
+    with_antecedent,
+    without_request_frame,
+)
 from bot.faq import Faq, FaqEntry, FaqResult
 from bot.faq.text import QUESTION_WORDS, STOPWORDS
 from bot.normalize import normalize
@@ -279,8 +285,9 @@ class Conversation:
         answered: list[tuple[FaqEntry, float]] = []
         topics: list[FaqResult] = []  # fallbacks naming a not-on-the-page topic
         elliptic = False
-        for clause in questions:
-            result = self.faq.match(without_request_frame(clause.text))
+        for i, clause in enumerate(questions):
+            text = with_antecedent(clause.text, questions[i - 1].text) if i else clause.text
+            result = self.faq.match(without_request_frame(text))
             if result.kind == "answer" and result.entry is not None:
                 if all(e.id != result.entry.id for e, _ in answered):
                     answered.append((result.entry, result.score))

@@ -18,7 +18,12 @@ from bench.faq_rounds import (
 )
 from bot import texts
 from bot.analysis import analyse as analyse_message
-from bot.analysis import without_reason, without_request_frame, without_told_relative
+from bot.analysis import (
+    with_antecedent,
+    without_reason,
+    without_request_frame,
+    without_told_relative,
+)
 from bot.conversation import Conversation, Reply
 from bot.faq import Faq, load_faq
 from bot.faq.text import Corrector, Synonyms, analyse, sound_key, surface_tokens, typo_edits
@@ -1373,6 +1378,18 @@ def test_the_second_reader_gives_no_page_fact_over_an_unexplained_topic(
         "Le syndrome des releveurs peut-il provoquer des douleurs pendant les rapports ?"
     )
     assert reply.kind != "answer", reply
+
+
+def test_which_one_asks_about_the_noun_named_before(conv: Conversation) -> None:
+    """ "Et on pique dans lequel ?" asks which muscle, the one the question before names."""
+    assert with_antecedent("Et on pique dans lequel ?", "Il agit comment sur le muscle ?") == (
+        "Et on pique dans quel muscle ?"
+    )
+    # "lequel de…" names its own noun; nothing before: unchanged.
+    assert with_antecedent("lequel des deux ?", "sur le muscle ?") == "lequel des deux ?"
+    assert with_antecedent("c'est lequel ?", "") == "c'est lequel ?"
+    reply = conv.respond("Le produit agit comment sur le muscle ? Et on pique dans lequel ?")
+    assert reply.kind == "answer" and set(reply.answers) == {"mecanisme", "site_injection"}
 
 
 def test_a_question_word_closing_a_question_gets_both_answers(conv: Conversation) -> None:
