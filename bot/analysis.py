@@ -542,13 +542,36 @@ _ENUMERATION_RE = re.compile(r"(?:^|(?<=\s))\d\s?\)\s+")
 _FRAMED_IF_RE = re.compile(r"^(?:aussi |également |egalement |puis )?(?:si|s')\b", re.IGNORECASE)
 
 
+_GUESS_OPENERS = frozenset(
+    "dans sur sous au aux a en avec par vers chez derriere devant pres entre".split()
+)
+_GUESS_MAX_WORDS = 6
+
+
+def _is_guess(sentence: str) -> bool:
+    """A short phrase opening on a preposition, with no question word ("Dans l'anus ?",
+    "Au bloc ?"): a guess at the answer of the question before it."""
+    toks = normalize(sentence).split()
+    return (
+        # "Par ailleurs, il reste une cicatrice ?" opens a new question.
+        "," not in sentence
+        and 0 < len(toks) <= _GUESS_MAX_WORDS
+        and toks[0] in _GUESS_OPENERS
+        and not any(t in _OPENING_QUESTION_WORDS for t in toks)
+    )
+
+
 def analyse(text: str) -> MessageAnalysis:
     prepared = _ENUMERATION_RE.sub("\n", spoken_punctuation(text))
     cut = [s for s in (m.group(0).strip() for m in _SENTENCE_RE.finditer(prepared)) if _has_word(s)]
     # "J'aimerais comprendre : c'est quoi ?" is one question introduced by its frame.
+    # "L'aiguille, elle va où précisément ? Dans l'anus ?": a place or a thing offered as a
+    # guess completes the question before it, it asks nothing of its own.
     merged: list[str] = []
     for s in cut:
         if merged and merged[-1].endswith(":") and looks_like_question(merged[-1]):
+            merged[-1] += " " + s
+        elif merged and merged[-1].endswith("?") and _is_guess(s):
             merged[-1] += " " + s
         else:
             merged.append(s)

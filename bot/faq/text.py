@@ -91,6 +91,7 @@ _STOPWORDS_TEXT = """
     differents differentes
     comme meme entre
     type types genre genres sorte sortes
+    machin machins bidule bidules
 """
 STOPWORDS: frozenset[str] = frozenset(_STOPWORDS_TEXT.split())
 
