@@ -134,6 +134,8 @@ _REQUEST = _rx(
     # "je ne pourrai pas être là lundi"
     r"(?:ne|n) (?:pourrai|pourrais|peux|pourrons|pourra) pas etre (?:la|present\w*)",
     r"(?:ne|n) (?:serai|serais|serons) pas present\w*",
+    # "Merci de noter que je ne viendrai pas à la consultation de demain matin."
+    r"(?:ne|n) (?:viendrai|viendrais|viendrons|viendra) pas",
     r"(?:pas|plus) pouvoir venir",
     # "Impossible pour moi de venir à la consultation de jeudi"
     r"impossible (?:pour (?:moi|nous|lui|elle) )?"
@@ -160,7 +162,7 @@ _ABOUT_APPOINTMENT = _rx(
     r"(?:pour|concernant|au sujet de|a propos de|par rapport a) (?:mon|ma|le|la|notre) "
     r"(?:date|rdv|rendez vous|horaire|heure|convocation|creneau)",
     # "Rappelez-moi pour fixer une nouvelle date."
-    r"(?:fixer|trouver|convenir d|reprogrammer|prendre|caler) (?:une |un )?"
+    r"(?:fixer|trouver|convenir d|reprogrammer|prendre|caler) (?:une |un |la |le |ma |mon )?"
     r"(?:nouvelle |nouveau |autre )?(?:date|rdv|rendez vous|creneau|horaire)",
 )
 
