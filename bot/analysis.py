@@ -254,7 +254,9 @@ def without_reason(sentence: str, asks: bool = False) -> str:
     if found is None:
         return sentence
     head = sentence[: found.start()]
-    if len(normalize(head).split()) >= 2 and (asks or looks_like_question(head)):
+    # A question word inside the head asks too ("ça prend combien de temps la piqûre parce
+    # que j'ai mon fils à récupérer", dictated without a "?").
+    if len(normalize(head).split()) >= 2 and (asks or _asks(head, False, False)):
         return head
     return sentence
 
@@ -290,11 +292,13 @@ def without_told_relative(sentence: str) -> str:
 
 
 # A question that only asks to be told, with nothing of its own ("Pourriez-vous me la
-# préciser ?", "Vous pouvez me dire ?"): what it asks about is in the sentence before.
+# préciser ?", "Vous pouvez me dire ?", "Vous pouvez m'expliquer ce que c'est, ce truc ?"):
+# what it asks about is in the sentence before.
 _BARE_ASK_TEXT = """
     pourriez pouvez pourrais pourrait peux peut savez sauriez auriez vous tu me m moi nous
     la le les l lui en y dire preciser indiquer expliquer confirmer renseigner repondre
     svp stp s il plait merci d avance alors donc et du coup est ce que qu
+    c ca cela truc machin
 """
 _BARE_ASK_WORDS = frozenset(_BARE_ASK_TEXT.split())
 

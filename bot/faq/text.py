@@ -342,7 +342,7 @@ connaitre vivre aider marcher manger dormir lire ecrire appeler sortir entrer re
 rendre rend rendu rendra devenir deviens devient prevenir partir parte agir agit agisse
 toucher touche soigner soigne soigneront grace faible content contente contents
 faisable realisable reveille reveillee eveille eveillee conscient consciente quelque part
-direct directement voient voit vois derriere devant dessus dessous
+direct directement voient voit vois derriere devant dessus dessous route routes ecole
 mari femme mere pere fils fille enfant enfants ami amie famille gens personne monde
 medecin docteur generaliste gastro gynecologue urologue proctologue kine infirmiere
 internet google forum article lu vu entendu parle conseille oriente envoye
