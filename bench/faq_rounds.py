@@ -74,6 +74,7 @@ TUNING_ROUNDS = (
     "faq_round18.yaml",
     "faq_round19.yaml",
     "faq_round20.yaml",
+    "faq_round21.yaml",
 )
 
 

@@ -546,9 +546,8 @@ _ENUMERATION_RE = re.compile(r"(?:^|(?<=\s))\d\s?\)\s+")
 _FRAMED_IF_RE = re.compile(r"^(?:aussi |également |egalement |puis )?(?:si|s')\b", re.IGNORECASE)
 
 
-_GUESS_OPENERS = frozenset(
-    "dans sur sous au aux a en avec par vers chez derriere devant pres entre".split()
-)
+_GUESS_OPENERS_TEXT = "dans sur sous au aux a en avec par vers chez derriere devant pres entre"
+_GUESS_OPENERS = frozenset(_GUESS_OPENERS_TEXT.split())
 _GUESS_MAX_WORDS = 6
 
 
@@ -573,9 +572,8 @@ def analyse(text: str) -> MessageAnalysis:
     # guess completes the question before it, it asks nothing of its own.
     merged: list[str] = []
     for s in cut:
-        if merged and merged[-1].endswith(":") and looks_like_question(merged[-1]):
-            merged[-1] += " " + s
-        elif merged and merged[-1].endswith("?") and _is_guess(s):
+        framed = merged and merged[-1].endswith(":") and looks_like_question(merged[-1])
+        if framed or (merged and merged[-1].endswith("?") and _is_guess(s)):
             merged[-1] += " " + s
         else:
             merged.append(s)

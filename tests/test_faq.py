@@ -579,9 +579,9 @@ def test_topic_words_no_longer_veto_real_questions(faq: Faq, text: str, entry_id
 
 def test_folded_rounds(conv: Conversation) -> None:
     """Floors on the frozen rounds folded into tuning (TUNING_ROUNDS), at what their fixes
-    reached, minus a small margin (rounds 5-20 together after their fixes, with the learned
-    second reader trained on rounds 5-19: in scope 95.2 % (2,001/2,101), out of scope
-    97.0 % (677/698))."""
+    reached, minus a small margin (rounds 5-21 together after their fixes, with the learned
+    second reader trained on rounds 5-20: in scope 95.5 % (2,149/2,251), out of scope
+    97.1 % (707/728))."""
     cases = [c for name in TUNING_ROUNDS for c in load_cases(DATA / name)]
     total, _ = evaluate(conv, cases)
     report = "\n".join(total.misses)
@@ -1366,6 +1366,70 @@ def test_round_17_wordings(conv: Conversation, text: str, kind: str, detail: str
     ],
 )
 def test_round_20_wordings(conv: Conversation, text: str, kind: str, detail: str | None) -> None:
+    _assert_reply(conv.respond(text), kind, detail)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "detail"),
+    [
+        # A guess after the question completes it: one question, one answer.
+        ("L'aiguille, elle va où précisément ? Dans l'anus ?", "answer", "site_injection"),
+        # A question word inside the head lets the reason after it be cut (dictated, no "?").
+        (
+            "ça prend combien de temps la piqûre une heure deux heures parce que j'ai mon fils "
+            "à récupérer à l'école à seize heures trente",
+            "answer",
+            "duree",
+        ),
+        # "ce que c'est" asks about the sentence before it.
+        (
+            "Mon proctologue vient de me parler de « syndrome des releveurs ». Vous pouvez "
+            "m'expliquer ce que c'est, ce truc ?",
+            "answer",
+            "syndrome",
+        ),
+        # Off-page words only in their off-page sense: "au toucher", "dans un bureau",
+        # "vous travaillez", "rentrée pour le dîner".
+        (
+            "comment le docteur il sait où piquer il voit à l'intérieur avec une machine ou il "
+            "fait au toucher",
+            "answer",
+            "guidage",
+        ),
+        ("Ça se passe où, dans un bureau ou dans une vraie salle d'op ?", "answer", "lieu"),
+        ("Avec quelles machines vous travaillez dans la salle ?", "answer", "equipement"),
+        ("est-ce que je pourrai travailler le lendemain ?", "fallback", "arret_travail"),
+        (
+            "Est-ce que je dois prévoir une nuit sur place ou je serai rentrée pour le dîner ?",
+            "answer",
+            "sortie_meme_jour",
+        ),
+        ("je peux dîner avant l'injection ?", "fallback", "jeune"),
+        (
+            "Est-ce qu'on me colle quelque chose sur la peau après la piqûre ?",
+            "answer",
+            "pansement",
+        ),
+        ("Ça va me faire une balafre ou pas ?", "answer", "cicatrice"),
+        ("ça marche vraiment ou c'est un effet placebo ?", "answer", "efficacite"),
+        # A number to call is asked for, not a call.
+        (
+            "Y a un numéro où je peux vous passer un coup de fil si j'ai un doute un dimanche "
+            "soir ?",
+            "answer",
+            "ligne_telephonique",
+        ),
+        (
+            "Merci de noter que je ne viendrai pas à la consultation de demain matin.",
+            "request",
+            None,
+        ),
+        ("Pouvez-vous me rappeler pour fixer la date de la consultation ?", "request", None),
+        ("D'accord, je comprends mieux", "smalltalk", None),
+        ("À quoi tu sers exactement ?", "smalltalk", None),
+    ],
+)
+def test_round_21_wordings(conv: Conversation, text: str, kind: str, detail: str | None) -> None:
     _assert_reply(conv.respond(text), kind, detail)
 
 
