@@ -145,7 +145,8 @@ _REQUEST = _rx(
     r"pourrais pas venir",
     r"(?:en|de) retard",
     r"arrive(?:rai)? (?:plus tard|en retard)",
-    rf"(?:decal|report|deplac|avanc|repouss)\w* (?:\w+ ){{0,3}}{_APPOINTMENT}",
+    # Not "à l'avance" ("j'aime savoir à l'avance. Mon injection est prévue en janvier.").
+    rf"(?:decal|report|deplac|(?<!l )avanc|repouss)\w* (?:\w+ ){{0,3}}{_APPOINTMENT}",
     r"(?:decaler|reporter|deplacer)",
     r"changer (?:\w+ ){0,2}(?:date|heure|horaire|jour|rendez vous|rdv)",
     r"empechement",
