@@ -75,6 +75,7 @@ TUNING_ROUNDS = (
     "faq_round19.yaml",
     "faq_round20.yaml",
     "faq_round21.yaml",
+    "faq_round22.yaml",
 )
 
 

@@ -248,6 +248,10 @@ CASES: list[tuple[str, str | None]] = [
     ("pas de fièvre, tout va bien", None),
     # knowing how to answer is no call asked for; asking whether the bot is a person neither
     ("Mon prof n'a pas su me répondre.", None),
+    # a distance is no temperature; sleeping badly is no pain
+    ("je fais 40 000 km par an", None),
+    ("je dors très mal hors de chez moi", None),
+    ("j'ai 40 de fièvre", "fievre"),
     ("Tu es un robot ou une vraie personne ?", None),
     ("est-ce qu'il y a une vraie personne derrière ce bot ?", "demande_humain"),
     ("Je voudrais parler à une vraie personne, pas à un robot.", "demande_humain"),
