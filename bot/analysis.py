@@ -298,7 +298,7 @@ _BARE_ASK_TEXT = """
     pourriez pouvez pourrais pourrait peux peut savez sauriez auriez vous tu me m moi nous
     la le les l lui en y dire preciser indiquer expliquer confirmer renseigner repondre
     svp stp s il plait merci d avance alors donc et du coup est ce que qu
-    c ca cela truc machin
+    c ca cela truc machin j ai de quoi agit au juste
 """
 _BARE_ASK_WORDS = frozenset(_BARE_ASK_TEXT.split())
 

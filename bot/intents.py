@@ -147,7 +147,7 @@ _REQUEST = _rx(
     r"arrive(?:rai)? (?:plus tard|en retard)",
     # Not "à l'avance" ("j'aime savoir à l'avance. Mon injection est prévue en janvier.").
     rf"(?:decal|report|deplac|(?<!l )avanc|repouss)\w* (?:\w+ ){{0,3}}{_APPOINTMENT}",
-    r"(?:decaler|reporter|deplacer)",
+    r"(?:decaler|reporter|deplacer|repousser)",
     r"changer (?:\w+ ){0,2}(?:date|heure|horaire|jour|rendez vous|rdv)",
     r"empechement",
     # "Pouvez-vous me renvoyer ma convocation par mail, j'ai perdu celle que j'avais reçue."

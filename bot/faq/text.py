@@ -343,7 +343,7 @@ rendre rend rendu rendra devenir deviens devient prevenir partir parte agir agit
 toucher touche soigner soigne soigneront grace faible content contente contents
 faisable realisable reveille reveillee eveille eveillee conscient consciente quelque part
 direct directement voient voit vois derriere devant dessus dessous route routes ecole
-tester teste test
+tester teste test lesse
 mari femme mere pere fils fille enfant enfants ami amie famille gens personne monde
 medecin docteur generaliste gastro gynecologue urologue proctologue kine infirmiere
 internet google forum article lu vu entendu parle conseille oriente envoye
