@@ -76,6 +76,7 @@ TUNING_ROUNDS = (
     "faq_round20.yaml",
     "faq_round21.yaml",
     "faq_round22.yaml",
+    "faq_round23.yaml",
 )
 
 

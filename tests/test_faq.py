@@ -579,9 +579,9 @@ def test_topic_words_no_longer_veto_real_questions(faq: Faq, text: str, entry_id
 
 def test_folded_rounds(conv: Conversation) -> None:
     """Floors on the frozen rounds folded into tuning (TUNING_ROUNDS), at what their fixes
-    reached, minus a small margin (rounds 5-22 together after their fixes, with the learned
-    second reader trained on rounds 5-20: in scope 95.6 % (2,295/2,401), out of scope
-    97.2 % (737/758))."""
+    reached, minus a small margin (rounds 5-23 together after their fixes, with the learned
+    second reader trained on rounds 5-20: in scope 95.4 % (2,434/2,551), out of scope
+    97.2 % (766/788))."""
     cases = [c for name in TUNING_ROUNDS for c in load_cases(DATA / name)]
     total, _ = evaluate(conv, cases)
     report = "\n".join(total.misses)
@@ -619,6 +619,8 @@ def test_folded_rounds(conv: Conversation) -> None:
         "Et si ça ne marche pas sur moi ? Je vais rester avec cette douleur toute ma vie ? On fait"
         " quoi après ?",
         "L'anesthésie locale c'est avec quel produit ? Et la piqûre d'anesthésie fait mal ?",
+        # Round 23: a relative staying in the recovery room again (the monitoring card).
+        "Ma fille peut-elle rester avec moi dans la salle de repos après le geste ?",
     }
     assert set(total.page_facts_out) <= known, total.page_facts_out
 
