@@ -1475,6 +1475,40 @@ def test_round_22_wordings(conv: Conversation, text: str, kind: str, detail: str
     _assert_reply(conv.respond(text), kind, detail)
 
 
+@pytest.mark.parametrize(
+    ("text", "kind", "detail"),
+    [
+        # "ce que j'ai" asks about the sentence before it.
+        (
+            "On vient de me dire que j'ai un syndrome des releveurs et je suis perdue. Vous "
+            "pouvez m'expliquer ce que j'ai ?",
+            "answer",
+            "syndrome",
+        ),
+        ("ca lesse 1 cicatrice ?", "answer", "cicatrice"),
+        # "recourt-on" proposes; "recourir" after a run is running again, not asked here.
+        (
+            "à quel stade de la prise en charge recourt-on à la toxine botulique ?",
+            "answer",
+            "deuxieme_intention",
+        ),
+        ("Comment s'appelle le radiologue qui fera mon injection ?", "fallback", None),
+        ("La salle de repos est-elle confortable ?", "fallback", None),
+        # "en cas de question" is no snack.
+        (
+            "Madame, Monsieur, existe-t-il un moyen de joindre l'équipe médicale en cas de "
+            "question ?",
+            "answer",
+            "ligne_telephonique",
+        ),
+        ("jpeu pa venir lundi dsl, on peu repousser ?", "request", None),
+        ("Tu es un vrai humain ou un robot ?", "smalltalk", None),
+    ],
+)
+def test_round_23_wordings(conv: Conversation, text: str, kind: str, detail: str | None) -> None:
+    _assert_reply(conv.respond(text), kind, detail)
+
+
 def test_the_second_reader_gives_no_page_fact_over_an_unexplained_topic(
     conv: Conversation,
 ) -> None:
