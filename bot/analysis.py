@@ -335,7 +335,7 @@ def looks_like_question(clause: str) -> bool:
         for i, t in enumerate(toks)
         if t in _ASKING_WORDS
         and not (t == "demande" and toks[i - 1 : i] in _NOUN_BEFORE)
-        and not (t == "savoir" and _PREFERENCE & set(toks[max(0, i - 2) : i]))
+        and not _tells_preference(toks, i)
     ]
     if toks and toks[-1] in _TOLD_ASKING and asking[-1:] == [toks[-1]]:
         asking.pop()
@@ -360,11 +360,16 @@ def _told_when(clause: str, toks: list[str]) -> bool:
     )
 
 
+def _tells_preference(toks: list[str], i: int) -> bool:
+    """toks[i] is the "savoir" of a preference told ("j'aime savoir", "je préfère savoir")."""
+    return toks[i] == "savoir" and bool(_PREFERENCE & set(toks[max(0, i - 2) : i]))
+
+
 def _before_preference(toks: list[str]) -> list[str]:
     """The words before a preference told ("j'aime savoir à quoi m'attendre"): its "à quoi"
     asks nothing."""
-    for i, t in enumerate(toks):
-        if t == "savoir" and _PREFERENCE & set(toks[max(0, i - 2) : i]):
+    for i in range(len(toks)):
+        if _tells_preference(toks, i):
             return toks[:i]
     return toks
 

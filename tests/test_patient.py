@@ -105,6 +105,27 @@ async def test_greetings_and_thanks_are_smalltalk(bot: RunningBot, fake: FakeBot
     assert row is not None and row[0] == 0
 
 
+async def test_asking_whether_the_bot_is_a_person_alerts_nobody(
+    bot: RunningBot, fake: FakeBotAPI
+) -> None:
+    """ "Tu es un robot ou une vraie personne ?" asks about the bot: the identity reply, which
+    gives the line, and no alert. Looking for someone behind it still reaches the staff."""
+    faq = bot.runtime.content.conversation.faq
+    expected = faq.match("Tu es un robot ou une vraie personne ?")
+    assert expected.kind == "smalltalk" and expected.smalltalk_reply
+    fake.send_text(PATIENT, "Tu es un robot ou une vraie personne ?")
+    msgs = await fake.wait_for_messages(PATIENT, 1)
+    assert msgs[-1]["text"] == texts.with_hotline(expected.smalltalk_reply, HOTLINE)
+    assert HOTLINE in msgs[-1]["text"]
+    row = await bot.runtime.db.fetchone("SELECT COUNT(*) FROM alerts")
+    assert row is not None and row[0] == 0
+    assert fake.messages(STAFF_CHAT) == []
+    fake.send_text(PATIENT, "est-ce qu'il y a une vraie personne derrière ce bot ?")
+    await fake.wait_for(lambda: len(fake.messages(STAFF_CHAT)) == 1, what="staff alert")
+    row = await bot.runtime.db.fetchone("SELECT COUNT(*) FROM alerts")
+    assert row is not None and row[0] == 1
+
+
 @pytest.fixture
 def editable_settings(settings: Settings, tmp_path: Path) -> Settings:
     """Settings on a copy of the FAQ, so the test can break it."""
