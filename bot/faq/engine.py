@@ -153,6 +153,11 @@ class _Phrasing:
 class _TopicTerm:
     pattern: TermPattern
     topic: int  # index in Faq.offtopics
+    # A term of several words is a phrase: an entry explains it only if one of the entry's
+    # phrasings contains the whole phrase. "rester avec moi" comes down to the stem "rest",
+    # which the monitoring card has ("je reste combien de temps"), yet that card says nothing
+    # of a relative staying. None: a one-word term, explained by any entry having its stem.
+    explained_by: frozenset[int] | None = None
 
 
 @dataclass(frozen=True)
@@ -413,7 +418,16 @@ class Faq:
                 first = pattern.words[0]
                 if pattern.prefix and len(pattern.words) == 1:
                     first = first[:MIN_PREFIX_LEN]
-                self._topic_terms.setdefault(first, []).append(_TopicTerm(pattern, t_idx))
+                explained_by = None
+                if len(pattern.words) > 1:
+                    explained_by = frozenset(
+                        e
+                        for e, analyses in enumerate(self._entry_analyses)
+                        if any(pattern.found_in(a) for a in analyses)
+                    )
+                self._topic_terms.setdefault(first, []).append(
+                    _TopicTerm(pattern, t_idx, explained_by)
+                )
 
     def _build_smalltalk(self, intents: Sequence[SmalltalkIntent]) -> None:
         self._smalltalk_by_first: dict[str, list[tuple[tuple[str, ...], int]]] = {}
@@ -624,7 +638,7 @@ class Faq:
         terms = analysis.terms
         if not terms:
             return {}
-        hits = self._topic_hits(analysis)
+        hits, phrases = self._scan_topics(analysis)
         revealing = frozenset().union(*hits.values()) if hits else frozenset()
         # A word that reveals a subject says more than its rarity among the entries: it weighs
         # at least TOPIC_TERM_WEIGHT, for every candidate alike.
@@ -680,7 +694,11 @@ class Faq:
             share = topic.get(e, 0.0) / topic_total if topic_total else 1.0
             if topic.get(e, 0.0) < topic_floor:
                 raw = min(raw, off_topic_cap)
-            unexplained = sum(weights[st] for st in revealing - vocab[e])
+            left = revealing - vocab[e]
+            for stems, explained_by in phrases:
+                if e not in explained_by:
+                    left |= stems
+            unexplained = sum(weights[st] for st in left)
             scores[e] = Candidate(
                 e,
                 raw,
@@ -709,13 +727,23 @@ class Faq:
 
     def _topic_hits(self, analysis: Analysis) -> dict[int, frozenset[str]]:
         """Topic index -> the message's stems its terms explain, for each topic present."""
+        return self._scan_topics(analysis)[0]
+
+    def _scan_topics(
+        self, analysis: Analysis
+    ) -> tuple[dict[int, frozenset[str]], list[tuple[frozenset[str], frozenset[int]]]]:
+        """The topic hits (see _topic_hits), and each phrase term found: its stems and the
+        entries whose phrasings contain the phrase (see _TopicTerm.explained_by)."""
         hits: dict[int, frozenset[str]] = {}
+        phrases: list[tuple[frozenset[str], frozenset[int]]] = []
         for w in {*analysis.all_words, *(w[:MIN_PREFIX_LEN] for w in analysis.all_words)}:
             for term in self._topic_terms.get(w, ()):
                 stems = term.pattern.stems_in(analysis)
                 if stems:
                     hits[term.topic] = hits.get(term.topic, frozenset()) | stems
-        return hits
+                    if term.explained_by is not None:
+                        phrases.append((stems, term.explained_by))
+        return hits, phrases
 
     def _smalltalk_only(self, toks: list[str]) -> _Smalltalk | None:
         """The intent when the message is nothing but politeness, else None."""
