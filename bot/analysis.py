@@ -336,6 +336,7 @@ def looks_like_question(clause: str) -> bool:
         if t in _ASKING_WORDS
         and not (t == "demande" and toks[i - 1 : i] in _NOUN_BEFORE)
         and not _tells_preference(toks, i)
+        and not _without_object(toks, i)
     ]
     if toks and toks[-1] in _TOLD_ASKING and asking[-1:] == [toks[-1]]:
         asking.pop()
@@ -358,6 +359,32 @@ def _told_when(clause: str, toks: list[str]) -> bool:
         and toks[1:2] != []
         and toks[1] in _SUBJECTS
     )
+
+
+# What may follow "savoir" or "demander" when they ask: a question word anywhere after them
+# ("savoir à l'avance combien…"), or a subject named right after ("savoir le prix", "savoir
+# pour l'anesthésie", "demander un autre avis").
+_INDIRECT_QUESTION_TEXT = """si s combien comment quand pourquoi ou qui quoi ce quel quelle
+    quels quelles lequel laquelle lesquels lesquelles"""
+_INDIRECT_QUESTION = frozenset(_INDIRECT_QUESTION_TEXT.split())
+_NAMED_OBJECT_TEXT = """le la les l du des un une sur pour concernant plus davantage exactement
+    precisement votre vos mon ma mes son sa ses leur leurs cela ca avant apres"""
+_NAMED_OBJECT = frozenset(_NAMED_OBJECT_TEXT.split())
+_ASKING_WITH_OBJECT = frozenset({"savoir", "demande"})
+
+
+def _without_object(toks: list[str], i: int) -> bool:
+    """toks[i], "savoir" or "demande", asks nothing: nothing is asked after it. "Ma femme est
+    du genre à vouloir tout savoir à l'avance" tells a habit; "il m'a demandé de vous écrire"
+    tells an errand ("demander de" + a verb asks someone to do, not a question)."""
+    if toks[i] not in _ASKING_WITH_OBJECT:
+        return False
+    rest = toks[i + 1 :]
+    if any(t in _INDIRECT_QUESTION for t in rest):
+        return False
+    if toks[i] == "demande" and rest[:1] in (["de"], ["d"]):
+        return True
+    return not (rest[:1] and rest[0] in _NAMED_OBJECT) and bool(rest)
 
 
 def _tells_preference(toks: list[str], i: int) -> bool:

@@ -1537,6 +1537,26 @@ def test_a_topic_phrase_is_explained_only_by_a_card_saying_it(faq: Faq, conv: Co
     )
 
 
+def test_savoir_or_demander_with_nothing_asked_after_asks_nothing(conv: Conversation) -> None:
+    """A habit or an errand told in a story is no second question."""
+    for told in (
+        "Ma femme est du genre à vouloir tout savoir à l'avance, elle a préparé une liste.",
+        "Il m'a demandé de vous écrire.",
+    ):
+        assert not analyse_message(told).questions, told
+    for asked in (
+        "Ma femme voudrait savoir à l'avance combien de temps ça dure.",
+        "Mon mari se demande si on l'endort.",
+        "Je voudrais savoir le prix.",
+    ):
+        assert analyse_message(asked).questions, asked
+    reply = conv.respond(
+        "Mon mari a 71 ans et ne veut plus entendre parler de bistouri. Il m'a demandé de vous"
+        " écrire. Est-ce qu'on va l'opérer, oui ou non ?"
+    )
+    assert reply.kind == "answer" and reply.faq_id == "chirurgie" and not reply.answers, reply
+
+
 def test_which_one_asks_about_the_noun_named_before(conv: Conversation) -> None:
     """ "Et on pique dans lequel ?" asks which muscle, the one the question before names."""
     assert with_antecedent("Et on pique dans lequel ?", "Il agit comment sur le muscle ?") == (
