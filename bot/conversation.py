@@ -288,6 +288,13 @@ class Conversation:
         for i, clause in enumerate(questions):
             text = with_antecedent(clause.text, questions[i - 1].text) if i else clause.text
             result = self.faq.match(without_request_frame(text))
+            if result.kind == "clarify" and answered:
+                # Two questions ask two things: "combien de temps sur la table, puis combien de
+                # temps en salle de repos ?" is not the duration card twice. Between the card
+                # already answered and another, the other one is asked.
+                result = self.faq.match(
+                    without_request_frame(text), answered=frozenset(e.id for e, _ in answered)
+                )
             if result.kind == "answer" and result.entry is not None:
                 if all(e.id != result.entry.id for e, _ in answered):
                     answered.append((result.entry, result.score))

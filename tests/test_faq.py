@@ -1557,6 +1557,17 @@ def test_savoir_or_demander_with_nothing_asked_after_asks_nothing(conv: Conversa
     assert reply.kind == "answer" and reply.faq_id == "chirurgie" and not reply.answers, reply
 
 
+def test_a_second_question_asks_something_else_than_the_first(faq: Faq, conv: Conversation) -> None:
+    """Alone, "combien de temps en salle de repos ?" hesitates between the monitoring card
+    and the duration card; after a question the duration card answered, it asks the other."""
+    assert faq.match("combien de temps en salle de repos ?").kind == "clarify"
+    reply = conv.respond("Combien de temps sur la table, puis combien de temps en salle de repos ?")
+    assert reply.kind == "answer" and reply.answers == ("duree", "apres_surveillance"), reply
+    # The same question asked twice is still answered once.
+    reply = conv.respond("Ça dure combien de temps ? Le geste prend combien de temps ?")
+    assert reply.kind == "answer" and reply.faq_id == "duree" and not reply.answers, reply
+
+
 def test_which_one_asks_about_the_noun_named_before(conv: Conversation) -> None:
     """ "Et on pique dans lequel ?" asks which muscle, the one the question before names."""
     assert with_antecedent("Et on pique dans lequel ?", "Il agit comment sur le muscle ?") == (

@@ -189,6 +189,15 @@ class Ranking:
     def is_topic(self, c: Candidate) -> bool:
         return c.index >= self.n_entries
 
+    def without(self, indices: frozenset[int]) -> Ranking:
+        """The same ranking with these entries out of the competition (their score no longer
+        counts against the margin of the others)."""
+        return replace(
+            self,
+            candidates=tuple(c for c in self.candidates if c.index not in indices),
+            rivals={i: r for i, r in self.rivals.items() if i not in indices},
+        )
+
     def features(self) -> Features:
         """What the decision layer reads of the first candidate (see :func:`should_answer`)."""
         top = self.candidates[0]
@@ -460,12 +469,15 @@ class Faq:
 
     # --- matching ----------------------------------------------------------------------------
 
-    def match(self, text: str, asks: bool = False) -> FaqResult:
+    def match(
+        self, text: str, asks: bool = False, answered: frozenset[str] = frozenset()
+    ) -> FaqResult:
         """Decide what a patient message gets. Pure and fast; never raises on any text.
 
         ``asks``: the message, before its request frame was dropped, asks something ("Je
         souhaiterais connaître le déroulement. Je vous remercie."): its thanks are not the
-        point of it."""
+        point of it. ``answered``: ids of entries already answered to the same message, out
+        of the competition (see Conversation._two_questions)."""
         if _INTRODUCTION_RE.search(text):
             text = _INTRODUCTION_RE.sub(" ", text).strip(" ,.!") or "bonjour"
         toks = [self._corrector.correct(t)[0] for t in surface_tokens(text)]
@@ -479,7 +491,12 @@ class Faq:
             smalltalk = None
         if smalltalk is not None:
             return FaqResult("smalltalk", None, 1.0, (), smalltalk.reply)
-        return self._decide(self.ranking(text), text)
+        ranking = self.ranking(text)
+        if answered:
+            ranking = ranking.without(
+                frozenset(i for i, e in enumerate(self.entries) if e.id in answered)
+            )
+        return self._decide(ranking, text)
 
     def rank(self, text: str) -> list[tuple[float, FaqEntry]]:
         """(calibrated confidence, entry), best first: at least the EXACT_TOP best entries;
