@@ -149,6 +149,30 @@ def test_typo_correction_by_ear_and_glued_elision(faq: Faq, typed: str, term: st
 
 
 @pytest.mark.parametrize(
+    ("dictated", "glued"),
+    [
+        ("le radio logue", "le radiologue"),
+        ("une echo graphie", "une echographie"),
+        ("la toxine bottu lique", "la toxine botulique"),
+        ("un radiologue inter ventionnel", "un radiologue interventionnel"),
+    ],
+)
+def test_a_word_cut_by_dictation_is_glued_back(faq: Faq, dictated: str, glued: str) -> None:
+    def terms(text: str) -> set[str]:
+        return set(analyse(text, faq._synonyms, faq._corrector).terms)
+
+    assert terms(dictated) == terms(glued)
+
+
+def test_two_real_words_are_never_glued(faq: Faq) -> None:
+    """ "rester à" is not "restera", nor "en droit" (an law student) "endroit"."""
+    corrector = faq._corrector
+    for text in ("je dois rester a la maison", "etudiante en droit", "plan de soin"):
+        toks = surface_tokens(text)
+        assert corrector.rejoined(toks) == toks, text
+
+
+@pytest.mark.parametrize(
     "word",
     # Real words one edit from a FAQ word, by a change no typo makes: "infecte" is not
     # "injecte" (f and j are far apart), "soigner" not "saigner", "toucher" not "coucher"

@@ -220,6 +220,9 @@ MIN_INFLECTED_LEN = 6
 #
 # A corrected word counts a little less than a typed one (a sound-alike spelling as one edit).
 MIN_TYPO_LEN = 5
+# A word cut in pieces by dictation is glued back only into a word this long: shorter ones
+# ("restera" from "rester a") are too often two real words.
+REJOIN_MIN_LEN = 7
 TWO_EDITS_FROM = 8
 TYPO_FACTOR = {1: 0.9, 2: 0.75}
 _CACHE_LIMIT = 20000
@@ -342,8 +345,8 @@ connaitre vivre aider marcher manger dormir lire ecrire appeler sortir entrer re
 rendre rend rendu rendra devenir deviens devient prevenir partir parte agir agit agisse
 toucher touche soigner soigne soigneront grace faible content contente contents
 faisable realisable reveille reveillee eveille eveillee conscient consciente quelque part
-direct directement voient voit vois derriere devant dessus dessous route routes ecole
-tester teste test lesse
+direct directement voient voit vois derriere devant droit droite gauche dessus dessous
+route routes ecole tester teste test lesse
 mari femme mere pere fils fille enfant enfants ami amie famille gens personne monde
 medecin docteur generaliste gastro gynecologue urologue proctologue kine infirmiere
 internet google forum article lu vu entendu parle conseille oriente envoye
@@ -388,6 +391,40 @@ class Corrector:
                 window.extend(by_len.get(n, ()))
             self._windows[length] = window
         self._cache: dict[str, tuple[str, float]] = {}
+
+    def rejoined(self, toks: list[str]) -> list[str]:
+        """Words a voice keyboard cut in pieces, glued back: "radio logue", "echo graphie",
+        "bottu lique" are "radiologue", "echographie", "botulique". Pieces of 2 letters or more,
+        at least one of them not a word we know, that glued are (or sound like) a word of the
+        FAQ of REJOIN_MIN_LEN letters or more."""
+        out: list[str] = []
+        i = 0
+        while i < len(toks):
+            for n in (4, 3, 2):
+                pieces = toks[i : i + n]
+                if len(pieces) < n or not all(len(p) >= 2 and p.isalpha() for p in pieces):
+                    continue
+                if all(self.known(p) for p in pieces):
+                    continue
+                word = self._rejoin(pieces)
+                if word is not None:
+                    out.append(word)
+                    i += n
+                    break
+            else:
+                out.append(toks[i])
+                i += 1
+        return out
+
+    def _rejoin(self, pieces: list[str]) -> str | None:
+        glued = "".join(pieces)
+        if len(glued) < REJOIN_MIN_LEN:
+            return None
+        if glued in self._content:
+            return glued
+        alike = [w for w in self._by_sound.get(sound_key(glued), ()) if w in self._content]
+        alike = [w for w in alike if len(w) >= REJOIN_MIN_LEN]
+        return min(alike, key=lambda w: (OSA.distance(glued, w), w)) if alike else None
 
     def known(self, tok: str) -> bool:
         return tok in self._known or (bool(self._prefixes) and tok.startswith(self._prefixes))
@@ -513,6 +550,8 @@ def analyse(text: str, synonyms: Synonyms, corrector: Corrector | None = None) -
         while skip < len(toks) and toks[skip] in _OPENING_WORDS:
             skip += 1
         toks = toks[skip:]
+    if corrector is not None:
+        toks = corrector.rejoined(toks)
     factors = [1.0] * len(toks)
     if corrector is not None:
         for i, tok in enumerate(toks):
