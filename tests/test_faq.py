@@ -641,6 +641,13 @@ def test_folded_rounds(conv: Conversation) -> None:
         "Et si ça ne marche pas sur moi ? Je vais rester avec cette douleur toute ma vie ? On fait"
         " quoi après ?",
         "L'anesthésie locale c'est avec quel produit ? Et la piqûre d'anesthésie fait mal ?",
+        # Rounds 12 and 16: "c'est un (vrai) risque ?" after a sentence naming incontinence gets
+        # the safety card, which says the page details neither risks nor side effects (a risk
+        # asked about in general is that card since session 12).
+        "Je suis morte de peur à l'idée de devenir incontinente après. Est-ce que c'est un risque"
+        " avec ce botox ?",
+        "Une copine m'a dit que le botox à cet endroit pouvait rendre incontinent… je ne dors plus"
+        " depuis. C'est un vrai risque ?",
     }
     assert set(total.page_facts_out) <= known, total.page_facts_out
 
@@ -1317,10 +1324,13 @@ def test_round_16_wordings(conv: Conversation, text: str, kind: str, detail: str
         ("il faudra que je revienne ou une fois suffit ?", "answer", "seances"),
         ("est-ce que les spasmes peuvent revenir un jour ?", "fallback", "effet_delai"),
         ("et si mon corps fait une réaction au produit ?", "fallback", "effets_secondaires"),
-        # "risqué" (the adjective) asks whether it is safe; "les risques" (the noun) are a
-        # subject the page does not detail.
+        # "risqué" asks whether it is safe, and so (since session 12) does a risk asked about
+        # in general: the safety card says the page details neither risks nor side effects. A
+        # risk named ("quels sont les risques", "un risque de…") stays the topic.
         ("c'est risqué comme geste ?", "answer", "securite"),
-        ("il y a des risques ?", "fallback", "effets_secondaires"),
+        ("il y a des risques ?", "answer", "securite"),
+        ("Quels sont les risques de complications ?", "fallback", "effets_secondaires"),
+        ("Quels risques pour moi après l'injection ?", "fallback", "effets_secondaires"),
         # "normalement" alone is an adverb, not the resumption of activities.
         ("Il faudra combien de séances, normalement ?", "answer", "seances"),
         ("ça donne de bons résultats en général ?", "answer", "efficacite"),
