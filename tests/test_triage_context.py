@@ -151,6 +151,53 @@ def test_the_usual_sitting_pain_told_in_a_story_is_a_note_and_the_question_answe
     assert reply.triage is not None and "douleur_intense" in reply.triage.categories
 
 
+def test_a_relative_telling_the_usual_sitting_pain_gets_a_note_and_the_answer(
+    conv: Conversation,
+) -> None:
+    reply = conv.respond(
+        "Ma fille de 24 ans souffre énormément quand elle reste assise en amphi. Un médecin lui"
+        " propose le botox, mais j'aimerais que d'autres médecins se prononcent. Est-ce"
+        " possible chez vous ?"
+    )
+    assert (reply.kind, reply.faq_id) == ("answer", "second_avis") and reply.staff_note
+
+
+def test_years_of_pain_told_with_ca_fait_are_the_pain_the_patient_comes_for(
+    conv: Conversation,
+) -> None:
+    found = conv.triage.analyse("ça fait cinq ans que j'ai mal au fondement, on m'a tout essayé")
+    assert found.alert is None and found.concern is None
+    assert ("gene_douleur", "chronic") in found.dismissed
+
+
+@pytest.mark.parametrize(
+    ("text", "alert"),
+    [
+        # A time long gone at the head of the sentence: every sign told as done in it is past.
+        (
+            "Il y a quelques années une anesthésie générale s'est très mal passée pour moi, j'ai"
+            " vomi deux jours entiers. Pour le botox, est-ce qu'il y a une anesthésie ?",
+            None,
+        ),
+        ("L'an dernier, après une opération, j'ai saigné pendant une semaine.", None),
+        # Told in the present, or said to be now, the sign alerts whatever opens the sentence.
+        ("Il y a deux ans j'ai eu une hémorragie, et là je saigne beaucoup", "saignement"),
+        ("Il y a deux ans j'ai eu une hémorragie, et là j'ai du mal à avaler", "deglutition"),
+        ("Il y a trois ans j'ai été opérée, j'ai vomi depuis ce matin", "malaise"),
+        # Days are not a time long gone: after the injection they are the follow-up.
+        ("Il y a deux jours, après l'injection, j'ai saigné beaucoup", "saignement"),
+    ],
+)
+def test_a_time_set_at_the_head_of_a_sentence_holds_for_it(
+    conv: Conversation, text: str, alert: str | None
+) -> None:
+    found = conv.triage.analyse(text)
+    if alert is None:
+        assert found.alert is None, found
+    else:
+        assert found.alert is not None and alert in found.alert.categories, found
+
+
 @pytest.mark.parametrize(
     "text",
     [

@@ -5,7 +5,9 @@ The rules find a symptom; this module decides whether the patient is reporting i
 * asked about: a hypothetical marker ("si", "au cas où", "if") before it in its clause, with
   no marker of "now" in that clause ("si je saigne encore ce soir" stays a report);
 * past: a past marker in its clause ("j'avais", "la semaine dernière", "il y a 3 ans") and no
-  marker of now there; or resolved a little later ("…, plus rien depuis", "mais c'est fini");
+  marker of now there; or a time set at the head of its sentence ("Il y a quelques années, une
+  anesthésie s'est mal passée, j'ai vomi deux jours") and no marker of now in the sentence;
+  or resolved a little later ("…, plus rien depuis", "mais c'est fini");
   distress is never closed by a later resolution marker ("plus rien ne va");
 * chronic: the usual pain the patient comes for ("comme d'habitude", "depuis des années");
 * usual: severe pain tied to sitting ("dès que je m'assois"), the syndrome's own, told in a
@@ -24,6 +26,7 @@ hypothesis, history, family, reported speech) were taken as the reference for th
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
@@ -36,6 +39,7 @@ CONTEXT_KEYS: Final = (
     "hypothetical",
     "now",
     "past",
+    "past_scene",
     "resolved",
     "chronic",
     "self",
@@ -44,6 +48,18 @@ CONTEXT_KEYS: Final = (
     "not_patient",
     "mild",
     "usual",
+)
+# A time set at the head of a sentence ("Il y a quelques années,", "Et l'an dernier") may start
+# this many tokens in: a conjunction or an adverb before it.
+_SCENE_START: Final = 2
+# "j'ai vomi", "je me suis évanouie", "elle a saigné": an auxiliary right before the sign, and
+# the sign's first word shaped like a past participle (not "j'ai du mal à avaler", "j'ai mal").
+_AUXILIARIES: Final = frozenset(
+    {"ai", "as", "a", "avons", "avez", "ont", "suis", "es", "est", "sommes", "etes", "sont"}
+)
+_PARTICIPLE_RE: Final = re.compile(r"[a-z]{2,}(?:e|ee|es|ees|i|ie|is|ies|u|ue|us|ues|it|ite|its)")
+_NOT_PARTICIPLES: Final = frozenset(
+    {"des", "les", "mes", "ses", "tes", "ces", "plus", "tres", "une"}
 )
 # Resolution is looked for in the symptom's clause (after it) and in this many later clauses:
 # "j'avais saigné un peu, mais c'est fini" ends its story one clause later.
@@ -60,6 +76,7 @@ class ContextGroups:
     hypothetical: int
     now: int
     past: int
+    past_scene: int
     resolved: int
     chronic: int
     self: int
@@ -72,10 +89,11 @@ class ContextGroups:
 
 @dataclass(frozen=True)
 class Layout:
-    """Where each token sits: its sentence and clause numbers."""
+    """Where each token sits: its sentence and clause numbers (and the tokens themselves)."""
 
     sentence: Sequence[int]
     clause: Sequence[int]
+    tokens: Sequence[str] = ()
 
 
 def _in_clause(spans: Sequence[Span], layout: Layout, clause: int) -> list[Span]:
@@ -140,6 +158,8 @@ def judge(
     if not timeless and not now:
         if _in_clause(spans[groups.past], layout, clause):
             return "past"
+        if _past_scene(span, layout, spans, groups, sentence):
+            return "past"
         # Distress is never closed by a later "plus rien" / "ça va": in patients' words those
         # read both ways ("plus rien ne va"), and a missed 3114 is the worst failure.
         for r in spans[groups.resolved] if severity != "detresse" else ():
@@ -170,3 +190,39 @@ def judge(
         tied = severity in ("vital", "detresse")
         return "other" if spans[groups.not_patient] and not tied else "report"
     return "report"
+
+
+def _past_scene(
+    span: Span,
+    layout: Layout,
+    spans: Sequence[Sequence[Span]],
+    groups: ContextGroups,
+    sentence: int,
+) -> bool:
+    """The sentence opens on a time long gone ("Il y a quelques années, une anesthésie s'est
+    très mal passée, j'ai vomi deux jours") and says nothing of now: every clause of it is
+    that time's. Only a time adverbial at its head scopes the sentence, never a past tense
+    ("j'avais mal hier, je saigne" still alerts on the bleeding), and only for a sign told as
+    done, in the passé composé ("j'ai vomi"): "il y a deux ans j'ai eu une hémorragie, et là
+    je saigne beaucoup" alerts."""
+    if _in_sentence(spans[groups.now], layout, sentence) or not _told_done(span, layout):
+        return False
+    start = list(layout.sentence).index(sentence)
+    return any(
+        layout.sentence[s[0]] == sentence and s[0] - start <= _SCENE_START and s[1] < span[0]
+        for s in spans[groups.past_scene]
+    )
+
+
+def _told_done(span: Span, layout: Layout) -> bool:
+    """The sign is told in the passé composé: an auxiliary right before its first word, and
+    that word shaped like a past participle ("j'ai vomi", "elle s'est évanouie")."""
+    if not layout.tokens or span[0] == 0:
+        return False
+    first = layout.tokens[span[0]]
+    return (
+        layout.tokens[span[0] - 1] in _AUXILIARIES
+        and first not in _NOT_PARTICIPLES
+        and not first.endswith("ment")
+        and _PARTICIPLE_RE.fullmatch(first) is not None
+    )

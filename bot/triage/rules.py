@@ -257,7 +257,7 @@ class TriageRules:
             return Analysis(None, None, (), ())
         spans = self._matcher.scan(parsed)
         negated = self._negated(parsed, spans)
-        layout = Layout(parsed.sentence, parsed.clause)
+        layout = Layout(parsed.sentence, parsed.clause, parsed.tokens)
         hits: list[Category] = []
         asked: list[str] = []
         dismissed: list[tuple[str, Verdict]] = []

@@ -217,6 +217,7 @@ class _Context(Model):
     hypothetical: Patterns
     now: Patterns
     past: Patterns
+    past_scene: Patterns
     resolved: Patterns
     chronic: Patterns
     self: Patterns
