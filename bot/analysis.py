@@ -85,6 +85,8 @@ _ASKING_WORDS = frozenset(
         "aimerais",
         "souhaiterais",
         "souhaite",
+        "desireux",
+        "desireuse",
         "aimerions",
         "souhaiterions",
         "voudrions",
@@ -185,6 +187,8 @@ _REQUEST_FRAME_RE = re.compile(
     rf"(?:\s+{_FRAME_ADVERB})?"
     r"|(?:pourriez|pouvez|auriez|voudriez|voulez)[- ]vous"
     r"(?: l'(?:amabilit[ée]|obligeance) de| la gentillesse de| bien)?"
+    # "Je serais désireux de connaître le degré d'innocuité de ce traitement."
+    r"|je serais (?:d[ée]sireu(?:x|se)|curieu(?:x|se)|heureu(?:x|se)|ravie?) d[e']"
     r"|je vous (?:saurais gr[ée]|serais (?:tr[èe]s )?reconnaissante?|remercie(?:rais)?|prie)"
     r"(?: d'avance)? de|merci(?: d'avance)? de|je me permets de"
     # "Je me demande si c'est pareil ici": wondering is a frame too; its "demande" is not
@@ -244,12 +248,27 @@ _REASON_RE = re.compile(
 )
 
 
+# The decision the answer is for, wherever it stands ("…l'innocuité de ce traitement avant de
+# donner mon accord", "Serait-il envisageable, avant de m'engager, de solliciter un autre
+# avis ?"): it says why the patient asks, not what about. Not "avant de venir", which says
+# when the question is about.
+_DECISION_RE = re.compile(
+    r",?\s*\bavant de (?:me d[ée]cider|prendre (?:ma|une|la) d[ée]cision"
+    r"|donner mon (?:accord|feu vert)|dire oui|accepter|m'engager|me lancer|signer)\b\s*,?",
+    re.IGNORECASE,
+)
+
+
 def without_reason(sentence: str, asks: bool = False) -> str:
-    """The sentence up to a "parce que" / "car" / "puisque" that follows its question.
+    """The sentence up to a "parce que" / "car" / "puisque" that follows its question, and
+    without the decision it is asked for (_DECISION_RE).
 
     ``asks``: the part before is known to be the question (a request frame's tail); else it
     must look like one ("je stresse car je ne sais pas combien de temps ça dure ?" asks after
     its "car")."""
+    decided, cuts = _DECISION_RE.subn(" ", sentence)
+    if cuts and _has_word(decided):
+        sentence = re.sub(r"\s+([?.!])", r"\1", decided.strip())
     found = _REASON_RE.search(sentence)
     if found is None:
         return sentence
@@ -301,10 +320,21 @@ _BARE_ASK_TEXT = """
     c ca cela truc machin j ai de quoi agit au juste
 """
 _BARE_ASK_WORDS = frozenset(_BARE_ASK_TEXT.split())
+# "…solliciter l'avis d'autres praticiens. Est-ce envisageable dans votre service ?": whether
+# what the sentence before asks for can be done here, nothing of its own (not the place card).
+_POSSIBLE_TEXT = "possible envisageable faisable realisable jouable"
+_HERE_TEXT = """
+    serait sera seraient chez ici dans votre vos service hopital etablissement centre equipe
+    aussi egalement
+"""
+_POSSIBLE = frozenset(_POSSIBLE_TEXT.split())
+_POSSIBLE_HERE_WORDS = _POSSIBLE | frozenset(_HERE_TEXT.split())
 
 
 def is_bare_ask(sentence: str) -> bool:
     toks = normalize(sentence).split()
+    if toks and _POSSIBLE & set(toks):
+        return all(t in _BARE_ASK_WORDS or t in _POSSIBLE_HERE_WORDS for t in toks)
     return bool(toks) and all(t in _BARE_ASK_WORDS for t in toks)
 
 
@@ -513,10 +543,21 @@ def _focus(clause: str) -> str | None:
     for i, piece in enumerate(pieces):
         if i and (looks_like_question(piece) or _asks(piece, False, False)):
             head = normalize(",".join(pieces[:i]))
-            return ",".join(pieces[i:]).strip() if EMOTION_RE.search(head) else None
+            told = _REPORTED_RE.search(head) and _BUT_RE.match(piece)
+            return ",".join(pieces[i:]).strip() if EMOTION_RE.search(head) or told else None
         if looks_like_question(piece):
             return None
     return None
+
+
+# "On m'a dit que c'était juste une piqûre, mais on me la fait dans quelle pièce ?": what
+# someone said, then "mais" and the question; what was said is not what is asked.
+_REPORTED_RE = re.compile(
+    r"\b(?:on|il|elle|ils|elles|(?:mon|ma|le|la) \w+) (?:m a|m ont|nous a|nous ont) "
+    r"(?:dit|explique|assure|affirme|raconte|parle|annonce)\b"
+    r"|\bj ai (?:lu|entendu)\b|\bil parait\b"
+)
+_BUT_RE = re.compile(r"\s*mais\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,9 @@ _STOP = _rx(
 )
 _ERASE = _rx(
     # "effaciez l'ensemble de mes données", "supprimez mon num et toutes mes infos".
-    r"(?:supprim|effac|detrui|retir)\w* (?:\w+ ){0,5}(?:donnees|informations|infos|dossier|compte"
+    # The noun too: "je demande la suppression de mes informations personnelles".
+    r"(?:supprim|suppression|effac|destruction|detrui|retir)\w* (?:\w+ ){0,5}"
+    r"(?:donnees|informations|infos|dossier|compte"
     r"|numero|num|coordonnees|historique|echanges|conversations?)",
     r"droit a l oubli",
     # "effacez tout ce que vous avez sur moi": what is erased named by whose it is.
@@ -146,7 +148,8 @@ _REQUEST = _rx(
     r"(?:en|de) retard",
     r"arrive(?:rai)? (?:plus tard|en retard)",
     # Not "à l'avance" ("j'aime savoir à l'avance. Mon injection est prévue en janvier.").
-    rf"(?:decal|report|deplac|(?<!l )avanc|repouss)\w* (?:\w+ ){{0,3}}{_APPOINTMENT}",
+    # "avancer la date de mon injection": four words between.
+    rf"(?:decal|report|deplac|(?<!l )avanc|repouss)\w* (?:\w+ ){{0,4}}{_APPOINTMENT}",
     r"(?:decaler|reporter|deplacer|repousser)",
     r"changer (?:\w+ ){0,2}(?:date|heure|horaire|jour|rendez vous|rdv)",
     r"empechement",

@@ -1539,6 +1539,59 @@ def test_round_23_wordings(conv: Conversation, text: str, kind: str, detail: str
     _assert_reply(conv.respond(text), kind, detail)
 
 
+@pytest.mark.parametrize(
+    ("text", "kind", "detail"),
+    [
+        # Round 24's misses, in other words. A request frame "je serais curieuse de".
+        (
+            "Je serais curieux de connaître le nombre de séances nécessaires avant de prendre ma"
+            " décision.",
+            "answer",
+            "seances",
+        ),
+        # The decision the answer is for ("avant de dire oui") is not what is asked.
+        (
+            "Serait-il envisageable, avant de dire oui, de consulter un autre spécialiste chez"
+            " vous ?",
+            "answer",
+            "second_avis",
+        ),
+        # "Est-ce envisageable dans votre établissement ?" asks about the sentence before, not
+        # the place.
+        (
+            "J'aimerais avoir l'opinion d'autres praticiens. Est-ce envisageable dans votre"
+            " établissement ?",
+            "answer",
+            "second_avis",
+        ),
+        # What someone said, then "mais" and the question.
+        (
+            "Mon kiné m'a dit que c'était juste une piqûre, mais on me la fait dans quelle"
+            " salle, dans ma chambre ?",
+            "answer",
+            "lieu",
+        ),
+        ("Qui donne son feu vert pour le geste ?", "answer", "validation_staff"),
+        # "arrête de", "en train de": a verb, not sick leave nor the train.
+        (
+            "le muscle arrête de se contracter au bout de combien de temps ?",
+            "fallback",
+            "effet_delai",
+        ),
+        ("Je suis en train de stresser, ça dure combien de temps ?", "answer", "duree"),
+        ("Combien de jours d'arrêt après la séance ?", "fallback", "arret_travail"),
+        ("Je voudrais avancer la date de ma séance si possible.", "request", None),
+        ("Merci de procéder à la suppression de mes données.", "info", "supprimer"),
+        ("Tu réponds la nuit ?", "smalltalk", None),
+        # A "pièce" is a room, or a document to show.
+        ("Le geste se fait dans quelle pièce ?", "answer", "lieu"),
+        ("Quelles pièces faut-il présenter à l'accueil ?", "fallback", "documents"),
+    ],
+)
+def test_round_24_wordings(conv: Conversation, text: str, kind: str, detail: str | None) -> None:
+    _assert_reply(conv.respond(text), kind, detail)
+
+
 def test_the_second_reader_gives_no_page_fact_over_an_unexplained_topic(
     conv: Conversation,
 ) -> None:
