@@ -1592,6 +1592,28 @@ def test_round_24_wordings(conv: Conversation, text: str, kind: str, detail: str
     _assert_reply(conv.respond(text), kind, detail)
 
 
+@pytest.mark.parametrize(
+    ("text", "answers"),
+    [
+        # "ou" with nothing of its own after it offers an alternative: one question, one card.
+        ("Je dois préparer quelque chose avant de venir ou je viens comme ça ?", ("preparation",)),
+        # "où" at the end (written "ou" once accents go) joins nothing.
+        (
+            "Si j'ai une question la veille, je vous téléphone où ?",
+            ("ligne_telephonique",),
+        ),
+        # Two things named on both sides of "ou": both cards.
+        ("Y aura-t-il une cicatrice ou un pansement ?", ("cicatrice", "pansement")),
+    ],
+)
+def test_a_join_needs_something_asked_on_both_sides(
+    conv: Conversation, text: str, answers: tuple[str, ...]
+) -> None:
+    reply = conv.respond(text)
+    assert reply.kind == "answer", reply
+    assert (reply.answers or (reply.faq_id,)) == answers, reply
+
+
 def test_the_second_reader_gives_no_page_fact_over_an_unexplained_topic(
     conv: Conversation,
 ) -> None:

@@ -527,8 +527,7 @@ class Faq:
         ranked = sorted(best.values(), key=lambda c: (-c.raw, c.index))
         whole = analyse(text, self._synonyms, self._corrector)
         words = frozenset(t for t in whole.terms if t in self._idf and t not in _FRAME_STEMS)
-        joined = any(w in _JOINING_WORDS for w in whole.all_words)
-        return Ranking(tuple(ranked), len(self.entries), rivals, words, joined)
+        return Ranking(tuple(ranked), len(self.entries), rivals, words, _joins(whole, words))
 
     def _merge(
         self,
@@ -824,6 +823,17 @@ def _mix(phrasing_sim: float, entry_bm25: float) -> float:
 
 # Words that join two things asked at once.
 _JOINING_WORDS = frozenset({"et", "ou", "puis", "aussi"})
+
+
+def _joins(whole: Analysis, words: frozenset[str]) -> bool:
+    """The message joins two things: a joining word with one of the message's topic words on
+    each side. "Faut que je prépare un truc avant de venir ou je me pointe comme ça ?" offers
+    an alternative with nothing of its own after "ou": one question, one card."""
+    stems = whole.all_stems
+    for i, w in enumerate(whole.all_words):
+        if w in _JOINING_WORDS and {*stems[:i]} & words and {*stems[i + 1 :]} & words:
+            return True
+    return False
 
 
 def _two_asked(
