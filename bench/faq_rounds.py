@@ -77,6 +77,7 @@ TUNING_ROUNDS = (
     "faq_round21.yaml",
     "faq_round22.yaml",
     "faq_round23.yaml",
+    "faq_round24.yaml",
 )
 
 

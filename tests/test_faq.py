@@ -604,9 +604,9 @@ def test_topic_words_no_longer_veto_real_questions(faq: Faq, text: str, entry_id
 
 def test_folded_rounds(conv: Conversation) -> None:
     """Floors on the frozen rounds folded into tuning (TUNING_ROUNDS), at what their fixes
-    reached, minus a small margin (rounds 5-23 together after their fixes, with the learned
-    second reader trained on rounds 5-20: in scope 95.4 % (2,434/2,551), out of scope
-    97.2 % (766/788))."""
+    reached, minus a small margin (rounds 5-24 together after their fixes, with the learned
+    second reader trained on rounds 5-23: in scope 96.3 % (2,607/2,707), out of scope
+    97.3 % (790/812))."""
     cases = [c for name in TUNING_ROUNDS for c in load_cases(DATA / name)]
     total, _ = evaluate(conv, cases)
     report = "\n".join(total.misses)
@@ -641,6 +641,9 @@ def test_folded_rounds(conv: Conversation) -> None:
         "Et si ça ne marche pas sur moi ? Je vais rester avec cette douleur toute ma vie ? On fait"
         " quoi après ?",
         "L'anesthésie locale c'est avec quel produit ? Et la piqûre d'anesthésie fait mal ?",
+        # Round 24: the local anaesthetic as one more injection, and whether it hurts, gets the
+        # anaesthesia card (an anaesthetist is there, the type depends on the case).
+        "L'anesthésie locale, c'est une piqûre en plus ? Elle fait mal ?",
         # Rounds 12 and 16: "c'est un (vrai) risque ?" after a sentence naming incontinence gets
         # the safety card, which says the page details neither risks nor side effects (a risk
         # asked about in general is that card since session 12).
