@@ -52,6 +52,10 @@ _ERASE = _rx(
     # "effacez tout ce que vous avez sur moi": what is erased named by whose it is.
     r"(?:supprim|effac|detrui)\w* (?:\w+ ){0,5}(?:sur moi|me concernant|de moi)",
     r"supprimer mon compte",
+    # "Oubliez-moi, effacez tout ce que je vous ai écrit."
+    r"oubliez moi",
+    r"(?:effacez|supprimez|detruisez) tout\b",
+    r"(?:supprim|effac|detrui)\w* (?:\w+ ){0,3}(?:mes messages|ce que je vous ai)",
     # Said in the passive: "que toutes mes données soient effacées de votre système".
     r"(?:donnees|informations|infos|dossier|compte)(?: \w+){0,3} (?:soi\w*|etre|sera\w*)"
     r" (?:supprim|effac|detrui|retir)\w*",
@@ -155,6 +159,10 @@ _REQUEST = _rx(
     r"empechement",
     # "Pouvez-vous me renvoyer ma convocation par mail, j'ai perdu celle que j'avais reçue."
     r"(?:renvoyer|renvoyez|envoyer|envoyez|renvoyiez) (?:\w+ ){0,3}"
+    r"(?:convocation|ordonnance|papiers?|documents?|compte rendu)",
+    # "Je n'ai jamais reçu la convocation par mail, vous pouvez me la renvoyer ?"
+    r"(?:me|nous) (?:la|le|les|l) (?:renvoyer|renvoyez|renvoyiez|reenvoyer|retransmettre)",
+    r"(?:jamais|pas|toujours pas) (?:recu|eu) (?:\w+ ){0,2}"
     r"(?:convocation|ordonnance|papiers?|documents?|compte rendu)",
     r"bouchons",
 )

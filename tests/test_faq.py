@@ -155,6 +155,8 @@ def test_typo_correction_by_ear_and_glued_elision(faq: Faq, typed: str, term: st
         ("une echo graphie", "une echographie"),
         ("la toxine bottu lique", "la toxine botulique"),
         ("un radiologue inter ventionnel", "un radiologue interventionnel"),
+        # A vowel misheard too: the one long FAQ word with the same consonants.
+        ("une anus tésie", "une anesthésie"),
     ],
 )
 def test_a_word_cut_by_dictation_is_glued_back(faq: Faq, dictated: str, glued: str) -> None:
@@ -1615,6 +1617,25 @@ def test_a_join_needs_something_asked_on_both_sides(
     reply = conv.respond(text)
     assert reply.kind == "answer", reply
     assert (reply.answers or (reply.faq_id,)) == answers, reply
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "detail"),
+    [
+        # Round 25's misses, in other words.
+        ("Je n'ai toujours pas reçu mon ordonnance, vous pouvez me la renvoyer ?", "request", None),
+        ("Effacez tout, je ne veux plus de ce service.", "info", "supprimer"),
+        ("Coucou, bon samedi", "smalltalk", None),
+        ("L'aiguille, on la dirige comment ?", "answer", "guidage"),
+    ],
+)
+def test_round_25_wordings(conv: Conversation, text: str, kind: str, detail: str | None) -> None:
+    _assert_reply(conv.respond(text), kind, detail)
+
+
+def test_erasing_a_pain_is_no_erasure_of_data(conv: Conversation) -> None:
+    reply = conv.respond("est-ce que ça va supprimer tout ce que je ressens ?")
+    assert reply.command is None and reply.kind != "info", reply
 
 
 def test_the_second_reader_gives_no_page_fact_over_an_unexplained_topic(

@@ -223,6 +223,8 @@ MIN_TYPO_LEN = 5
 # A word cut in pieces by dictation is glued back only into a word this long: shorter ones
 # ("restera" from "rester a") are too often two real words.
 REJOIN_MIN_LEN = 7
+# Glued dictation pieces are matched on consonants alone from this length (see skeleton).
+SKELETON_MIN_LEN = 9
 TWO_EDITS_FROM = 8
 TYPO_FACTOR = {1: 0.9, 2: 0.75}
 _CACHE_LIMIT = 20000
@@ -330,6 +332,14 @@ def sound_key(word: str) -> str:
     return out
 
 
+def skeleton(word: str) -> str:
+    """The consonants of a word's sound key, its first letter kept: "anustesie" and
+    "anesthesie" both give "ansts": enough to recognise a long word whose vowels a voice
+    keyboard misheard."""
+    key = sound_key(word)
+    return key[:1] + "".join(ch for ch in key[1:] if ch not in _VOWELS)
+
+
 # Frequent words of patients' messages that the FAQ files may not contain. They are "known", so
 # the corrector leaves them alone instead of "fixing" them into a FAQ word ("depuis" is two
 # edits from "devis", an off-topic word that would rule every answer out).
@@ -383,6 +393,11 @@ class Corrector:
             by_len.setdefault(len(word), []).append(word)
             if len(word) >= MIN_TYPO_LEN - 1 and word.isalpha():
                 self._by_sound.setdefault(sound_key(word), []).append(word)
+        # Long FAQ words by consonant skeleton, for words cut and misheard by dictation.
+        self._by_skeleton: dict[str, list[str]] = {}
+        for word in sorted(self._content):
+            if len(word) >= SKELETON_MIN_LEN and word.isalpha():
+                self._by_skeleton.setdefault(skeleton(word), []).append(word)
         self._windows: dict[int, list[str]] = {}
         for length in range(MIN_TYPO_LEN, max(by_len, default=0) + 3):
             reach = 2 if length >= TWO_EDITS_FROM else 1
@@ -424,7 +439,15 @@ class Corrector:
             return glued
         alike = [w for w in self._by_sound.get(sound_key(glued), ()) if w in self._content]
         alike = [w for w in alike if len(w) >= REJOIN_MIN_LEN]
-        return min(alike, key=lambda w: (OSA.distance(glued, w), w)) if alike else None
+        if alike:
+            return min(alike, key=lambda w: (OSA.distance(glued, w), w))
+        # "anus tésie": a vowel misheard as well ("anustesie" for "anesthesie"). Long words
+        # only, and only when a single FAQ word has the same consonants.
+        if len(glued) >= SKELETON_MIN_LEN:
+            same = self._by_skeleton.get(skeleton(glued), [])
+            if len(same) == 1:
+                return same[0]
+        return None
 
     def known(self, tok: str) -> bool:
         return tok in self._known or (bool(self._prefixes) and tok.startswith(self._prefixes))
