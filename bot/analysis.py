@@ -187,6 +187,9 @@ _REQUEST_FRAME_RE = re.compile(
     rf"(?:\s+{_FRAME_ADVERB})?"
     r"|(?:pourriez|pouvez|auriez|voudriez|voulez)[- ]vous"
     r"(?: l'(?:amabilit[ée]|obligeance) de| la gentillesse de| bien)?"
+    # "Veuillez m'indiquer, je vous prie, le nombre d'interventions nécessaires."
+    r"|veuillez (?:me |m')?(?:indiquer|pr[ée]ciser|dire|expliquer|communiquer|confirmer)"
+    r"(?:,? je vous (?:prie|en prie),?)?"
     # "Je serais désireux de connaître le degré d'innocuité de ce traitement."
     r"|je serais (?:d[ée]sireu(?:x|se)|curieu(?:x|se)|heureu(?:x|se)|ravie?) d[e']"
     r"|je vous (?:saurais gr[ée]|serais (?:tr[èe]s )?reconnaissante?|remercie(?:rais)?|prie)"
@@ -318,6 +321,7 @@ _BARE_ASK_TEXT = """
     la le les l lui en y dire preciser indiquer expliquer confirmer renseigner repondre
     svp stp s il plait merci d avance alors donc et du coup est ce que qu
     c ca cela truc machin j ai de quoi agit au juste
+    en gros grosso modo concretement franchement simplement brievement rapidement
 """
 _BARE_ASK_WORDS = frozenset(_BARE_ASK_TEXT.split())
 # "…solliciter l'avis d'autres praticiens. Est-ce envisageable dans votre service ?": whether
@@ -505,6 +509,8 @@ _EMBEDDED_FRAME_RE = re.compile(
     r"|\b(?:ne|n')\s*(?:m'a|m'ont|nous a|nous ont)\s+(?:pas\s+|jamais\s+)?"
     r"(?:dit|expliqué|explique|précisé|precise|indiqué|indique)"
     r"(?=\s+(?:si\b|s'|combien|comment|quand|pourquoi|quel|o[uù]\b|ce qu))"
+    # "J'ai une trouille bleue des opérations, dites-moi que ce n'est pas de la chirurgie"
+    r"|\b(?:dites|dis)[- ]moi(?: franchement| sinc[èe]rement| vite| bien)?(?= (?:que|qu'|si|s'))"
     # "Nous aimerions être rassurés quant à l'innocuité de ce geste"
     r"|\b(?:être |etre )?rassur[ée]e?s? (?:quant (?:[àa]|aux?)|sur|concernant)"
     r"|\bje (?:me permets|vous saurais gr[ée]|vous serais (?:tr[èe]s )?reconnaissante?)"

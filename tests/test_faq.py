@@ -1627,6 +1627,17 @@ def test_a_join_needs_something_asked_on_both_sides(
         ("Effacez tout, je ne veux plus de ce service.", "info", "supprimer"),
         ("Coucou, bon samedi", "smalltalk", None),
         ("L'aiguille, on la dirige comment ?", "answer", "guidage"),
+        # "dites-moi que…" asks, even in fear.
+        (
+            "J'ai très peur, dites-moi que je ne vais pas rester à l'hôpital le soir.",
+            "answer",
+            "sortie_meme_jour",
+        ),
+        (
+            "Veuillez m'indiquer, je vous prie, le nombre de séances nécessaires.",
+            "answer",
+            "seances",
+        ),
     ],
 )
 def test_round_25_wordings(conv: Conversation, text: str, kind: str, detail: str | None) -> None:
