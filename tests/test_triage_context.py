@@ -199,6 +199,39 @@ def test_a_time_set_at_the_head_of_a_sentence_holds_for_it(
 
 
 @pytest.mark.parametrize(
+    ("text", "alert"),
+    [
+        # A sign brought on by imagining what is to come: a note, and the question answered.
+        ("Mon cœur s'emballe rien qu'en imaginant le bloc, ça dure combien de temps ?", None),
+        ("j'ai la tête qui tourne quand j'y pense", None),
+        # Said now, it alerts.
+        ("mon coeur s'emballe depuis ce matin", "malaise"),
+        # Doctors talking among themselves, how to reach the team, whether the bot is human:
+        # no request for a person.
+        ("Mon gastro veut en parler avec d'autres médecins avant de décider.", None),
+        ("Quelles sont les modalités permettant de joindre l'équipe ?", None),
+        ("Je parle à une vraie personne ou à une machine ?", None),
+        # Asked for, a person stays an alert.
+        ("je veux parler à un humain, pas à un robot", "demande_humain"),
+        ("je voudrais en parler avec un médecin aujourd'hui", "demande_humain"),
+    ],
+)
+def test_fear_and_questions_about_people_are_no_alerts(
+    conv: Conversation, text: str, alert: str | None
+) -> None:
+    found = conv.triage.analyse(text)
+    if alert is None:
+        assert found.alert is None, found
+    else:
+        assert found.alert is not None and alert in found.alert.categories, found
+
+
+def test_a_rookie_doctor_is_no_bruise(conv: Conversation) -> None:
+    found = conv.triage.analyse("Le toubib qui pique, il est calé ou c'est un bleu ?")
+    assert found.alert is None and found.concern is None, found
+
+
+@pytest.mark.parametrize(
     "text",
     [
         # Said alone, new ("depuis l'injection"), worse ("ça empire"), or no longer able to sit:

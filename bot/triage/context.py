@@ -13,6 +13,8 @@ The rules find a symptom; this module decides whether the patient is reporting i
 * usual: severe pain tied to sitting ("dès que je m'assois"), the syndrome's own, told in a
   sentence before the message's last and with no marker of now in it: a note for the staff
   rather than an alert;
+* imagined: an "urgent" sign followed in its clause by what brings it on in the mind ("mon
+  cœur s'emballe rien qu'en imaginant la salle"): a note for the staff, like a mild one;
 * someone else's: the latest person named before it in its sentence is a stranger ("ma
   voisine", "une amie", "sur un forum"), or a relative when the message shows they are not
   the patient ("il a la grippe", "je ne peux pas venir") and nothing says "now". A relative
@@ -48,6 +50,7 @@ CONTEXT_KEYS: Final = (
     "not_patient",
     "mild",
     "usual",
+    "imagined",
 )
 # A time set at the head of a sentence ("Il y a quelques années,", "Et l'an dernier") may start
 # this many tokens in: a conjunction or an adverb before it.
@@ -85,6 +88,7 @@ class ContextGroups:
     not_patient: int
     mild: int
     usual: int
+    imagined: int
 
 
 @dataclass(frozen=True)
@@ -134,6 +138,12 @@ def judge(
             for m in mild
         )
     ):
+        return "mild"
+    # "Mon cœur s'emballe rien qu'en imaginant la salle d'opération": a sign brought on by
+    # imagining what is to come, told after it in its clause, is the fear of it. A note for
+    # the staff (the question keeps its answer), for "urgent" signs only, like "mild".
+    imagined = _in_clause(spans[groups.imagined], layout, clause)
+    if mild_allowed and severity == "urgent" and any(m[0] > span[1] for m in imagined):
         return "mild"
     # "J'ai des douleurs horribles dès que je m'assois. (...) Concrètement, ça consiste en
     # quoi ?": the pain the patient comes for, told in a story before what they ask, with

@@ -226,6 +226,7 @@ class _Context(Model):
     not_patient: Patterns
     mild: Patterns
     usual: Patterns
+    imagined: Patterns
 
 
 def _category_id(value: object) -> str:
