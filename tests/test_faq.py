@@ -1626,6 +1626,7 @@ def test_a_join_needs_something_asked_on_both_sides(
         ("Je n'ai toujours pas reçu mon ordonnance, vous pouvez me la renvoyer ?", "request", None),
         ("Effacez tout, je ne veux plus de ce service.", "info", "supprimer"),
         ("Coucou, bon samedi", "smalltalk", None),
+        ("je parle à un humain ou à un robot là ?", "smalltalk", None),
         ("L'aiguille, on la dirige comment ?", "answer", "guidage"),
         # "dites-moi que…" asks, even in fear.
         (
