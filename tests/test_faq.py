@@ -166,6 +166,20 @@ def test_a_word_cut_by_dictation_is_glued_back(faq: Faq, dictated: str, glued: s
     assert terms(dictated) == terms(glued)
 
 
+@pytest.mark.parametrize(
+    ("typed", "word"),
+    [("pansmt", "pansement"), ("trtmt", "traitement")],
+)
+def test_an_sms_abbreviation_without_vowels_is_read(faq: Faq, typed: str, word: str) -> None:
+    assert faq._corrector.correct(typed)[0] == word
+
+
+def test_an_abbreviation_fitting_two_words_is_left_alone(faq: Faq) -> None:
+    """ "prblm" fits no FAQ word; "bcp" is too short to be read this way."""
+    for typed in ("prblm", "bcp"):
+        assert faq._corrector.correct(typed)[0] == typed
+
+
 def test_two_real_words_are_never_glued(faq: Faq) -> None:
     """ "rester à" is not "restera", nor "en droit" (an law student) "endroit"."""
     corrector = faq._corrector

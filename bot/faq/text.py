@@ -225,6 +225,8 @@ MIN_TYPO_LEN = 5
 REJOIN_MIN_LEN = 7
 # Glued dictation pieces are matched on consonants alone from this length (see skeleton).
 SKELETON_MIN_LEN = 9
+# An SMS abbreviation without its vowels ("pansmt") is read from this length.
+ABBREV_MIN_LEN = 5
 TWO_EDITS_FROM = 8
 TYPO_FACTOR = {1: 0.9, 2: 0.75}
 _CACHE_LIMIT = 20000
@@ -332,6 +334,12 @@ def sound_key(word: str) -> str:
     return out
 
 
+def _in_order(short: str, word: str) -> bool:
+    """Every letter of ``short`` appears in ``word``, in the same order."""
+    rest = iter(word)
+    return all(ch in rest for ch in short)
+
+
 def skeleton(word: str) -> str:
     """The consonants of a word's sound key, its first letter kept: "anustesie" and
     "anesthesie" both give "ansts": enough to recognise a long word whose vowels a voice
@@ -393,6 +401,11 @@ class Corrector:
             by_len.setdefault(len(word), []).append(word)
             if len(word) >= MIN_TYPO_LEN - 1 and word.isalpha():
                 self._by_sound.setdefault(sound_key(word), []).append(word)
+        # FAQ words by first letter, for SMS abbreviations (see _abbreviated).
+        self._by_first: dict[str, list[str]] = {}
+        for word in sorted(self._content):
+            if word.isalpha():
+                self._by_first.setdefault(word[0], []).append(word)
         # Long FAQ words by consonant skeleton, for words cut and misheard by dictation.
         self._by_skeleton: dict[str, list[str]] = {}
         for word in sorted(self._content):
@@ -449,6 +462,22 @@ class Corrector:
                 return same[0]
         return None
 
+    def _abbreviated(self, tok: str) -> tuple[str, float] | None:
+        """An SMS abbreviation that drops vowels ("pansmt" for "pansement", "trtmt" for
+        "traitement"): at most one vowel, ABBREV_MIN_LEN letters or more, and a single FAQ
+        word (by its word key) that starts with the same letter, is longer by two letters or
+        more and holds every letter of it in order."""
+        if len(tok) < ABBREV_MIN_LEN or sum(ch in _VOWELS for ch in tok) > 1:
+            return None
+        found = [
+            w
+            for w in self._by_first.get(tok[0], ())
+            if len(w) >= len(tok) + 2 and _in_order(tok, w)
+        ]
+        if len({word_key(w) for w in found}) != 1:
+            return None
+        return min(found, key=len), TYPO_FACTOR[2]
+
     def known(self, tok: str) -> bool:
         return tok in self._known or (bool(self._prefixes) and tok.startswith(self._prefixes))
 
@@ -473,6 +502,8 @@ class Corrector:
                 word, factor = (rest, 1.0) if rest in self._content else self._nearest(rest)
                 if word in self._content:
                     result = (word, factor * TYPO_FACTOR[1])
+        if result[0] == tok:
+            result = self._abbreviated(tok) or result
         if len(self._cache) >= _CACHE_LIMIT:
             self._cache.clear()
         self._cache[tok] = result
