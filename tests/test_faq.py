@@ -174,7 +174,7 @@ def test_an_sms_abbreviation_without_vowels_is_read(faq: Faq, typed: str, word: 
     assert faq._corrector.correct(typed)[0] == word
 
 
-def test_an_abbreviation_fitting_two_words_is_left_alone(faq: Faq) -> None:
+def test_an_abbreviation_fitting_no_single_word_is_left_alone(faq: Faq) -> None:
     """ "prblm" fits no FAQ word; "bcp" is too short to be read this way."""
     for typed in ("prblm", "bcp"):
         assert faq._corrector.correct(typed)[0] == typed
