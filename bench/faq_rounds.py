@@ -78,6 +78,7 @@ TUNING_ROUNDS = (
     "faq_round22.yaml",
     "faq_round23.yaml",
     "faq_round24.yaml",
+    "faq_round25.yaml",
 )
 
 
