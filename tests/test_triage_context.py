@@ -170,6 +170,15 @@ def test_years_of_pain_told_with_ca_fait_are_the_pain_the_patient_comes_for(
     assert ("gene_douleur", "chronic") in found.dismissed
 
 
+def _assert_alert(conv: Conversation, text: str, alert: str | None) -> None:
+    """No alert (None), or an alert naming this category."""
+    found = conv.triage.analyse(text)
+    if alert is None:
+        assert found.alert is None, found
+    else:
+        assert found.alert is not None and alert in found.alert.categories, found
+
+
 @pytest.mark.parametrize(
     ("text", "alert"),
     [
@@ -191,11 +200,7 @@ def test_years_of_pain_told_with_ca_fait_are_the_pain_the_patient_comes_for(
 def test_a_time_set_at_the_head_of_a_sentence_holds_for_it(
     conv: Conversation, text: str, alert: str | None
 ) -> None:
-    found = conv.triage.analyse(text)
-    if alert is None:
-        assert found.alert is None, found
-    else:
-        assert found.alert is not None and alert in found.alert.categories, found
+    _assert_alert(conv, text, alert)
 
 
 @pytest.mark.parametrize(
@@ -219,11 +224,7 @@ def test_a_time_set_at_the_head_of_a_sentence_holds_for_it(
 def test_fear_and_questions_about_people_are_no_alerts(
     conv: Conversation, text: str, alert: str | None
 ) -> None:
-    found = conv.triage.analyse(text)
-    if alert is None:
-        assert found.alert is None, found
-    else:
-        assert found.alert is not None and alert in found.alert.categories, found
+    _assert_alert(conv, text, alert)
 
 
 def test_a_rookie_doctor_is_no_bruise(conv: Conversation) -> None:
