@@ -50,7 +50,8 @@ _ERASE = _rx(
     r"|numero|num|coordonnees|historique|echanges|conversations?)",
     r"droit a l oubli",
     # "effacez tout ce que vous avez sur moi": what is erased named by whose it is.
-    r"(?:supprim|effac|detrui)\w* (?:\w+ ){0,5}(?:sur moi|me concernant|de moi)",
+    # "détruire tout ce que vous avez enregistré sur moi": six words between.
+    r"(?:supprim|effac|detrui)\w* (?:\w+ ){0,6}(?:sur moi|me concernant|de moi)",
     r"supprimer mon compte",
     # "Oubliez-moi, effacez tout ce que je vous ai écrit."
     r"oubliez moi",

@@ -1659,6 +1659,19 @@ def test_round_25_wordings(conv: Conversation, text: str, kind: str, detail: str
     _assert_reply(conv.respond(text), kind, detail)
 
 
+@pytest.mark.parametrize(
+    ("text", "kind", "detail"),
+    [
+        # Round 26's misses, in other words.
+        ("Pouvez-vous détruire tout ce que vous avez gardé sur moi ?", "info", "supprimer"),
+        ("Vous comprenez l'anglais ?", "smalltalk", None),
+        ("Je vous serais obligée de me préciser la durée du geste.", "answer", "duree"),
+    ],
+)
+def test_round_26_wordings(conv: Conversation, text: str, kind: str, detail: str | None) -> None:
+    _assert_reply(conv.respond(text), kind, detail)
+
+
 def test_erasing_a_pain_is_no_erasure_of_data(conv: Conversation) -> None:
     reply = conv.respond("est-ce que ça va supprimer tout ce que je ressens ?")
     assert reply.command is None and reply.kind != "info", reply

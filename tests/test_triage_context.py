@@ -162,6 +162,15 @@ def test_a_relative_telling_the_usual_sitting_pain_gets_a_note_and_the_answer(
     assert (reply.kind, reply.faq_id) == ("answer", "second_avis") and reply.staff_note
 
 
+def test_severe_pain_said_with_assis_alone_in_a_story_is_the_usual_pain(
+    conv: Conversation,
+) -> None:
+    reply = conv.respond(
+        "Mon fils a des douleurs terribles assis au bureau. Combien de temps dure l'injection ?"
+    )
+    assert (reply.kind, reply.faq_id) == ("answer", "duree") and reply.staff_note
+
+
 def test_years_of_pain_told_with_ca_fait_are_the_pain_the_patient_comes_for(
     conv: Conversation,
 ) -> None:
