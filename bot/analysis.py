@@ -192,7 +192,8 @@ _REQUEST_FRAME_RE = re.compile(
     r"(?:,? je vous (?:prie|en prie),?)?"
     # "Je serais désireux de connaître le degré d'innocuité de ce traitement."
     r"|je serais (?:d[ée]sireu(?:x|se)|curieu(?:x|se)|heureu(?:x|se)|ravie?) d[e']"
-    r"|je vous (?:saurais gr[ée]|serais (?:tr[èe]s )?(?:reconnaissante?|oblig[ée]e?)|remercie(?:rais)?|prie)"
+    r"|je vous (?:saurais gr[ée]|serais (?:tr[èe]s )?(?:reconnaissante?|oblig[ée]e?)"
+    r"|remercie(?:rais)?|prie)"
     r"(?: d'avance)? de|merci(?: d'avance)? de|je me permets de"
     # "Je me demande si c'est pareil ici": wondering is a frame too; its "demande" is not
     # the second-opinion card's "demander un autre avis".
@@ -513,7 +514,8 @@ _EMBEDDED_FRAME_RE = re.compile(
     r"|\b(?:dites|dis)[- ]moi(?: franchement| sinc[èe]rement| vite| bien)?(?= (?:que|qu'|si|s'))"
     # "Nous aimerions être rassurés quant à l'innocuité de ce geste"
     r"|\b(?:être |etre )?rassur[ée]e?s? (?:quant (?:[àa]|aux?)|sur|concernant)"
-    r"|\bje (?:me permets|vous saurais gr[ée]|vous serais (?:tr[èe]s )?(?:reconnaissante?|oblig[ée]e?))"
+    r"|\bje (?:me permets|vous saurais gr[ée]"
+    r"|vous serais (?:tr[èe]s )?(?:reconnaissante?|oblig[ée]e?))"
     r" de (?:bien vouloir )?(?:vous )?(?:demander|m'indiquer|me dire|me pr[ée]ciser|m'expliquer)"
     r"|\b(?:pourriez|pouvez|auriez|voudriez)[- ]vous (?:me |m')"
     r"(?:indiquer|dire|expliquer|pr[ée]ciser|raconter|d[ée]tailler|confirmer))"
