@@ -377,11 +377,16 @@ def looks_like_question(clause: str) -> bool:
         asking.pop()
     if asking or "est ce" in joined:
         return True
+    # "C'est qui qui pique ?": "qui" right after "c'est" asks (elsewhere it is mostly the
+    # relative pronoun, "le médecin qui pique").
+    if _WHO_IS_RE.search(joined):
+        return True
     if _DONT_KNOW_RE.search(joined):
         return True
     return _EMBEDDED_FRAME_RE.search(clause) is not None
 
 
+_WHO_IS_RE = re.compile(r"\b(?:c est|ce sont|c etait|ce sera) qui\b")
 _SUBJECTS = frozenset({"je", "j", "on", "il", "elle", "ils", "elles", "nous", "vous", "ca"})
 
 

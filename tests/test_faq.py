@@ -1672,6 +1672,12 @@ def test_round_26_wordings(conv: Conversation, text: str, kind: str, detail: str
     _assert_reply(conv.respond(text), kind, detail)
 
 
+def test_c_est_qui_asks_who(conv: Conversation) -> None:
+    """ "c'est qui" asks (not the relative "qui"), so "et ça…" after it is a second question."""
+    reply = conv.respond("C'est qui qui m'injecte et ça dure combien de temps ?")
+    assert reply.kind == "answer" and reply.answers == ("qui_realise", "duree"), reply
+
+
 def test_erasing_a_pain_is_no_erasure_of_data(conv: Conversation) -> None:
     reply = conv.respond("est-ce que ça va supprimer tout ce que je ressens ?")
     assert reply.command is None and reply.kind != "info", reply
