@@ -79,6 +79,7 @@ TUNING_ROUNDS = (
     "faq_round23.yaml",
     "faq_round24.yaml",
     "faq_round25.yaml",
+    "faq_round26.yaml",
 )
 
 
