@@ -258,7 +258,8 @@ _REASON_RE = re.compile(
 # when the question is about.
 _DECISION_RE = re.compile(
     r",?\s*\bavant de (?:me d[ée]cider|prendre (?:ma|une|la) d[ée]cision"
-    r"|donner mon (?:accord|feu vert)|dire oui|accepter|m'engager|me lancer|signer)\b\s*,?",
+    r"|donner mon (?:accord|feu vert|consentement)|dire oui|accepter|m'engager|me lancer|signer)"
+    r"\b\s*,?",
     re.IGNORECASE,
 )
 
@@ -379,13 +380,19 @@ def looks_like_question(clause: str) -> bool:
         return True
     # "C'est qui qui pique ?": "qui" right after "c'est" asks (elsewhere it is mostly the
     # relative pronoun, "le médecin qui pique").
-    if _WHO_IS_RE.search(joined):
+    if _WHO_IS_RE.search(joined) or _OR_NOT_RE.search(joined):
         return True
     if _DONT_KNOW_RE.search(joined):
         return True
     return _EMBEDDED_FRAME_RE.search(clause) is not None
 
 
+# "un gros bandage après ou rien du tout", "ça marche ou c'est du vent": an alternative with
+# its negation asks yes or no, dictated without a "?".
+_OR_NOT_RE = re.compile(
+    r"\bou (?:pas|non|rien(?: du tout)?"
+    r"|c est (?:du|de la) (?:vent|pipeau|flan|bidon|bluff|baratin))\b"
+)
 _WHO_IS_RE = re.compile(r"\b(?:c est|ce sont|c etait|ce sera) qui\b")
 _SUBJECTS = frozenset({"je", "j", "on", "il", "elle", "ils", "elles", "nous", "vous", "ca"})
 

@@ -90,7 +90,12 @@ class Reply:
 
 # A follow-up that opens on a preposition and names nothing else asks about what came before.
 _ELLIPTIC_OPENERS = frozenset({"pour", "de", "dans", "sur", "en", "jusqu", "depuis", "pendant"})
-_NOT_A_SUBJECT = STOPWORDS | QUESTION_WORDS
+# A closing formula glued to the follow-up ("et pour quelle durée ? Avec mes remerciements.")
+# names nothing it asks about.
+_CLOSING_WORDS = frozenset(
+    {"merci", "remerciements", "remercie", "cordialement", "avance", "salutations", "svp", "stp"}
+)
+_NOT_A_SUBJECT = STOPWORDS | QUESTION_WORDS | _CLOSING_WORDS
 _POSSESSIVES = frozenset({"mon", "ma", "mes", "notre", "nos", "votre", "vos"})
 
 

@@ -1678,6 +1678,29 @@ def test_c_est_qui_asks_who(conv: Conversation) -> None:
     assert reply.kind == "answer" and reply.answers == ("qui_realise", "duree"), reply
 
 
+@pytest.mark.parametrize(
+    ("text", "kind", "detail"),
+    [
+        # Round 27's misses, in other words. A closing formula names nothing: the follow-up
+        # still asks about the not-on-the-page subject before it.
+        (
+            "Aurai-je droit à un arrêt maladie, et pour combien de temps ? Merci d'avance.",
+            "fallback",
+            "arret_travail",
+        ),
+        ("Je vais devoir sortir combien de ma poche ?", "fallback", "prix"),
+        ("le syndrome des lèvres heures c'est quoi", "answer", "syndrome"),
+        # The risk of the procedure in general is the safety card; a named risk is not.
+        ("Quel est le niveau de risque de ce geste ?", "answer", "securite"),
+        ("Y a-t-il un risque de saignement ?", "info", None),
+        # "ou pas" asks, without a "?".
+        ("on me met un pansement ou pas", "answer", "pansement"),
+    ],
+)
+def test_round_27_wordings(conv: Conversation, text: str, kind: str, detail: str | None) -> None:
+    _assert_reply(conv.respond(text), kind, detail)
+
+
 def test_erasing_a_pain_is_no_erasure_of_data(conv: Conversation) -> None:
     reply = conv.respond("est-ce que ça va supprimer tout ce que je ressens ?")
     assert reply.command is None and reply.kind != "info", reply
