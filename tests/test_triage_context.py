@@ -204,6 +204,11 @@ def _assert_alert(conv: Conversation, text: str, alert: str | None) -> None:
         ("Il y a trois ans j'ai été opérée, j'ai vomi depuis ce matin", "malaise"),
         # Days are not a time long gone: after the injection they are the follow-up.
         ("Il y a deux jours, après l'injection, j'ai saigné beaucoup", "saignement"),
+        # "déjà" between the auxiliary and the participle: something that happened before,
+        # unless the clause says now; "tourner de l'œil" is fainting, not the eyes.
+        ("Elle a déjà tourné de l'œil pendant une prise de sang.", None),
+        ("j'ai déjà saigné ce matin", "saignement"),
+        ("j'ai tourné de l'oeil ce matin", "perte_connaissance"),
     ],
 )
 def test_a_time_set_at_the_head_of_a_sentence_holds_for_it(

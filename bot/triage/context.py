@@ -168,7 +168,7 @@ def judge(
     if not timeless and not now:
         if _in_clause(spans[groups.past], layout, clause):
             return "past"
-        if _past_scene(span, layout, spans, groups, sentence):
+        if _past_scene(span, layout, spans, groups, sentence) or _told_already(span, layout):
             return "past"
         # Distress is never closed by a later "plus rien" / "ça va": in patients' words those
         # read both ways ("plus rien ne va"), and a missed 3114 is the worst failure.
@@ -236,3 +236,14 @@ def _told_done(span: Span, layout: Layout) -> bool:
         and not first.endswith("ment")
         and _PARTICIPLE_RE.fullmatch(first) is not None
     )
+
+
+def _told_already(span: Span, layout: Layout) -> bool:
+    """ "Elle a déjà tourné de l'œil pendant une prise de sang": a sign told as something
+    that has happened before ("déjà" between the auxiliary and the participle) is history.
+    A marker of now in the clause ("j'ai déjà saigné ce matin") is read first, by the caller."""
+    i = span[0]
+    if not layout.tokens or i < 2 or layout.tokens[i - 1] != "deja":
+        return False
+    first = layout.tokens[i]
+    return layout.tokens[i - 2] in _AUXILIARIES and _PARTICIPLE_RE.fullmatch(first) is not None
