@@ -80,6 +80,7 @@ TUNING_ROUNDS = (
     "faq_round24.yaml",
     "faq_round25.yaml",
     "faq_round26.yaml",
+    "faq_round27.yaml",
 )
 
 
