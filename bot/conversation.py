@@ -194,7 +194,10 @@ class Conversation:
                 return self.answer(asked.entry, score=asked.score)
             return Reply("info", self._t(texts.TRIAGE_RISK_INFO), score=asked.score)
         reply = self.understand(message)
-        if reply.kind in NET_AFTER or reply.learned:
+        # A medical history told to the team ("je suis sous Kardégic et Eliquis") is
+        # understood: its fallback names it and offers to pass it on.
+        understood = reply.topic == HISTORY_TOPIC
+        if (reply.kind in NET_AFTER and not understood) or reply.learned:
             # Nothing understood it, or only the FAQ's learned reader did: the safety net
             # reads it for what the rules never saw.
             net = self.triage.net_alert(text, found, english=not message.french)

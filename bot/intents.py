@@ -39,6 +39,9 @@ _STOP = _rx(
     r"plus de messages?",
     r"stop (?:les |aux |vos )?(?:notifs?|notifications?)",
     r"desinscri\w*",
+    # "Je ne souhaite plus être contacté par ce canal."
+    r"(?:ne|n) (?:souhaite|veux|voudrais|desire) plus "
+    r"(?:etre (?:contacte|sollicite|rappele|appele)\w*|recevoir)",
     r"desabonn\w*",
     r"stop (?:les|aux) (?:messages?|rappels?|notifications?)",
 )
@@ -53,6 +56,9 @@ _ERASE = _rx(
     # "détruire tout ce que vous avez enregistré sur moi": six words between.
     r"(?:supprim|effac|detrui)\w* (?:\w+ ){0,6}(?:sur moi|me concernant|de moi)",
     r"supprimer mon compte",
+    # "Vous pouvez virer tout ce que je vous ai écrit de vos serveurs ?"
+    r"(?:virer|virez|enlever|enlevez|retirer|retirez|supprimer|supprimez|effacer|effacez)"
+    r" (?:\w+ ){0,8}de vos (?:serveurs|fichiers|bases?|systemes?|ordinateurs)",
     # "Oubliez-moi, effacez tout ce que je vous ai écrit."
     r"oubliez moi",
     r"(?:effacez|supprimez|detruisez) tout\b",
@@ -127,6 +133,8 @@ _SELF = _rx(
     # "Porteur d'un pacemaker depuis 2018, je le signale" (no "je suis" in note style).
     r"porteu(?:r|se)",
     r"je (?:vous )?(?:le |l )?(?:signale|precise|informe|previens)",
+    # "Je tiens à vous signaler que je suis sous Kardégic."
+    r"(?:tiens|tenais) a (?:vous )?(?:signaler|preciser|informer|prevenir)",
 )
 
 _APPOINTMENT = r"(?:rdv|rendez vous|rendezvous|injection|intervention|geste|seance|convocation)"

@@ -1701,6 +1701,24 @@ def test_round_27_wordings(conv: Conversation, text: str, kind: str, detail: str
     _assert_reply(conv.respond(text), kind, detail)
 
 
+@pytest.mark.parametrize(
+    ("text", "kind", "detail"),
+    [
+        # Round 28's misses, in other words. A medical history told to the team is understood
+        # (the forward button), not a message for the safety net.
+        ("Je tiens à vous préciser que je prends du Xarelto.", "fallback", "antecedents"),
+        ("Je ne veux plus être sollicité par ce bot.", "info", "stop"),
+        ("Merci d'enlever mes échanges de vos serveurs.", "info", "supprimer"),
+        ("Vous êtes une vraie personne ou une IA ?", "smalltalk", None),
+        # "certaines dispositions" is no certainty; "l'assurance que…" no insurer.
+        ("Dois-je prendre certaines dispositions avant le jour J ?", "answer", "preparation"),
+        ("Est-ce que l'assurance maladie rembourse ?", "fallback", "prix"),
+    ],
+)
+def test_round_28_wordings(conv: Conversation, text: str, kind: str, detail: str | None) -> None:
+    _assert_reply(conv.respond(text), kind, detail)
+
+
 def test_erasing_a_pain_is_no_erasure_of_data(conv: Conversation) -> None:
     reply = conv.respond("est-ce que ça va supprimer tout ce que je ressens ?")
     assert reply.command is None and reply.kind != "info", reply
