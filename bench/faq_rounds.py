@@ -81,6 +81,7 @@ TUNING_ROUNDS = (
     "faq_round25.yaml",
     "faq_round26.yaml",
     "faq_round27.yaml",
+    "faq_round28.yaml",
 )
 
 
