@@ -31,17 +31,15 @@ _STOP_ALONE = frozenset({"stop", "stopp", "arret", "arreter", "desinscription", 
 _POLITE_TAIL = re.compile(r"(?:^| )(?:svp|stp|s il vous plait|s il te plait|merci|please)\b")
 _STOP = _rx(
     r"arret\w* (?:de )?(?:m |nous )?envoyer",
-    r"(?:ne|n) (?:veux|souhaite|voudrais) plus (?:rien )?(?:recevoir|de messages?|de rappels?"
-    r"|etre contacte)",
+    # "Je ne souhaite plus être contacté par ce canal", "… plus être rappelé".
+    r"(?:ne|n) (?:veux|souhaite|voudrais|desire) plus (?:rien )?(?:recevoir|de messages?"
+    r"|de rappels?|etre (?:contacte|sollicite|rappele|appele)\w*)",
     # Spoken French drops the "ne": "je veux plus recevoir vos notifs". Not "je veux plus de
     # rappels", which may ask for more of them.
     r"(?:veux|souhaite|voudrais) plus (?:rien )?(?:recevoir|etre contacte)",
     r"plus de messages?",
     r"stop (?:les |aux |vos )?(?:notifs?|notifications?)",
     r"desinscri\w*",
-    # "Je ne souhaite plus être contacté par ce canal."
-    r"(?:ne|n) (?:souhaite|veux|voudrais|desire) plus "
-    r"(?:etre (?:contacte|sollicite|rappele|appele)\w*|recevoir)",
     r"desabonn\w*",
     r"stop (?:les|aux) (?:messages?|rappels?|notifications?)",
 )
@@ -50,7 +48,7 @@ _ERASE = _rx(
     # The noun too: "je demande la suppression de mes informations personnelles".
     r"(?:supprim|suppression|effac|destruction|detrui|retir)\w* (?:\w+ ){0,5}"
     r"(?:donnees|informations|infos|dossier|compte"
-    r"|numero|num|coordonnees|historique|echanges|conversations?)",
+    r"|numero|num|coordonnees|historique|echanges|conversations?|mes messages|ce que je vous ai)",
     r"droit a l oubli",
     # "effacez tout ce que vous avez sur moi": what is erased named by whose it is.
     # "détruire tout ce que vous avez enregistré sur moi": six words between.
@@ -62,7 +60,6 @@ _ERASE = _rx(
     # "Oubliez-moi, effacez tout ce que je vous ai écrit."
     r"oubliez moi",
     r"(?:effacez|supprimez|detruisez) tout\b",
-    r"(?:supprim|effac|detrui)\w* (?:\w+ ){0,3}(?:mes messages|ce que je vous ai)",
     # Said in the passive: "que toutes mes données soient effacées de votre système".
     r"(?:donnees|informations|infos|dossier|compte)(?: \w+){0,3} (?:soi\w*|etre|sera\w*)"
     r" (?:supprim|effac|detrui|retir)\w*",

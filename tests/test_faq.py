@@ -1605,9 +1605,55 @@ def test_round_23_wordings(conv: Conversation, text: str, kind: str, detail: str
         # A "pièce" is a room, or a document to show.
         ("Le geste se fait dans quelle pièce ?", "answer", "lieu"),
         ("Quelles pièces faut-il présenter à l'accueil ?", "fallback", "documents"),
+        # Round 25's misses, in other words.
+        ("Je n'ai toujours pas reçu mon ordonnance, vous pouvez me la renvoyer ?", "request", None),
+        ("Effacez tout, je ne veux plus de ce service.", "info", "supprimer"),
+        ("Coucou, bon samedi", "smalltalk", None),
+        ("je parle à un humain ou à un robot là ?", "smalltalk", None),
+        ("L'aiguille, on la dirige comment ?", "answer", "guidage"),
+        # "dites-moi que…" asks, even in fear.
+        (
+            "J'ai très peur, dites-moi que je ne vais pas rester à l'hôpital le soir.",
+            "answer",
+            "sortie_meme_jour",
+        ),
+        (
+            "Veuillez m'indiquer, je vous prie, le nombre de séances nécessaires.",
+            "answer",
+            "seances",
+        ),
+        # Round 26's misses, in other words.
+        ("Pouvez-vous détruire tout ce que vous avez gardé sur moi ?", "info", "supprimer"),
+        ("Vous comprenez l'anglais ?", "smalltalk", None),
+        ("Je vous serais obligée de me préciser la durée du geste.", "answer", "duree"),
+        # Round 27's misses, in other words. A closing formula names nothing: the follow-up
+        # still asks about the not-on-the-page subject before it.
+        (
+            "Aurai-je droit à un arrêt maladie, et pour combien de temps ? Merci d'avance.",
+            "fallback",
+            "arret_travail",
+        ),
+        ("Je vais devoir sortir combien de ma poche ?", "fallback", "prix"),
+        ("le syndrome des lèvres heures c'est quoi", "answer", "syndrome"),
+        # The risk of the procedure in general is the safety card; a named risk is not.
+        ("Quel est le niveau de risque de ce geste ?", "answer", "securite"),
+        ("Y a-t-il un risque de saignement ?", "info", None),
+        # "ou pas" asks, without a "?".
+        ("on me met un pansement ou pas", "answer", "pansement"),
+        # Round 28's misses, in other words. A medical history told to the team is understood
+        # (the forward button), not a message for the safety net.
+        ("Je tiens à vous préciser que je prends du Xarelto.", "fallback", "antecedents"),
+        ("Je ne veux plus être sollicité par ce bot.", "info", "stop"),
+        ("Merci d'enlever mes échanges de vos serveurs.", "info", "supprimer"),
+        ("Vous êtes une vraie personne ou une IA ?", "smalltalk", None),
+        # "certaines dispositions" is no certainty; "l'assurance que…" no insurer.
+        ("Dois-je prendre certaines dispositions avant le jour J ?", "answer", "preparation"),
+        ("Est-ce que l'assurance maladie rembourse ?", "fallback", "prix"),
     ],
 )
-def test_round_24_wordings(conv: Conversation, text: str, kind: str, detail: str | None) -> None:
+def test_rounds_24_to_28_wordings(
+    conv: Conversation, text: str, kind: str, detail: str | None
+) -> None:
     _assert_reply(conv.respond(text), kind, detail)
 
 
@@ -1633,90 +1679,10 @@ def test_a_join_needs_something_asked_on_both_sides(
     assert (reply.answers or (reply.faq_id,)) == answers, reply
 
 
-@pytest.mark.parametrize(
-    ("text", "kind", "detail"),
-    [
-        # Round 25's misses, in other words.
-        ("Je n'ai toujours pas reçu mon ordonnance, vous pouvez me la renvoyer ?", "request", None),
-        ("Effacez tout, je ne veux plus de ce service.", "info", "supprimer"),
-        ("Coucou, bon samedi", "smalltalk", None),
-        ("je parle à un humain ou à un robot là ?", "smalltalk", None),
-        ("L'aiguille, on la dirige comment ?", "answer", "guidage"),
-        # "dites-moi que…" asks, even in fear.
-        (
-            "J'ai très peur, dites-moi que je ne vais pas rester à l'hôpital le soir.",
-            "answer",
-            "sortie_meme_jour",
-        ),
-        (
-            "Veuillez m'indiquer, je vous prie, le nombre de séances nécessaires.",
-            "answer",
-            "seances",
-        ),
-    ],
-)
-def test_round_25_wordings(conv: Conversation, text: str, kind: str, detail: str | None) -> None:
-    _assert_reply(conv.respond(text), kind, detail)
-
-
-@pytest.mark.parametrize(
-    ("text", "kind", "detail"),
-    [
-        # Round 26's misses, in other words.
-        ("Pouvez-vous détruire tout ce que vous avez gardé sur moi ?", "info", "supprimer"),
-        ("Vous comprenez l'anglais ?", "smalltalk", None),
-        ("Je vous serais obligée de me préciser la durée du geste.", "answer", "duree"),
-    ],
-)
-def test_round_26_wordings(conv: Conversation, text: str, kind: str, detail: str | None) -> None:
-    _assert_reply(conv.respond(text), kind, detail)
-
-
 def test_c_est_qui_asks_who(conv: Conversation) -> None:
     """ "c'est qui" asks (not the relative "qui"), so "et ça…" after it is a second question."""
     reply = conv.respond("C'est qui qui m'injecte et ça dure combien de temps ?")
     assert reply.kind == "answer" and reply.answers == ("qui_realise", "duree"), reply
-
-
-@pytest.mark.parametrize(
-    ("text", "kind", "detail"),
-    [
-        # Round 27's misses, in other words. A closing formula names nothing: the follow-up
-        # still asks about the not-on-the-page subject before it.
-        (
-            "Aurai-je droit à un arrêt maladie, et pour combien de temps ? Merci d'avance.",
-            "fallback",
-            "arret_travail",
-        ),
-        ("Je vais devoir sortir combien de ma poche ?", "fallback", "prix"),
-        ("le syndrome des lèvres heures c'est quoi", "answer", "syndrome"),
-        # The risk of the procedure in general is the safety card; a named risk is not.
-        ("Quel est le niveau de risque de ce geste ?", "answer", "securite"),
-        ("Y a-t-il un risque de saignement ?", "info", None),
-        # "ou pas" asks, without a "?".
-        ("on me met un pansement ou pas", "answer", "pansement"),
-    ],
-)
-def test_round_27_wordings(conv: Conversation, text: str, kind: str, detail: str | None) -> None:
-    _assert_reply(conv.respond(text), kind, detail)
-
-
-@pytest.mark.parametrize(
-    ("text", "kind", "detail"),
-    [
-        # Round 28's misses, in other words. A medical history told to the team is understood
-        # (the forward button), not a message for the safety net.
-        ("Je tiens à vous préciser que je prends du Xarelto.", "fallback", "antecedents"),
-        ("Je ne veux plus être sollicité par ce bot.", "info", "stop"),
-        ("Merci d'enlever mes échanges de vos serveurs.", "info", "supprimer"),
-        ("Vous êtes une vraie personne ou une IA ?", "smalltalk", None),
-        # "certaines dispositions" is no certainty; "l'assurance que…" no insurer.
-        ("Dois-je prendre certaines dispositions avant le jour J ?", "answer", "preparation"),
-        ("Est-ce que l'assurance maladie rembourse ?", "fallback", "prix"),
-    ],
-)
-def test_round_28_wordings(conv: Conversation, text: str, kind: str, detail: str | None) -> None:
-    _assert_reply(conv.respond(text), kind, detail)
 
 
 def test_erasing_a_pain_is_no_erasure_of_data(conv: Conversation) -> None:

@@ -829,11 +829,10 @@ def _joins(whole: Analysis, words: frozenset[str]) -> bool:
     """The message joins two things: a joining word with one of the message's topic words on
     each side. "Faut que je prépare un truc avant de venir ou je me pointe comme ça ?" offers
     an alternative with nothing of its own after "ou": one question, one card."""
-    stems = whole.all_stems
-    for i, w in enumerate(whole.all_words):
-        if w in _JOINING_WORDS and {*stems[:i]} & words and {*stems[i + 1 :]} & words:
-            return True
-    return False
+    named = [i for i, s in enumerate(whole.all_stems) if s in words]
+    return bool(named) and any(
+        w in _JOINING_WORDS and named[0] < i < named[-1] for i, w in enumerate(whole.all_words)
+    )
 
 
 def _two_asked(

@@ -401,15 +401,15 @@ class Corrector:
             by_len.setdefault(len(word), []).append(word)
             if len(word) >= MIN_TYPO_LEN - 1 and word.isalpha():
                 self._by_sound.setdefault(sound_key(word), []).append(word)
-        # FAQ words by first letter, for SMS abbreviations (see _abbreviated).
+        # FAQ words by first letter, for SMS abbreviations (see _abbreviated), and long ones
+        # by consonant skeleton, for words cut and misheard by dictation (see _rejoin).
         self._by_first: dict[str, list[str]] = {}
-        for word in sorted(self._content):
-            if word.isalpha():
-                self._by_first.setdefault(word[0], []).append(word)
-        # Long FAQ words by consonant skeleton, for words cut and misheard by dictation.
         self._by_skeleton: dict[str, list[str]] = {}
         for word in sorted(self._content):
-            if len(word) >= SKELETON_MIN_LEN and word.isalpha():
+            if not word.isalpha():
+                continue
+            self._by_first.setdefault(word[0], []).append(word)
+            if len(word) >= SKELETON_MIN_LEN:
                 self._by_skeleton.setdefault(skeleton(word), []).append(word)
         self._windows: dict[int, list[str]] = {}
         for length in range(MIN_TYPO_LEN, max(by_len, default=0) + 3):

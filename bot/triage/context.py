@@ -229,13 +229,7 @@ def _told_done(span: Span, layout: Layout) -> bool:
     that word shaped like a past participle ("j'ai vomi", "elle s'est évanouie")."""
     if not layout.tokens or span[0] == 0:
         return False
-    first = layout.tokens[span[0]]
-    return (
-        layout.tokens[span[0] - 1] in _AUXILIARIES
-        and first not in _NOT_PARTICIPLES
-        and not first.endswith("ment")
-        and _PARTICIPLE_RE.fullmatch(first) is not None
-    )
+    return layout.tokens[span[0] - 1] in _AUXILIARIES and _participle(layout.tokens[span[0]])
 
 
 def _told_already(span: Span, layout: Layout) -> bool:
@@ -245,5 +239,14 @@ def _told_already(span: Span, layout: Layout) -> bool:
     i = span[0]
     if not layout.tokens or i < 2 or layout.tokens[i - 1] != "deja":
         return False
-    first = layout.tokens[i]
-    return layout.tokens[i - 2] in _AUXILIARIES and _PARTICIPLE_RE.fullmatch(first) is not None
+    return layout.tokens[i - 2] in _AUXILIARIES and _participle(layout.tokens[i])
+
+
+def _participle(word: str) -> bool:
+    """Shaped like a past participle ("vomi", "saigne", "tourne"), not a determiner or an
+    adverb ("des", "tellement")."""
+    return (
+        word not in _NOT_PARTICIPLES
+        and not word.endswith("ment")
+        and _PARTICIPLE_RE.fullmatch(word) is not None
+    )
