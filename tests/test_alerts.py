@@ -309,10 +309,17 @@ async def _kill_during_urgent(
         if proc.poll() is None:
             proc.kill()
     fake.clear_faults()
+    polls = len(fake.calls("getUpdates"))
     proc = spawn_bot(env)
     try:
+        # The restarted process must be up (polling, its SIGTERM handler installed) before it
+        # is stopped: the messages counted may all come from the killed one.
         await fake.wait_for(
-            lambda: len(fake.messages(STAFF_CHAT)) >= 1 and len(fake.messages(PATIENT)) >= 1,
+            lambda: (
+                len(fake.messages(STAFF_CHAT)) >= 1
+                and len(fake.messages(PATIENT)) >= 1
+                and len(fake.calls("getUpdates")) > polls
+            ),
             timeout=30,
             what="reply and alert after restart",
         )
