@@ -82,6 +82,7 @@ TUNING_ROUNDS = (
     "faq_round26.yaml",
     "faq_round27.yaml",
     "faq_round28.yaml",
+    "faq_round29.yaml",
 )
 
 

@@ -38,6 +38,12 @@ _STOP = _rx(
     # rappels", which may ask for more of them.
     r"(?:veux|souhaite|voudrais) plus (?:rien )?(?:recevoir|etre contacte)",
     r"plus de messages?",
+    # "Ne me contactez plus par ici", "merci de ne plus m'écrire". Only with the "ne": "vous
+    # m'appelez plus tard ?" asks for a call.
+    r"(?:ne|n) (?:me|m|nous) (?:contactez|recontactez|appelez|rappelez|ecrivez|relancez"
+    r"|sollicitez|envoyez) plus",
+    r"(?:ne|n) plus (?:me|m|nous) (?:contacter|recontacter|appeler|rappeler|ecrire|relancer"
+    r"|solliciter)",
     r"stop (?:les |aux |vos )?(?:notifs?|notifications?)",
     r"desinscri\w*",
     r"desabonn\w*",

@@ -620,9 +620,9 @@ def test_topic_words_no_longer_veto_real_questions(faq: Faq, text: str, entry_id
 
 def test_folded_rounds(conv: Conversation) -> None:
     """Floors on the frozen rounds folded into tuning (TUNING_ROUNDS), at what their fixes
-    reached, minus a small margin (rounds 5-28 together after their fixes, with the learned
-    second reader trained on rounds 5-27: in scope 96.0 % (3,179/3,310), out of scope
-    97.6 % (907/929))."""
+    reached, minus a small margin (rounds 5-29 together after their fixes, with the learned
+    second reader trained on rounds 5-27: in scope 96.1 % (3,322/3,457), out of scope
+    97.7 % (940/962))."""
     cases = [c for name in TUNING_ROUNDS for c in load_cases(DATA / name)]
     total, _ = evaluate(conv, cases)
     report = "\n".join(total.misses)
@@ -1654,6 +1654,33 @@ def test_round_23_wordings(conv: Conversation, text: str, kind: str, detail: str
 def test_rounds_24_to_28_wordings(
     conv: Conversation, text: str, kind: str, detail: str | None
 ) -> None:
+    _assert_reply(conv.respond(text), kind, detail)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "detail"),
+    [
+        # Texting forms of "quelqu'un" and "appeler".
+        ("on pe apl kk1 la nuit ?", "answer", "ligne_telephonique"),
+        # "douiller" (to hurt, slang) is pain; "découper" is cutting open.
+        ("est-ce que la piqûre douille beaucoup ?", "answer", "anesthesie"),
+        ("on va me découper le ventre ?", "answer", "chirurgie"),
+        # "Ne me … plus" with a contact verb is /stop, never a call request.
+        ("Merci de ne plus m'écrire sur cette appli.", "info", "stop"),
+        ("Ne m'appelez plus, tout va bien.", "info", "stop"),
+        ("Vous pouvez m'appeler plus tard ?", "urgent", None),
+        # Asking what the bot is, in any order of its nouns; a machine at the hospital is not.
+        ("vous êtes une IA ou quelqu'un de vrai ?", "smalltalk", None),
+        ("c'est un robot qui répond ?", "smalltalk", None),
+        ("le scanner, c'est une grosse machine ?", "answer", "equipement"),
+        # Written closings, and thanks said after "merci".
+        ("Merci encore, gros bisous", "smalltalk", None),
+        ("Bien cordialement", "smalltalk", None),
+        ("La consultation s'est bien passée, merci encore", "smalltalk", None),
+        ("merci encore mais j'ai encore mal", "concern", None),
+    ],
+)
+def test_round_29_wordings(conv: Conversation, text: str, kind: str, detail: str | None) -> None:
     _assert_reply(conv.respond(text), kind, detail)
 
 

@@ -277,6 +277,17 @@ _SMALLTALK_FILLER = frozenset(
         "alors",
     }
 )
+# "Tu es un humain ou une machine ?", "je parle à une IA ou à une vraie personne ?": a question
+# about the bot whatever the order and the choice of its nouns. The whole message must be who is
+# addressed, what it might be and the words joining them: "le scanner est une machine ?" is not.
+_IDENTITY_FRAME = frozenset({"tu", "es", "vous", "etes", "parle", "parlons", "discute", "ecris", "repond"})
+_IDENTITY_NOUNS = frozenset(
+    {"humain", "humaine", "robot", "machine", "ia", "bot", "chatbot", "ordinateur", "automate"}
+    | {"programme", "intelligence", "artificielle", "logiciel", "application", "appli"}
+)
+_IDENTITY_GLUE = frozenset(
+    {"ou", "a", "avec", "vrai", "vraie", "personne", "quelqu", "plutot", "qui", "reponds"}
+)
 # Small talk inside a sentence ("tout s'est bien passe, merci a l'equipe") is not small talk when
 # the sentence also reports a problem: a contrast ("merci, mais j'ai encore mal") or a word of
 # pain, worry or trouble. The FAQ (or its fallback, with the hotline) handles those.
@@ -775,17 +786,30 @@ class Faq:
                     break
             else:
                 if toks[i] not in STOPWORDS and toks[i] not in _SMALLTALK_FILLER:
-                    return None
+                    return self._identity_question(toks)
                 i += 1
         return None if last is None else self._smalltalk[last]
+
+    def _identity_question(self, toks: list[str]) -> _Smalltalk | None:
+        """The "who are you" intent when the message only asks what the bot is."""
+        words = set(toks)
+        if not (words & _IDENTITY_FRAME and words & _IDENTITY_NOUNS):
+            return None
+        if words - _IDENTITY_FRAME - _IDENTITY_NOUNS - _IDENTITY_GLUE - _SMALLTALK_FILLER:
+            return None
+        return next((st for st in self._smalltalk if st.intent == "identite"), None)
 
     def _smalltalk_in_sentence(self, toks: list[str], text: str) -> _Smalltalk | None:
         """An ``in_sentence`` intent (thanks, goodbye) inside a message that asks nothing:
         "le radiologue etait tres gentil, merci". Not when any part of the message looks like
         a question, reports a problem (_NOT_SMALLTALK_WORDS) or touches an off-topic subject."""
-        # "encore merci" is thanks again, "c'est encore moi" is me again: not "j'ai encore mal".
+        # "encore merci", "merci encore" are thanks again, "c'est encore moi" is me again: not
+        # "j'ai encore mal".
         thanks_again = {
-            i for i, t in enumerate(toks[:-1]) if t == "encore" and toks[i + 1] in ("merci", "moi")
+            i
+            for i, t in enumerate(toks)
+            if t == "encore"
+            and (toks[i + 1 : i + 2] in (["merci"], ["moi"]) or toks[i - 1 : i] == ["merci"])
         }
         if any(t in _NOT_SMALLTALK_WORDS for i, t in enumerate(toks) if i not in thanks_again):
             return None

@@ -68,6 +68,19 @@ EXTRA_FORMS: dict[str, str] = {
     "dispo": "disponible",
     "infos": "informations",
     "info": "information",
+    # "jpe apl qq1 ?": the usual texting forms of "quelqu'un", "appeler", "comment", "parce que".
+    "qq1": "quelqu un",
+    "kk1": "quelqu un",
+    "qqun": "quelqu un",
+    "qlqn": "quelqu un",
+    "apl": "appeler",
+    "kil": "qu il",
+    "koman": "comment",
+    "komen": "comment",
+    "pcq": "parce que",
+    "pck": "parce que",
+    "psk": "parce que",
+    "ptet": "peut etre",
 }
 
 # Function words that carry no topic. Deliberately NOT here: combien, quand, qui, ou, comment,
