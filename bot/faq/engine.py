@@ -280,7 +280,9 @@ _SMALLTALK_FILLER = frozenset(
 # "Tu es un humain ou une machine ?", "je parle à une IA ou à une vraie personne ?": a question
 # about the bot whatever the order and the choice of its nouns. The whole message must be who is
 # addressed, what it might be and the words joining them: "le scanner est une machine ?" is not.
-_IDENTITY_FRAME = frozenset({"tu", "es", "vous", "etes", "parle", "parlons", "discute", "ecris", "repond"})
+_IDENTITY_FRAME = frozenset(
+    {"tu", "es", "vous", "etes", "parle", "parlons", "discute", "ecris", "repond"}
+)
 _IDENTITY_NOUNS = frozenset(
     {"humain", "humaine", "robot", "machine", "ia", "bot", "chatbot", "ordinateur", "automate"}
     | {"programme", "intelligence", "artificielle", "logiciel", "application", "appli"}
