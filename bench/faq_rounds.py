@@ -83,6 +83,7 @@ TUNING_ROUNDS = (
     "faq_round27.yaml",
     "faq_round28.yaml",
     "faq_round29.yaml",
+    "faq_round30.yaml",
 )
 
 

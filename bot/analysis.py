@@ -373,6 +373,7 @@ def looks_like_question(clause: str) -> bool:
         and not (t == "demande" and toks[i - 1 : i] in _NOUN_BEFORE)
         and not _tells_preference(toks, i)
         and not _without_object(toks, i)
+        and not _told_unable(toks, i)
     ]
     if toks and toks[-1] in _TOLD_ASKING and asking[-1:] == [toks[-1]]:
         asking.pop()
@@ -432,6 +433,17 @@ def _without_object(toks: list[str], i: int) -> bool:
     if toks[i] == "demande" and rest[:1] in (["de"], ["d"]):
         return True
     return not (rest[:1] and rest[0] in _NAMED_OBJECT) and bool(rest)
+
+
+# "des douleurs que personne n'arrivait à expliquer", "aucun médecin n'a su me l'expliquer":
+# what nobody could do, told (a clause with a "?" asks before this is read).
+_NOBODY = frozenset({"personne", "aucun", "aucune", "nul"})
+
+
+def _told_unable(toks: list[str], i: int) -> bool:
+    """toks[i], an asking word, tells what nobody could explain rather than asks."""
+    before = toks[max(0, i - 6) : i]
+    return bool(_NOBODY & set(before)) and bool({"ne", "n"} & set(before))
 
 
 def _tells_preference(toks: list[str], i: int) -> bool:
@@ -531,7 +543,8 @@ _EMBEDDED_FRAME_RE = re.compile(
     r" de (?:bien vouloir )?(?:vous )?(?:demander|m'indiquer|me dire|me pr[ée]ciser|m'expliquer)"
     r"|\b(?:pourriez|pouvez|auriez|voudriez)[- ]vous (?:me |m')"
     r"(?:indiquer|dire|expliquer|pr[ée]ciser|raconter|d[ée]tailler|confirmer))"
-    r"\s+(?:(?:si|s')\s*)?",
+    # "afin de connaître, dans ses grandes lignes, l'organisation…": a comma may follow.
+    r"[\s,]+(?:(?:si|s')\s*)?",
     re.IGNORECASE,
 )
 
@@ -644,17 +657,43 @@ _GUESS_OPENERS = frozenset(_GUESS_OPENERS_TEXT.split())
 _GUESS_MAX_WORDS = 6
 
 
-def _is_guess(sentence: str) -> bool:
-    """A short phrase opening on a preposition, with no question word ("Dans l'anus ?",
-    "Au bloc ?"): a guess at the answer of the question before it."""
+# "C'est qui qui pique ? Un radiologue ?": after a question about who, a person offered.
+_PERSON_GUESS_OPENERS_TEXT = "un une 1 le la l les des ton votre vos"
+_PERSON_GUESS_OPENERS = frozenset(_PERSON_GUESS_OPENERS_TEXT.split())
+_PERSON_GUESS_MAX_WORDS = 4
+_PERSONS_TEXT = (
+    "radiologue radiologues medecin medecins docteur doc chirurgien chirurgienne interne"
+    " internes anesthesiste infirmier infirmiere specialiste professeur prof externe etudiant"
+    " stagiaire praticien equipe kine gyneco urologue gastro"
+)
+_PERSONS = frozenset(_PERSONS_TEXT.split())
+_WHICH = frozenset({"quel", "quelle", "quels", "quelles"})
+
+
+def _is_guess(sentence: str, before: str = "") -> bool:
+    """A short phrase offering a guess at the answer of the question before it: opening on a
+    preposition, with no question word ("Dans l'anus ?", "Au bloc ?"), or narrowing a "où"
+    ("Ça se pique où ? Dans quel muscle ?"); a person after a "qui" ("Un radiologue ?")."""
     toks = normalize(sentence).split()
-    return (
+    asked = normalize(before).split()
+    if "," in sentence or not 0 < len(toks) <= _GUESS_MAX_WORDS:
         # "Par ailleurs, il reste une cicatrice ?" opens a new question.
-        "," not in sentence
-        and 0 < len(toks) <= _GUESS_MAX_WORDS
-        and toks[0] in _GUESS_OPENERS
-        and not any(t in _OPENING_QUESTION_WORDS for t in toks)
+        return False
+    words = [t for t in toks if t in _OPENING_QUESTION_WORDS]
+    if toks[0] in _GUESS_OPENERS:
+        return not words or (set(words) <= _WHICH and "ou" in asked[-3:])
+    return (
+        toks[0] in _PERSON_GUESS_OPENERS
+        and len(toks) <= _PERSON_GUESS_MAX_WORDS
+        and not words
+        and any(t in _PERSONS for t in toks)
+        and bool(_WHO_ASKED_RE.search(" ".join(asked)))
     )
+
+
+# "qui" asking ("c'est qui", "qui pique", texted "cé ki ki pik"), not the relative "le médecin
+# qui".
+_WHO_ASKED_RE = re.compile(r"(?:^|\b(?:c est|ce|est|sont|et) )(?:qui|ki)\b")
 
 
 def analyse(text: str) -> MessageAnalysis:
@@ -665,8 +704,9 @@ def analyse(text: str) -> MessageAnalysis:
     # guess completes the question before it, it asks nothing of its own.
     merged: list[str] = []
     for s in cut:
-        framed = merged and merged[-1].endswith(":") and looks_like_question(merged[-1])
-        if framed or (merged and merged[-1].endswith("?") and _is_guess(s)):
+        # "On va m'injecter le produit, mais où exactement : sous la peau, dans un muscle ?"
+        framed = merged and merged[-1].endswith(":") and _asks(merged[-1].rstrip(": "), True, False)
+        if framed or (merged and merged[-1].endswith("?") and _is_guess(s, merged[-1])):
             merged[-1] += " " + s
         else:
             merged.append(s)

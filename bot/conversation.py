@@ -192,6 +192,15 @@ class Conversation:
             asked = self.faq.match(message.for_matching)
             if asked.kind == "answer" and asked.entry is not None:
                 return self.answer(asked.entry, score=asked.score)
+            # "Et si je fais un malaise juste après ? Est-ce que quelqu'un me surveille ?": the
+            # fear and the question are two clauses; the question read alone is answered.
+            two = self._two_questions(message)
+            if two is not None and two.kind == "answer":
+                return two
+            for clause in message.questions if len(message.questions) > 1 else ():
+                alone = self.faq.match(without_request_frame(clause.text), asks=True)
+                if alone.kind == "answer" and alone.entry is not None:
+                    return self.answer(alone.entry, score=alone.score)
             return Reply("info", self._t(texts.TRIAGE_RISK_INFO), score=asked.score)
         reply = self.understand(message)
         # A medical history told to the team ("je suis sous Kardégic et Eliquis") is

@@ -111,11 +111,16 @@ _CONDITIONS = (
     r"aminosides?",
 )
 _CONDITION = _rx(*_CONDITIONS)
-# Past surgery told as history ("j'ai été opéré d'une fistule en 2019, je préfère vous le
-# dire"). Inside a story that asks a question it is only context: the question is answered.
-_PAST_SURGERY = _rx(
+# Past surgery or treatment told as history ("j'ai été opéré d'une fistule en 2019, je préfère
+# vous le dire", "j'ai déjà reçu une injection de botox dans la vessie en 2022"). Inside a
+# story that asks a question it is only context: the question is answered.
+_PAST_TREATMENT = _rx(
     r"(?:ete|deja) opere\w*",
     r"(?:eu|subi) (?:une |des |plusieurs )?(?:operations?|interventions?|chirurgies?)",
+    r"deja (?:recu|eu|fait|subi|beneficie d) (?:une |un |des |plusieurs )?"
+    r"(?:injections?|piqures?|infiltrations?|traitements?)",
+    r"(?:recu|eu|subi) (?:une |un |des |plusieurs )?(?:injections?|piqures?|infiltrations?)"
+    r" (?:\w+ ){0,8}en (?:19|20)\d\d",
 )
 # The patient speaks of themself: "je suis", "j'ai", "je prends", "mon traitement"...
 _SELF = _rx(
@@ -207,7 +212,7 @@ def detect(analysis: MessageAnalysis) -> Intent | None:
         return "supprimer"
     if _CONDITION.search(norm) and _SELF.search(norm):
         return "history"
-    if _PAST_SURGERY.search(norm) and _SELF.search(norm) and not analysis.questions:
+    if _PAST_TREATMENT.search(norm) and _SELF.search(norm) and not analysis.questions:
         return "history"
     if _REQUEST.search(norm):
         return "request"

@@ -620,9 +620,9 @@ def test_topic_words_no_longer_veto_real_questions(faq: Faq, text: str, entry_id
 
 def test_folded_rounds(conv: Conversation) -> None:
     """Floors on the frozen rounds folded into tuning (TUNING_ROUNDS), at what their fixes
-    reached, minus a small margin (rounds 5-29 together after their fixes, with the learned
-    second reader trained on rounds 5-27: in scope 96.1 % (3,322/3,457), out of scope
-    97.7 % (940/962))."""
+    reached, minus a small margin (rounds 5-30 together after their fixes, with the learned
+    second reader trained on rounds 5-30: in scope 96.3 % (3,464/3,598), out of scope
+    97.8 % (979/1,001))."""
     cases = [c for name in TUNING_ROUNDS for c in load_cases(DATA / name)]
     total, _ = evaluate(conv, cases)
     report = "\n".join(total.misses)
@@ -1681,6 +1681,79 @@ def test_rounds_24_to_28_wordings(
     ],
 )
 def test_round_29_wordings(conv: Conversation, text: str, kind: str, detail: str | None) -> None:
+    _assert_reply(conv.respond(text), kind, detail)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "detail"),
+    [
+        # A feared future ("pour toujours") is no sign of now: the question is answered.
+        (
+            "J'ai la trouille que ça me paralyse pour toujours et que je devienne incontinent. "
+            "Le produit agit comment sur le muscle ?",
+            "answer",
+            "mecanisme",
+        ),
+        # The usual sitting pain ("en m'asseyant") told before the question: answered.
+        (
+            "Je n'en dors plus tellement j'ai mal en m'asseyant au bureau. Le botox, ça marche "
+            "vraiment ?",
+            "answer",
+            "efficacite",
+        ),
+        # A red flag asked about in one clause, a page question in the other: the answer.
+        (
+            "Et si je fais une hémorragie ? On me garde en observation un moment après ?",
+            "answer",
+            "apres_surveillance",
+        ),
+        # Numbing is anaesthesia; a second opinion may be "complémentaire".
+        ("On m'insensibilise la zone avant ?", "answer", "anesthesie"),
+        ("Un avis complémentaire est-il envisageable ?", "answer", "second_avis"),
+        # "il l'endort" (the muscle) is what botox does; "on m'endort" is anaesthesia.
+        ("le produit, il l'endort le muscle ?", "answer", "mecanisme"),
+        ("on m'endort pour la piqûre ?", "answer", "anesthesie"),
+        # "n'importe quelle heure" is the always-available line, not an appointment time.
+        (
+            "Je peux téléphoner à n'importe quelle heure si j'ai un doute ?",
+            "answer",
+            "ligne_telephonique",
+        ),
+        # A formal frame followed by a comma still frames the question.
+        (
+            "Je vous écris afin de connaître, si possible, la durée exacte du geste. "
+            "Je vous remercie par avance.",
+            "answer",
+            "duree",
+        ),
+        # What nobody could explain is told, not asked.
+        (
+            "J'ai des douleurs que aucun médecin n'arrivait à expliquer. On pique dans quel "
+            "muscle au juste ?",
+            "answer",
+            "site_injection",
+        ),
+        # A follow-up narrowing "où" or offering a person after "qui" is the same question.
+        ("On pique où ? Dans quelle partie du corps ?", "answer", "site_injection"),
+        ("C'est qui qui me pique ? Un interne ?", "answer", "qui_realise"),
+        ("Qui tiendra l'aiguille ?", "answer", "qui_realise"),
+        # A website is no injection site; a comparison with another treatment is not on the page.
+        ("Je peux prendre rdv sur un site ?", "fallback", "rendez_vous"),
+        ("C'est plus efficace que la cortisone ?", "fallback", "autres_traitements"),
+        ("Le botox ou une infiltration, lequel choisir ?", "fallback", "autres_traitements"),
+        # A past treatment told for the team is history.
+        (
+            "Pour info, j'ai déjà eu des piqûres de botox pour des migraines.",
+            "fallback",
+            "antecedents",
+        ),
+        # Asking about the bot itself.
+        ("Je parle à un vrai humain, là ?", "smalltalk", None),
+        ("Le bot marche aussi la nuit ?", "smalltalk", None),
+        ("Comment tu fonctionnes ?", "smalltalk", None),
+    ],
+)
+def test_round_30_wordings(conv: Conversation, text: str, kind: str, detail: str | None) -> None:
     _assert_reply(conv.respond(text), kind, detail)
 
 

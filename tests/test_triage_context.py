@@ -230,9 +230,21 @@ def test_a_time_set_at_the_head_of_a_sentence_holds_for_it(
         ("Mon gastro veut en parler avec d'autres médecins avant de décider.", None),
         ("Quelles sont les modalités permettant de joindre l'équipe ?", None),
         ("Je parle à une vraie personne ou à une machine ?", None),
+        ("Je discute avec un vrai humain là ?", None),
         # Asked for, a person stays an alert.
         ("je veux parler à un humain, pas à un robot", "demande_humain"),
         ("je voudrais en parler avec un médecin aujourd'hui", "demande_humain"),
+        # "ne me contactez plus" asks for silence (/stop), not for a call.
+        ("Ne me recontactez plus, merci.", None),
+        ("Merci de ne plus me téléphoner.", None),
+        ("Rappelez-moi plus tard svp", "demande_humain"),
+        # The future feared "pour toujours" is no "now"; "toujours" said of a sign still is.
+        ("J'ai peur que ça me paralyse pour toujours et que je devienne incontinente.", None),
+        ("J'ai la trouille de devenir incontinente à vie.", None),
+        ("Depuis la piqûre je suis toujours incontinente.", "incontinence"),
+        # Numbing the area for the procedure is no numbness.
+        ("Vous m'insensibilisez avant de piquer ?", None),
+        ("J'ai la fesse insensible depuis ce matin.", "faiblesse"),
     ],
 )
 def test_fear_and_questions_about_people_are_no_alerts(
@@ -255,6 +267,7 @@ def test_a_rookie_doctor_is_no_bruise(conv: Conversation) -> None:
         "depuis l'injection j'ai une douleur horrible dès que je m'assois. C'est normal ?",
         "j'ai une douleur atroce quand je suis assise, ça empire. Que faire ?",
         "je peux même plus m'assoir tellement ça fait mal",
+        "depuis hier soir j'ai atrocement mal en m'asseyant",
     ],
 )
 def test_severe_sitting_pain_said_now_stays_an_alert(conv: Conversation, text: str) -> None:

@@ -287,6 +287,17 @@ _IDENTITY_NOUNS = frozenset(
     {"humain", "humaine", "robot", "machine", "ia", "bot", "chatbot", "ordinateur", "automate"}
     | {"programme", "intelligence", "artificielle", "logiciel", "application", "appli"}
 )
+# "Ce bot répond aussi le week-end ?", "Tu fonctionnes comment ?": what the bot does and when,
+# said with the bot as subject ("vous" may be the team: "vous répondez la nuit ?" is the line).
+_BOT_SUBJECTS = frozenset({"tu", "toi", "bot", "chatbot", "robot", "assistant"})
+_BOT_VERBS = frozenset(
+    {"reponds", "repond", "fonctionnes", "fonctionne", "marches", "marche", "sers", "sert"}
+)
+_BOT_WHEN = frozenset(
+    {"nuit", "nuits", "week", "end", "weekend", "dimanche", "samedi", "soir", "matin", "jour"}
+    | {"jours", "heure", "heures", "toujours", "tout", "temps", "ferie", "feries", "vacances"}
+    | {"h24", "24h", "24", "meme", "comment", "quand", "la", "en", "pleine", "a"}
+)
 _IDENTITY_GLUE = frozenset(
     {"ou", "a", "avec", "vrai", "vraie", "personne", "quelqu", "plutot", "qui", "reponds"}
 )
@@ -499,8 +510,14 @@ class Faq:
         smalltalk = self._smalltalk_only(toks) or (
             None if asks else self._smalltalk_in_sentence(toks, text)
         )
-        if smalltalk is not None and "?" in text and _ASKED_AS_QUESTION & set(toks):
-            # "ça marche" is an OK; "ça marche ?" asks whether the treatment works.
+        if (
+            smalltalk is not None
+            and "?" in text
+            and _ASKED_AS_QUESTION & set(toks)
+            and not _BOT_SUBJECTS & set(toks)
+        ):
+            # "ça marche" is an OK; "ça marche ?" asks whether the treatment works ("tu
+            # marches comment ?" asks about the bot).
             smalltalk = None
         if smalltalk is not None:
             return FaqResult("smalltalk", None, 1.0, (), smalltalk.reply)
@@ -794,12 +811,18 @@ class Faq:
 
     def _identity_question(self, toks: list[str]) -> _Smalltalk | None:
         """The "who are you" intent when the message only asks what the bot is."""
-        words = set(toks)
+        words = set(toks) - _SMALLTALK_FILLER
+        about_bot = words & _BOT_SUBJECTS and words & _BOT_VERBS
+        if about_bot and not words - _BOT_SUBJECTS - _BOT_VERBS - _BOT_WHEN:
+            return self._intent("identite")
         if not (words & _IDENTITY_FRAME and words & _IDENTITY_NOUNS):
             return None
-        if words - _IDENTITY_FRAME - _IDENTITY_NOUNS - _IDENTITY_GLUE - _SMALLTALK_FILLER:
+        if words - _IDENTITY_FRAME - _IDENTITY_NOUNS - _IDENTITY_GLUE:
             return None
-        return next((st for st in self._smalltalk if st.intent == "identite"), None)
+        return self._intent("identite")
+
+    def _intent(self, name: str) -> _Smalltalk | None:
+        return next((st for st in self._smalltalk if st.intent == name), None)
 
     def _smalltalk_in_sentence(self, toks: list[str], text: str) -> _Smalltalk | None:
         """An ``in_sentence`` intent (thanks, goodbye) inside a message that asks nothing:

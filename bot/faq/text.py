@@ -81,6 +81,13 @@ EXTRA_FORMS: dict[str, str] = {
     "pck": "parce que",
     "psk": "parce que",
     "ptet": "peut etre",
+    # "est-ce qu'on m'insensibilise ?": numbing for the procedure is anaesthesia (a word, not a
+    # synonym group, so that it meets "anesthésie" and "anesthésiste" on their shared stem).
+    "insensibiliser": "anesthesie",
+    "insensibilise": "anesthesie",
+    "insensibilisee": "anesthesie",
+    "insensibilisera": "anesthesie",
+    "insensibilisation": "anesthesie",
 }
 
 # Function words that carry no topic. Deliberately NOT here: combien, quand, qui, ou, comment,

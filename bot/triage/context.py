@@ -72,6 +72,26 @@ _RESOLVED_REACH: Final = 2
 _MILD_REACH: Final = 2
 
 
+# "toujours" says the sign is still there ("ça saigne toujours"), but "pour toujours" is the
+# future feared ("j'ai peur que ça me paralyse pour toujours"), not a marker of now.
+_FOREVER_BEFORE: Final = frozenset({"pour", "a"})
+
+
+def _now_spans(spans: Sequence[Span], layout: Layout) -> list[Span]:
+    toks = layout.tokens
+    return [
+        s
+        for s in spans
+        if not (
+            toks
+            and s[0] == s[1]
+            and toks[s[0]] == "toujours"
+            and s[0] > 0
+            and toks[s[0] - 1] in _FOREVER_BEFORE
+        )
+    ]
+
+
 @dataclass(frozen=True)
 class ContextGroups:
     """Matcher group ids of each trigger list."""
@@ -122,7 +142,8 @@ def judge(
     """What the context says of one symptom match, for a category of this severity."""
     clause = layout.clause[span[0]]
     sentence = layout.sentence[span[0]]
-    now = _in_clause(spans[groups.now], layout, clause)
+    now_spans = _now_spans(spans[groups.now], layout)
+    now = _in_clause(now_spans, layout, clause)
     hypotheses = _in_clause(spans[groups.hypothetical], layout, clause)
     if skip_when_question and not now and any(h[1] < span[0] for h in hypotheses):
         return "asked"
@@ -153,7 +174,7 @@ def judge(
     if (
         usual_allowed
         and sentence < layout.sentence[-1]
-        and not _in_sentence(spans[groups.now], layout, sentence)
+        and not _in_sentence(now_spans, layout, sentence)
         and _in_clause(spans[groups.usual], layout, clause)
     ):
         return "usual"
