@@ -84,6 +84,7 @@ TUNING_ROUNDS = (
     "faq_round28.yaml",
     "faq_round29.yaml",
     "faq_round30.yaml",
+    "faq_round31.yaml",
 )
 
 

@@ -109,6 +109,8 @@ _CONDITIONS = (
     r"greff\w*",
     r"antibiotiques?",
     r"aminosides?",
+    # A dose names a treatment taken, whatever the drug ("je suis sous Lyrica 150 mg").
+    r"\d+ ?(?:mg|milligrammes?|mcg|microgrammes?)",
 )
 _CONDITION = _rx(*_CONDITIONS)
 # Past surgery or treatment told as history ("j'ai été opéré d'une fistule en 2019, je préfère
@@ -121,6 +123,9 @@ _PAST_TREATMENT = _rx(
     r"(?:injections?|piqures?|infiltrations?|traitements?)",
     r"(?:recu|eu|subi) (?:une |un |des |plusieurs )?(?:injections?|piqures?|infiltrations?)"
     r" (?:\w+ ){0,8}en (?:19|20)\d\d",
+    # "j'ai eu une hystérectomie en 2019 et une fissure opérée en 2021"
+    r"(?:eu|subi) (?:une |un )?\w+ectomies?",
+    r"operee?s? en (?:19|20)\d\d",
 )
 # The patient speaks of themself: "je suis", "j'ai", "je prends", "mon traitement"...
 _SELF = _rx(

@@ -620,9 +620,9 @@ def test_topic_words_no_longer_veto_real_questions(faq: Faq, text: str, entry_id
 
 def test_folded_rounds(conv: Conversation) -> None:
     """Floors on the frozen rounds folded into tuning (TUNING_ROUNDS), at what their fixes
-    reached, minus a small margin (rounds 5-30 together after their fixes, with the learned
-    second reader trained on rounds 5-30: in scope 96.3 % (3,464/3,598), out of scope
-    97.8 % (979/1,001))."""
+    reached, minus a small margin (rounds 5-31 together after their fixes, with the learned
+    second reader trained on rounds 5-30: in scope 96.1 % (3,592/3,739), out of scope
+    97.6 % (1,015/1,040))."""
     cases = [c for name in TUNING_ROUNDS for c in load_cases(DATA / name)]
     total, _ = evaluate(conv, cases)
     report = "\n".join(total.misses)
@@ -1754,6 +1754,41 @@ def test_round_29_wordings(conv: Conversation, text: str, kind: str, detail: str
     ],
 )
 def test_round_30_wordings(conv: Conversation, text: str, kind: str, detail: str | None) -> None:
+    _assert_reply(conv.respond(text), kind, detail)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "detail"),
+    [
+        # A past heart attack named as a date is no chest pain now.
+        (
+            "Ma mère a très peur du bloc depuis son infarctus. Quelqu'un lui expliquera tout "
+            "avant ?",
+            "answer",
+            "explications",
+        ),
+        ("J'ai une douleur dans la poitrine, je crois que c'est un infarctus", "urgent", None),
+        # Asking how it is possible to reach the team is a question about the line.
+        (
+            "De quelle façon serait-il possible de contacter l'équipe ?",
+            "answer",
+            "ligne_telephonique",
+        ),
+        ("Est-il possible de joindre un médecin tout de suite ?", "urgent", None),
+        # A dose names a treatment; an "-ectomie" or a dated operation is a past surgery.
+        ("Je précise que je prends du Tégrétol 200 mg matin et soir.", "fallback", "antecedents"),
+        ("Pour info j'ai eu une cholécystectomie l'an dernier.", "fallback", "antecedents"),
+        # Taking a treatment and asking whether to stop it is the medicines topic.
+        (
+            "Je prends un traitement pour la tension, je le continue le jour J ?",
+            "fallback",
+            "medicaments",
+        ),
+        # What the bot can read.
+        ("Tu lis les photos ?", "smalltalk", None),
+    ],
+)
+def test_round_31_wordings(conv: Conversation, text: str, kind: str, detail: str | None) -> None:
     _assert_reply(conv.respond(text), kind, detail)
 
 

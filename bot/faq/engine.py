@@ -292,11 +292,15 @@ _IDENTITY_NOUNS = frozenset(
 _BOT_SUBJECTS = frozenset({"tu", "toi", "bot", "chatbot", "robot", "assistant"})
 _BOT_VERBS = frozenset(
     {"reponds", "repond", "fonctionnes", "fonctionne", "marches", "marche", "sers", "sert"}
+    | {"comprends", "lis", "lit", "ecoutes", "acceptes"}
 )
 _BOT_WHEN = frozenset(
     {"nuit", "nuits", "week", "end", "weekend", "dimanche", "samedi", "soir", "matin", "jour"}
     | {"jours", "heure", "heures", "toujours", "tout", "temps", "ferie", "feries", "vacances"}
     | {"h24", "24h", "24", "meme", "comment", "quand", "la", "en", "pleine", "a"}
+    # "Tu comprends les messages vocaux ?", "tu lis les photos ?"
+    | {"message", "messages", "vocal", "vocaux", "audio", "audios", "photo", "photos", "image"}
+    | {"images", "emoji", "emojis", "les"}
 )
 _IDENTITY_GLUE = frozenset(
     {"ou", "a", "avec", "vrai", "vraie", "personne", "quelqu", "plutot", "qui", "reponds"}

@@ -88,6 +88,9 @@ EXTRA_FORMS: dict[str, str] = {
     "insensibilisee": "anesthesie",
     "insensibilisera": "anesthesie",
     "insensibilisation": "anesthesie",
+    # "une prise en charge anesthésique est-elle prévue ?"
+    "anesthesique": "anesthesie",
+    "anesthesiques": "anesthesie",
 }
 
 # Function words that carry no topic. Deliberately NOT here: combien, quand, qui, ou, comment,
