@@ -1678,15 +1678,6 @@ def test_rounds_24_to_28_wordings(
         ("Bien cordialement", "smalltalk", None),
         ("La consultation s'est bien passée, merci encore", "smalltalk", None),
         ("merci encore mais j'ai encore mal", "concern", None),
-    ],
-)
-def test_round_29_wordings(conv: Conversation, text: str, kind: str, detail: str | None) -> None:
-    _assert_reply(conv.respond(text), kind, detail)
-
-
-@pytest.mark.parametrize(
-    ("text", "kind", "detail"),
-    [
         # A feared future ("pour toujours") is no sign of now: the question is answered.
         (
             "J'ai la trouille que ça me paralyse pour toujours et que je devienne incontinent. "
@@ -1751,15 +1742,6 @@ def test_round_29_wordings(conv: Conversation, text: str, kind: str, detail: str
         ("Je parle à un vrai humain, là ?", "smalltalk", None),
         ("Le bot marche aussi la nuit ?", "smalltalk", None),
         ("Comment tu fonctionnes ?", "smalltalk", None),
-    ],
-)
-def test_round_30_wordings(conv: Conversation, text: str, kind: str, detail: str | None) -> None:
-    _assert_reply(conv.respond(text), kind, detail)
-
-
-@pytest.mark.parametrize(
-    ("text", "kind", "detail"),
-    [
         # A past heart attack named as a date is no chest pain now.
         (
             "Ma mère a très peur du bloc depuis son infarctus. Quelqu'un lui expliquera tout "
@@ -1788,7 +1770,9 @@ def test_round_30_wordings(conv: Conversation, text: str, kind: str, detail: str
         ("Tu lis les photos ?", "smalltalk", None),
     ],
 )
-def test_round_31_wordings(conv: Conversation, text: str, kind: str, detail: str | None) -> None:
+def test_rounds_29_to_31_wordings(
+    conv: Conversation, text: str, kind: str, detail: str | None
+) -> None:
     _assert_reply(conv.respond(text), kind, detail)
 
 
