@@ -242,6 +242,12 @@ def test_a_time_set_at_the_head_of_a_sentence_holds_for_it(
         ("J'ai peur que ça me paralyse pour toujours et que je devienne incontinente.", None),
         ("J'ai la trouille de devenir incontinente à vie.", None),
         ("Depuis la piqûre je suis toujours incontinente.", "incontinence"),
+        # Pills counted by the dozen and a sleep with no waking are distress; a usual dose is
+        # not (it is told to the team as history, which the safety net no longer reads).
+        ("J'ai avalé 30 comprimés de Lyrica 150 mg.", "detresse"),
+        ("Je voudrais m'endormir pour toujours.", "detresse"),
+        ("Je prends 75 mg de Lyrica le soir, je le signale.", None),
+        ("J'ai pris deux comprimés de Doliprane ce matin.", None),
         # Numbing the area for the procedure is no numbness.
         ("Vous m'insensibilisez avant de piquer ?", None),
         ("J'ai la fesse insensible depuis ce matin.", "faiblesse"),

@@ -72,23 +72,15 @@ _RESOLVED_REACH: Final = 2
 _MILD_REACH: Final = 2
 
 
-# "toujours" says the sign is still there ("ça saigne toujours"), but "pour toujours" is the
-# future feared ("j'ai peur que ça me paralyse pour toujours"), not a marker of now.
-_FOREVER_BEFORE: Final = frozenset({"pour", "a"})
-
-
 def _now_spans(spans: Sequence[Span], layout: Layout) -> list[Span]:
+    """The markers of now, without "pour toujours": "toujours" says the sign is still there
+    ("ça saigne toujours", "il a toujours de la fièvre"), "pour toujours" is the future
+    feared ("j'ai peur que ça me paralyse pour toujours")."""
     toks = layout.tokens
     return [
         s
         for s in spans
-        if not (
-            toks
-            and s[0] == s[1]
-            and toks[s[0]] == "toujours"
-            and s[0] > 0
-            and toks[s[0] - 1] in _FOREVER_BEFORE
-        )
+        if not (0 < s[0] == s[1] and toks[s[0] - 1 : s[0] + 1] == ["pour", "toujours"])
     ]
 
 
