@@ -85,6 +85,7 @@ TUNING_ROUNDS = (
     "faq_round29.yaml",
     "faq_round30.yaml",
     "faq_round31.yaml",
+    "faq_round32.yaml",
 )
 
 

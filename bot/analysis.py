@@ -507,6 +507,9 @@ EMOTION_RE = re.compile(
             r"honte\w*",
             r"(?:pas|plus) (?:trop |beaucoup )?le moral",
             r"ras le bol",
+            # Giving up, said with the usual idioms: "je commence à baisser les bras".
+            r"bais\w* les bras",
+            r"jet\w* l eponge",
             r"en (?:ai|avons) marre",
             # "j'ai la boule au ventre depuis qu'on m'a donné la date"
             r"(?:boule|noeud) (?:au ventre|a l estomac|dans la gorge)",

@@ -620,9 +620,9 @@ def test_topic_words_no_longer_veto_real_questions(faq: Faq, text: str, entry_id
 
 def test_folded_rounds(conv: Conversation) -> None:
     """Floors on the frozen rounds folded into tuning (TUNING_ROUNDS), at what their fixes
-    reached, minus a small margin (rounds 5-31 together after their fixes, with the learned
-    second reader trained on rounds 5-30: in scope 96.1 % (3,592/3,739), out of scope
-    97.6 % (1,015/1,040))."""
+    reached, minus a small margin (rounds 5-32 together after their fixes, with the learned
+    second reader trained on rounds 5-30: in scope 96.3 % (3,738/3,881), out of scope
+    97.7 % (1,053/1,078))."""
     cases = [c for name in TUNING_ROUNDS for c in load_cases(DATA / name)]
     total, _ = evaluate(conv, cases)
     report = "\n".join(total.misses)
@@ -667,6 +667,10 @@ def test_folded_rounds(conv: Conversation) -> None:
         " avec ce botox ?",
         "Une copine m'a dit que le botox à cet endroit pouvait rendre incontinent… je ne dors plus"
         " depuis. C'est un vrai risque ?",
+        # Round 32: asking whether it is a general anaesthetic gets the anaesthesia card, which
+        # says an anaesthetist is there and the type is not detailed (labelled not on the page).
+        "J'ai une peur panique d'être endormie, est-ce que c'est une anesthésie générale ? j'ai"
+        " fait un très mauvais réveil la dernière fois",
     }
     assert set(total.page_facts_out) <= known, total.page_facts_out
 
@@ -1974,3 +1978,53 @@ def test_round_19_wordings(conv: Conversation, text: str, kind: str) -> None:
     assert reply.kind == kind, reply
     if kind == "answer":
         assert reply.faq_id == "anesthesie"
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "detail"),
+    [
+        # Round 32's misses, said in other words. Giving up, said with the usual idioms.
+        (
+            "Honnêtement j'ai envie de baisser les bras, ça fait des années que ça dure.",
+            "support",
+            None,
+        ),
+        ("Je crois que je vais jeter l'éponge avec tous ces traitements.", "support", None),
+        # A degree adverb or a language changes nothing to a question about the bot.
+        ("Vous comprenez vraiment le français ?", "smalltalk", None),
+        ("Tu comprends l'anglais aussi ?", "smalltalk", None),
+        # "Il me revient de" is what I must do, not a pain that comes back (effet_delai).
+        (
+            "Quelles sont les dispositions qu'il m'incombe de prendre avant l'injection ?",
+            "answer",
+            "preparation",
+        ),
+        # "Advenir" is formal for "se passer".
+        (
+            "Qu'adviendra-t-il de moi juste après l'injection ?",
+            "answer",
+            "apres_surveillance",
+        ),
+        # A buttock named as the place of the injection asks where the product goes.
+        ("Vous injectez dans la fesse ?", "answer", "site_injection"),
+        # An alternative inside one question ("au bloc ou dans un cabinet") is one question
+        # when the second reader is all but sure of it.
+        (
+            "ça a lieu où au juste, dans une salle de radiologie ou dans un cabinet médical",
+            "answer",
+            "lieu",
+        ),
+        # Treatments the page does not name, or a comparison, are the other-treatments topic.
+        ("Et l'acupuncture, ça marcherait mieux pour moi ?", "fallback", "autres_traitements"),
+        (
+            "La neuromodulation serait-elle plus indiquée que la toxine ?",
+            "fallback",
+            "autres_traitements",
+        ),
+        # The muscle the product is for, and the relaxation wanted, are no weakness felt.
+        ("le produit fait quoi au muscle pour qu'il se relâche ?", "answer", "mecanisme"),
+        ("mes jambes lâchent depuis ce matin", "urgent", None),
+    ],
+)
+def test_round_32_wordings(conv: Conversation, text: str, kind: str, detail: str | None) -> None:
+    _assert_reply(conv.respond(text), kind, detail)

@@ -91,6 +91,10 @@ EXTRA_FORMS: dict[str, str] = {
     # "une prise en charge anesthésique est-elle prévue ?"
     "anesthesique": "anesthesie",
     "anesthesiques": "anesthesie",
+    # "Ce qu'il advient dans les instants qui suivent l'injection": formal for "se passer".
+    "advient": "se passe",
+    "adviendra": "se passera",
+    "advenir": "se passer",
 }
 
 # Function words that carry no topic. Deliberately NOT here: combien, quand, qui, ou, comment,
