@@ -86,6 +86,7 @@ TUNING_ROUNDS = (
     "faq_round30.yaml",
     "faq_round31.yaml",
     "faq_round32.yaml",
+    "faq_round33.yaml",
 )
 
 

@@ -335,12 +335,25 @@ _HERE_TEXT = """
 """
 _POSSIBLE = frozenset(_POSSIBLE_TEXT.split())
 _POSSIBLE_HERE_WORDS = _POSSIBLE | frozenset(_HERE_TEXT.split())
+# "J'ai très peur de devenir incontinent après. C'est un risque connu ?", "... C'est un vrai
+# risque ?": how common what the sentence before names is, nothing of its own (not the safety
+# card). "C'est dangereux ?" alone still asks whether the injection is safe.
+_HOW_COMMON_TEXT = """
+    connu connue frequent frequente frequents frequentes courant courante courants rare rares
+    normal normale habituel habituelle souvent
+"""
+_HOW_COMMON_GLUE_TEXT = "risque risques danger grave est un une vrai vraie arrive ce"
+_HOW_COMMON = frozenset(_HOW_COMMON_TEXT.split())
+_HOW_COMMON_WORDS = _HOW_COMMON | frozenset(_HOW_COMMON_GLUE_TEXT.split())
 
 
 def is_bare_ask(sentence: str) -> bool:
     toks = normalize(sentence).split()
     if toks and _POSSIBLE & set(toks):
         return all(t in _BARE_ASK_WORDS or t in _POSSIBLE_HERE_WORDS for t in toks)
+    words = set(toks)
+    if (_HOW_COMMON & words or {"vrai", "risque"} <= words) and {"c", "ca", "cela"} & words:
+        return all(t in _BARE_ASK_WORDS or t in _HOW_COMMON_WORDS for t in toks)
     return bool(toks) and all(t in _BARE_ASK_WORDS for t in toks)
 
 

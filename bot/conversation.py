@@ -234,6 +234,9 @@ class Conversation:
             )
         if intent == "request":
             return Reply("request", self._t(texts.REQUEST_FORWARDED))
+        if intents.asks_warning_signs(message):
+            # The page lists no warning signs: triage's own list of them, and the line.
+            return Reply("info", self._t(texts.TRIAGE_RISK_INFO))
         emotion = intents.is_emotion(message)
         if intents.is_bare_feeling(message):
             # A feeling told without a question ("je suis découragée, ça fait des années que
@@ -304,7 +307,9 @@ class Conversation:
         elliptic = False
         for i, clause in enumerate(questions):
             text = with_antecedent(clause.text, questions[i - 1].text) if i else clause.text
-            result = self.faq.match(without_request_frame(text))
+            # A clause read as a question asks even without its "?" ("Est-ce que ça marche, et
+            # est-ce que ça évite une opération ?": "ça marche" is not an OK here).
+            result = self.faq.match(without_request_frame(text), asks=True)
             if result.kind == "clarify" and answered:
                 # Two questions ask two things: "combien de temps sur la table, puis combien de
                 # temps en salle de repos ?" is not the duration card twice. Between the card

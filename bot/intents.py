@@ -30,7 +30,8 @@ _STOP_ALONE = frozenset({"stop", "stopp", "arret", "arreter", "desinscription", 
 # "STOP svp", "stop merci": politeness around the word changes nothing.
 _POLITE_TAIL = re.compile(r"(?:^| )(?:svp|stp|s il vous plait|s il te plait|merci|please)\b")
 _STOP = _rx(
-    r"arret\w* (?:de )?(?:m |nous )?envoyer",
+    # "Arrête de m'écrire stp", "cessez de m'envoyer des rappels".
+    r"(?:arret|cess)\w* (?:de )?(?:m |nous )?(?:envoyer|ecrire|contacter|relancer|solliciter)",
     # "Je ne souhaite plus être contacté par ce canal", "… plus être rappelé".
     r"(?:ne|n) (?:veux|souhaite|voudrais|desire) plus (?:rien )?(?:recevoir|de messages?"
     r"|de rappels?|etre (?:contacte|sollicite|rappele|appele)\w*)",
@@ -43,7 +44,7 @@ _STOP = _rx(
     r"(?:ne|n) (?:me|m|nous) (?:contactez|recontactez|appelez|rappelez|ecrivez|relancez"
     r"|sollicitez|envoyez) plus",
     r"(?:ne|n) plus (?:me|m|nous) (?:contacter|recontacter|appeler|rappeler|ecrire|relancer"
-    r"|solliciter)",
+    r"|solliciter|envoyer)",
     r"stop (?:les |aux |vos )?(?:notifs?|notifications?)",
     r"desinscri\w*",
     r"desabonn\w*",
@@ -121,6 +122,8 @@ _PAST_TREATMENT = _rx(
     r"(?:eu|subi) (?:une |des |plusieurs )?(?:operations?|interventions?|chirurgies?)",
     r"deja (?:recu|eu|fait|subi|beneficie d) (?:une |un |des |plusieurs )?"
     r"(?:injections?|piqures?|infiltrations?|traitements?)",
+    # "J'ai déjà fait trois séances d'ostéopathie et vingt séances de kiné", "des mois de kiné".
+    r"deja (?:fait|eu|suivi|essaye) (?:\w+ )?(?:seances?|mois|annees?|semaines?) (?:de|d)",
     r"(?:recu|eu|subi) (?:une |un |des |plusieurs )?(?:injections?|piqures?|infiltrations?)"
     r" (?:\w+ ){0,8}en (?:19|20)\d\d",
     # "j'ai eu une hystérectomie en 2019 et une fissure opérée en 2021"
@@ -222,6 +225,25 @@ def detect(analysis: MessageAnalysis) -> Intent | None:
     if _REQUEST.search(norm):
         return "request"
     return None
+
+
+# "Quels signes doivent m'inquiéter dans les jours qui suivent ?", "à partir de quand je dois
+# appeler ?": the warning signs asked for, whatever symptom is feared. Triage's answer to a
+# red flag asked about (texts.TRIAGE_RISK_INFO) lists them, with the line.
+_WARNING_SIGNS = _rx(
+    r"(?:quels?|quelles?) (?:sont )?(?:les )?(?:signes?|symptomes?)(?: \w+){0,4}"
+    r" (?:inquieter|alerter|alarmer|consulter|appeler|rappeler|urgences?)",
+    r"signes? (?:d |de )?(?:alerte|alarme|danger|gravite)",
+    r"(?:signes?|symptomes?) (?:inquietants?|anormaux|anormal|preoccupants?)",
+    r"(?:quand|a partir de quand|a quel moment) (?:est ce que |est ce qu )?(?:dois je|faut il"
+    r"|je dois|il faut|devrais je|je devrais) (?:m |s )?(?:inquieter|consulter|appeler"
+    r"|rappeler|aller aux urgences)",
+)
+
+
+def asks_warning_signs(analysis: MessageAnalysis) -> bool:
+    """The message asks which signs should worry the patient (a question, not a report)."""
+    return bool(analysis.questions) and _WARNING_SIGNS.search(analysis.normalized) is not None
 
 
 def is_emotion(analysis: MessageAnalysis) -> bool:

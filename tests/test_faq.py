@@ -28,7 +28,7 @@ from bot.conversation import Conversation, Reply
 from bot.faq import Faq, load_faq
 from bot.faq.engine import MAX_UNEXPLAINED
 from bot.faq.text import Corrector, Synonyms, analyse, sound_key, surface_tokens, typo_edits
-from bot.intents import typed_checkin_answer
+from bot.intents import asks_warning_signs, typed_checkin_answer
 from bot.reminders.plan import Plan, checkin_buttons, load_plan
 from bot.triage import load_triage
 from bot.yamlfile import ContentError, load_yaml
@@ -620,9 +620,9 @@ def test_topic_words_no_longer_veto_real_questions(faq: Faq, text: str, entry_id
 
 def test_folded_rounds(conv: Conversation) -> None:
     """Floors on the frozen rounds folded into tuning (TUNING_ROUNDS), at what their fixes
-    reached, minus a small margin (rounds 5-32 together after their fixes, with the learned
-    second reader trained on rounds 5-30: in scope 96.3 % (3,738/3,881), out of scope
-    97.7 % (1,053/1,078))."""
+    reached, minus a small margin (rounds 5-33 together after their fixes, with the learned
+    second reader trained on rounds 5-30: in scope 96.4 % (3,873/4,017), out of scope
+    97.7 % (1,096/1,122))."""
     cases = [c for name in TUNING_ROUNDS for c in load_cases(DATA / name)]
     total, _ = evaluate(conv, cases)
     report = "\n".join(total.misses)
@@ -660,17 +660,22 @@ def test_folded_rounds(conv: Conversation) -> None:
         # Round 24: the local anaesthetic as one more injection, and whether it hurts, gets the
         # anaesthesia card (an anaesthetist is there, the type depends on the case).
         "L'anesthésie locale, c'est une piqûre en plus ? Elle fait mal ?",
-        # Rounds 12 and 16: "c'est un (vrai) risque ?" after a sentence naming incontinence gets
+        # Round 12: "est-ce un risque avec ce botox ?" after a sentence naming incontinence gets
         # the safety card, which says the page details neither risks nor side effects (a risk
-        # asked about in general is that card since session 12).
+        # asked about in general is that card since session 12; "c'est un vrai risque ?" or
+        # "un risque connu ?" with nothing else is read with the sentence before since
+        # session 14).
         "Je suis morte de peur à l'idée de devenir incontinente après. Est-ce que c'est un risque"
         " avec ce botox ?",
-        "Une copine m'a dit que le botox à cet endroit pouvait rendre incontinent… je ne dors plus"
-        " depuis. C'est un vrai risque ?",
         # Round 32: asking whether it is a general anaesthetic gets the anaesthesia card, which
         # says an anaesthetist is there and the type is not detailed (labelled not on the page).
         "J'ai une peur panique d'être endormie, est-ce que c'est une anesthésie générale ? j'ai"
         " fait un très mauvais réveil la dernière fois",
+        # Round 33: the same card for a general anaesthetic asked for, and for whether the local
+        # anaesthetic's injection is felt (the card says what is felt is not detailed).
+        "Je flippe à l'idée que l'anesthésie locale fasse super mal. La piqûre de l'anesthésie,"
+        " ça se sent beaucoup ?",
+        "Puis-je demander une anesthésie générale plutôt que locale ?",
     }
     assert set(total.page_facts_out) <= known, total.page_facts_out
 
@@ -2028,3 +2033,57 @@ def test_round_19_wordings(conv: Conversation, text: str, kind: str) -> None:
 )
 def test_round_32_wordings(conv: Conversation, text: str, kind: str, detail: str | None) -> None:
     _assert_reply(conv.respond(text), kind, detail)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "detail"),
+    [
+        # Round 33's misses, said in other words. Asking the bot to stop writing is /stop.
+        ("Veuillez cesser de m'écrire, s'il vous plaît.", "info", "stop"),
+        ("Ne plus m'envoyer de rappels, merci.", "info", "stop"),
+        # Sessions of a past treatment told for the team are history.
+        ("J'ai déjà suivi six mois de kiné sans résultat.", "fallback", "antecedents"),
+        # Questions about the bot itself: a profession, a language, what it can do.
+        ("Vous êtes infirmière ou c'est un robot ?", "smalltalk", None),
+        ("Tu sais parler espagnol ?", "smalltalk", None),
+        ("tu peux faire quoi ?", "smalltalk", None),
+        # Parking and time off work are not on the page.
+        ("On peut se garer près de l'hôpital ?", "fallback", "acces"),
+        ("Je serai absente combien de jours du travail ?", "fallback", "arret_travail"),
+        # How common a named side effect is: the warning signs and the line, not the safety
+        # card; "c'est dangereux ?" alone still is the safety card.
+        (
+            "On m'a dit que ça pouvait donner des fuites urinaires. C'est fréquent ?",
+            "info",
+            None,
+        ),
+        ("Est-ce que c'est dangereux ?", "answer", "securite"),
+        # The warning signs asked for get triage's list of them, with the line.
+        ("Quels symptômes doivent me faire appeler après l'injection ?", "info", None),
+        ("À partir de quand faut-il s'inquiéter ?", "info", None),
+    ],
+)
+def test_round_33_wordings(conv: Conversation, text: str, kind: str, detail: str | None) -> None:
+    _assert_reply(conv.respond(text), kind, detail)
+
+
+def test_a_question_clause_without_its_mark_is_not_an_ok(conv: Conversation) -> None:
+    # "ça marche" alone is an OK; as the first of two question clauses it asks whether the
+    # treatment works, even with the "?" only at the end of the message.
+    reply = conv.respond("Est-ce que ça marche, et est-ce qu'il y a un pansement ?")
+    assert reply.answers == ("efficacite", "pansement"), reply
+
+
+@pytest.mark.parametrize(
+    ("text", "asks"),
+    [
+        ("Quels sont les signes d'alerte après l'injection ?", True),
+        ("Quand est-ce que je dois appeler ?", True),
+        # Told, not asked: triage reads the symptom, this rule stays out of it.
+        ("J'ai des signes inquiétants depuis hier soir.", False),
+        # A sign of the syndrome asked about is no warning sign.
+        ("Quels sont les signes du syndrome des releveurs ?", False),
+    ],
+)
+def test_asks_warning_signs(text: str, asks: bool) -> None:
+    assert asks_warning_signs(analyse_message(text)) is asks

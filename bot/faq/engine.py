@@ -295,6 +295,8 @@ _IDENTITY_FRAME = frozenset(
 )
 _IDENTITY_NOUNS = frozenset(
     {"humain", "humaine", "robot", "machine", "ia", "bot", "chatbot", "ordinateur", "automate"}
+    # "Tu es un vrai médecin ou un robot ?": a profession asked of the bot itself.
+    | {"medecin", "docteur", "infirmier", "infirmiere", "secretaire"}
     | {"programme", "intelligence", "artificielle", "logiciel", "application", "appli"}
 )
 # "Ce bot répond aussi le week-end ?", "Tu fonctionnes comment ?": what the bot does and when,
@@ -303,6 +305,8 @@ _BOT_SUBJECTS = frozenset({"tu", "toi", "bot", "chatbot", "robot", "assistant"})
 _BOT_VERBS = frozenset(
     {"reponds", "repond", "fonctionnes", "fonctionne", "marches", "marche", "sers", "sert"}
     | {"comprends", "lis", "lit", "ecoutes", "acceptes"}
+    # "Tu peux aussi répondre en anglais ?", "tu sais faire quoi exactement ?"
+    | {"peux", "sais", "repondre", "parles", "parler", "faire", "fais"}
 )
 _BOT_WHEN = frozenset(
     {"nuit", "nuits", "week", "end", "weekend", "dimanche", "samedi", "soir", "matin", "jour"}
@@ -313,6 +317,7 @@ _BOT_WHEN = frozenset(
     | {"images", "emoji", "emojis", "les"}
     # "Tu comprends bien le français ?", "tu lis l'arabe ?"
     | {"francais", "anglais", "espagnol", "arabe", "portugais", "langue", "langues"}
+    | {"quoi", "exactement", "autre", "autres", "choses"}
 )
 _IDENTITY_GLUE = frozenset(
     {"ou", "a", "avec", "vrai", "vraie", "personne", "quelqu", "plutot", "qui", "reponds"}
@@ -528,7 +533,7 @@ class Faq:
         )
         if (
             smalltalk is not None
-            and "?" in text
+            and ("?" in text or asks)
             and _ASKED_AS_QUESTION & set(toks)
             and not _BOT_SUBJECTS & set(toks)
         ):
@@ -838,7 +843,10 @@ class Faq:
                 if toks[i] not in STOPWORDS and toks[i] not in _SMALLTALK_FILLER:
                     return self._identity_question(toks)
                 i += 1
-        return None if last is None else self._smalltalk[last]
+        if last is None:
+            # "Tu sais faire quoi exactement ?": nothing but function words, about the bot.
+            return self._identity_question(toks)
+        return self._smalltalk[last]
 
     def _identity_question(self, toks: list[str]) -> _Smalltalk | None:
         """The "who are you" intent when the message only asks what the bot is."""
