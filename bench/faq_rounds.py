@@ -87,6 +87,7 @@ TUNING_ROUNDS = (
     "faq_round31.yaml",
     "faq_round32.yaml",
     "faq_round33.yaml",
+    "faq_round34.yaml",
 )
 
 

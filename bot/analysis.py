@@ -32,7 +32,9 @@ _QUESTION_OPENERS = (
 # A comma before "et"/"ou" (", et un anesthésiste sera-t-il là ?") or "ainsi que" also start
 # one: the cut stands only if every part asks something (see _asks).
 _CLAUSE_CUT_RE = re.compile(
-    rf"(?:,\s*|\s+)(?:et|ou|puis|aussi)\s+(?=(?:{_QUESTION_OPENERS})\b)"
+    # "... et à quel moment on le propose ?": a preposition may stand before the opener.
+    rf"(?:,\s*|\s+)(?:et|ou|puis|aussi)\s+"
+    rf"(?=(?:(?:à|a|de|en|par|pour|dans|avec|sur)\s+)?(?:{_QUESTION_OPENERS})\b)"
     r"|,\s*(?:et|ou)\s+|\s+ainsi que\s+"
     # "Est-ce le radiologue qui pique, ah et aussi, il se sert d'un scanner ?"
     r"|,\s*(?:ah|oh|et puis|sinon|autre chose)\s*(?:et\s*)?(?:aussi\s*)?[,:]?\s+"
@@ -588,7 +590,9 @@ def _focus(clause: str) -> str | None:
     framed = _after_frame(clause)
     if framed is not None:
         return framed
-    pieces = [p for p in clause.split(",") if _has_word(p)]
+    # "On m'a proposé le botox mais c'est pour quel type de douleurs ?": "mais" cuts like a
+    # comma.
+    pieces = [p for p in _FOCUS_CUT_RE.split(clause) if _has_word(p)]
     for i, piece in enumerate(pieces):
         if i and (looks_like_question(piece) or _asks(piece, False, False)):
             head = normalize(",".join(pieces[:i]))
@@ -602,11 +606,13 @@ def _focus(clause: str) -> str | None:
 # "On m'a dit que c'était juste une piqûre, mais on me la fait dans quelle pièce ?": what
 # someone said, then "mais" and the question; what was said is not what is asked.
 _REPORTED_RE = re.compile(
-    r"\b(?:on|il|elle|ils|elles|(?:mon|ma|le|la) \w+) (?:m a|m ont|nous a|nous ont) "
-    r"(?:dit|explique|assure|affirme|raconte|parle|annonce)\b"
+    r"\b(?:on|il|elle|ils|elles|(?:mon|ma|le|la) \w+) (?:m a|ma|m ont|nous a|nous ont) "
+    r"(?:dit|explique|assure|affirme|raconte|parle|annonce|propose|conseille|prescrit"
+    r"|recommande)\b"
     r"|\bj ai (?:lu|entendu)\b|\bil parait\b"
 )
 _BUT_RE = re.compile(r"\s*mais\b", re.IGNORECASE)
+_FOCUS_CUT_RE = re.compile(r",|\s(?=mais\b)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -733,6 +739,12 @@ def analyse(text: str) -> MessageAnalysis:
         parts = [p for p in parts if _has_word(p)]
         ends_asking = "?" in sentence
         asked = [_asks(p, j == len(parts) - 1, ends_asking) for j, p in enumerate(parts)]
+        if len(parts) > 1:
+            # "L'injection est faite par qui, et on voit comment ?": "qui" ending the first of
+            # two parts asks (elsewhere it is mostly a relative, "le médecin qui pique").
+            asked = [
+                a or normalize(p).split()[-1:] == ["qui"] for a, p in zip(asked, parts, strict=True)
+            ]
         if asked and asked[0]:
             asked = [a or bool(_FRAMED_IF_RE.match(p)) for a, p in zip(asked, parts, strict=True)]
         # Cut only where each part asks something on its own: "je rentre le soir et qui vient

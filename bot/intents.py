@@ -201,6 +201,9 @@ _ABOUT_APPOINTMENT = _rx(
     # "Rappelez-moi pour fixer une nouvelle date."
     r"(?:fixer|trouver|convenir d|reprogrammer|prendre|caler) (?:une |un |la |le |ma |mon )?"
     r"(?:nouvelle |nouveau |autre )?(?:date|rdv|rendez vous|creneau|horaire)",
+    # "Pouvez-vous me rappeler pour confirmer l'heure de mon injection ?"
+    r"(?:confirmer|verifier|preciser|connaitre) (?:\w+ ){0,2}"
+    r"(?:date|heure|horaire|jour|rdv|rendez vous|convocation|creneau)",
 )
 
 

@@ -142,6 +142,8 @@ def test_typo_correction(faq: Faq, typed: str, term: str) -> None:
         ("linjection", "=injection"),  # l' glued to the word
         ("dacte", "=intervention"),  # d' glued to a short word: "d'acte", not "date"
         ("lanus", "=anus"),
+        # A short word with its double consonant typed once (round 34's "l'efet du botox").
+        ("efet", "effet"),
     ],
 )
 def test_typo_correction_by_ear_and_glued_elision(faq: Faq, typed: str, term: str) -> None:
@@ -620,26 +622,24 @@ def test_topic_words_no_longer_veto_real_questions(faq: Faq, text: str, entry_id
 
 def test_folded_rounds(conv: Conversation) -> None:
     """Floors on the frozen rounds folded into tuning (TUNING_ROUNDS), at what their fixes
-    reached, minus a small margin (rounds 5-33 together after their fixes, with the learned
-    second reader trained on rounds 5-30: in scope 96.4 % (3,873/4,017), out of scope
-    97.7 % (1,096/1,122))."""
+    reached, minus a small margin (rounds 5-34 together after their fixes, with the learned
+    second reader trained on rounds 5-30: in scope 96.4 % (4,004/4,153), out of scope
+    97.8 % (1,140/1,166))."""
     cases = [c for name in TUNING_ROUNDS for c in load_cases(DATA / name)]
     total, _ = evaluate(conv, cases)
     report = "\n".join(total.misses)
     assert total.ok["in"] / total.n["in"] >= 0.94, f"in scope {total.pct('in')}\n{report}"
     assert total.ok["out"] / total.n["out"] >= 0.94, f"out of scope {total.pct('out')}\n{report}"
-    # Known page facts: "demain matin" (labelled "not a question") gets the preparation card,
-    # for its "matin"; questions about being asleep or in pain during the procedure get the
-    # anaesthesia card (which says the page does not detail them) where a round labelled them
-    # not on the page (round 8's needle phobia, four of round 9); round 9's "l'efet du botox"
-    # (a 4-letter typo, under the corrector's minimum) gets the duration card. Rounds 13-14:
-    # the guarantee's "sinon vous proposez quoi ?" gets the second-line card, the local
-    # anaesthetic's product the anaesthesia card, and "est-ce normal d'avoir mal et des bleus
-    # après ?" (a story at 3 a.m.) the consultation card. Round 15:
-    # "Et si ça ne marche pas sur moi ? … On fait quoi après ?" (labelled the absence of a
-    # guarantee) gets the efficacy card, which says how often it works. Round 17: the local
-    # anaesthetic's product again, with "la piqûre d'anesthésie fait mal ?" (the anaesthesia
-    # card says the page does not detail what is felt). Any other one is a regression.
+    # Known page facts. Most are the anaesthesia card, which a round labelled not on the page:
+    # whether it is general or local, whether it hurts or is felt (rounds 8, 9, 17, 24, 32,
+    # 33, 34). The card says an anaesthetist is present and that the type and what is felt
+    # are not detailed: the page's one fact on it, and the honest rest. Others: "demain
+    # matin" (labelled "not a question") gets the preparation card for its "matin"; round 12's
+    # "est-ce un risque avec ce botox ?" after naming incontinence, the safety card (which
+    # says risks are not detailed); the guarantee's "sinon vous proposez quoi ?" (round 13) and
+    # "Et si ça ne marche pas sur moi ? … On fait quoi après ?" (round 15), the second-line and
+    # efficacy cards; round 34's "ça fait mal après ?", the anaesthesia card. Any other one
+    # is a regression.
     known = {
         "demain matin",
         "Je suis phobique des aiguilles, est-ce que ça va faire mal pendant la piqûre ?",
@@ -648,34 +648,21 @@ def test_folded_rounds(conv: Conversation) -> None:
         " générale ou locale.",
         "Ça fait mal ou pas pendant ?",
         "Pour l'injection de botox, on m'endort complètement ?",
-        "Combein de temps dure l'efet du botox ?",
-        "Il est 3h du matin et je tourne en rond : est-ce que c'est normal d'avoir mal et des"
-        " bleus dans les jours qui suivent la piqûre ? Je préfère savoir avant.",
+        "Je suis morte de peur à l'idée de devenir incontinente après. Est-ce que c'est un risque"
+        " avec ce botox ?",
         "Vous me garantissez que je n'aurai plus mal après ? Sinon vous proposez quoi ?",
-        "L'anesthésie locale, c'est avec quel produit ? Je réagis mal à certains anesthésiants"
-        " du dentiste.",
         "Et si ça ne marche pas sur moi ? Je vais rester avec cette douleur toute ma vie ? On fait"
         " quoi après ?",
         "L'anesthésie locale c'est avec quel produit ? Et la piqûre d'anesthésie fait mal ?",
-        # Round 24: the local anaesthetic as one more injection, and whether it hurts, gets the
-        # anaesthesia card (an anaesthetist is there, the type depends on the case).
         "L'anesthésie locale, c'est une piqûre en plus ? Elle fait mal ?",
-        # Round 12: "est-ce un risque avec ce botox ?" after a sentence naming incontinence gets
-        # the safety card, which says the page details neither risks nor side effects (a risk
-        # asked about in general is that card since session 12; "c'est un vrai risque ?" or
-        # "un risque connu ?" with nothing else is read with the sentence before since
-        # session 14).
-        "Je suis morte de peur à l'idée de devenir incontinente après. Est-ce que c'est un risque"
-        " avec ce botox ?",
-        # Round 32: asking whether it is a general anaesthetic gets the anaesthesia card, which
-        # says an anaesthetist is there and the type is not detailed (labelled not on the page).
         "J'ai une peur panique d'être endormie, est-ce que c'est une anesthésie générale ? j'ai"
         " fait un très mauvais réveil la dernière fois",
-        # Round 33: the same card for a general anaesthetic asked for, and for whether the local
-        # anaesthetic's injection is felt (the card says what is felt is not detailed).
         "Je flippe à l'idée que l'anesthésie locale fasse super mal. La piqûre de l'anesthésie,"
         " ça se sent beaucoup ?",
         "Puis-je demander une anesthésie générale plutôt que locale ?",
+        "Pourriez-vous m'indiquer si une anesthésie générale est envisageable ou si seule"
+        " l'anesthésie locale est pratiquée ?",
+        "Ça fait mal après ou pas ? genre je vais douiller ?",
     }
     assert set(total.page_facts_out) <= known, total.page_facts_out
 
@@ -2087,3 +2074,47 @@ def test_a_question_clause_without_its_mark_is_not_an_ok(conv: Conversation) -> 
 )
 def test_asks_warning_signs(text: str, asks: bool) -> None:
     assert asks_warning_signs(analyse_message(text)) is asks
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "detail"),
+    [
+        # Round 34's misses, said in other words. A "ou pas" tag joins nothing.
+        ("ça fait une cicatrice ou pas cette piqûre dans le périnée", "answer", "cicatrice"),
+        # A call asked for in the future, under a condition, asks about the line.
+        ("Je pourrai joindre quelqu'un si j'ai un doute après ?", "answer", "ligne_telephonique"),
+        # A call asked for to check the date is logistics, not an alert.
+        ("Vous pouvez me rappeler pour vérifier la date de ma séance ?", "request", None),
+        # What the bot reads, asked with "vous".
+        ("Vous lisez les messages vocaux ?", "smalltalk", None),
+        ("Est-ce que vous comprenez l'anglais ?", "smalltalk", None),
+        # What someone advised, then "mais" and the question: the question is read alone.
+        (
+            "Mon médecin m'a conseillé le botox mais il agit comment sur le muscle ?",
+            "answer",
+            "mecanisme",
+        ),
+    ],
+)
+def test_round_34_wordings(conv: Conversation, text: str, kind: str, detail: str | None) -> None:
+    _assert_reply(conv.respond(text), kind, detail)
+
+
+@pytest.mark.parametrize(
+    ("text", "answers"),
+    [
+        # A preposition before the second question word still starts a second question.
+        ("Combien de séances faut-il et à quel endroit on pique ?", ("seances", "site_injection")),
+        # "qui" ending the first part asks.
+        ("Le geste est réalisé par qui, et ça dure combien de temps ?", ("qui_realise", "duree")),
+        # An "et" keeps a real double even when the second reader is sure of one half.
+        (
+            "Je peux téléphoner à quelqu'un si j'ai une question, et comment je dois me préparer ?",
+            ("ligne_telephonique", "preparation"),
+        ),
+    ],
+)
+def test_round_34_doubles(conv: Conversation, text: str, answers: tuple[str, ...]) -> None:
+    reply = conv.respond(text)
+    assert reply.kind == "answer", reply
+    assert reply.answers == answers, reply

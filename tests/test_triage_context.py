@@ -102,6 +102,9 @@ CALM = [
     "par quel biais puis-je joindre l'équipe si j'ai une question ?",
     # "viendra" is not a typo of "tiendra" ("il ne tiendra pas": distress).
     "ma femme ne viendra pas lundi, elle a un empêchement",
+    # session 14 (round 34): whether the team can be called later, under a condition.
+    "Et je pourrai appeler l'équipe si je stresse ?",
+    "Je peux contacter quelqu'un si besoin après la piqûre ?",
 ]
 
 
@@ -114,6 +117,9 @@ CALM = [
         "est-ce que je pourrais joindre un médecin maintenant ?",
         "je voulais savoir si je pourrais parler à un médecin",
         "je me demande si je peux parler à un médecin",
+        # "si possible" and "s'il te plaît" ask now, whatever the verb's mood.
+        "je pourrais joindre un médecin si possible ?",
+        "qqun peut m'appeler stp",
         # Nobody answers: a plea, not "personne" as nobody to tell.
         "je n'arrive à joindre personne, aidez-moi",
     ],

@@ -282,6 +282,8 @@ _SMALLTALK_FILLER = frozenset(
         "vous",
         "toi",
         "alors",
+        # "Est-ce que vous comprenez les messages vocaux ?"
+        "que",
         # "Tu comprends bien le français ?": a degree adverb changes nothing to what is said
         # ("vraiment", in no phrasing, is skipped with the function words above).
         "bien",
@@ -307,6 +309,11 @@ _BOT_VERBS = frozenset(
     | {"comprends", "lis", "lit", "ecoutes", "acceptes"}
     # "Tu peux aussi répondre en anglais ?", "tu sais faire quoi exactement ?"
     | {"peux", "sais", "repondre", "parles", "parler", "faire", "fais"}
+)
+_BOT_READING_VERBS = frozenset({"comprenez", "lisez", "ecoutez", "acceptez", "parlez"})
+_BOT_MEDIA = frozenset(
+    {"message", "messages", "vocal", "vocaux", "audio", "audios", "photo", "photos", "image"}
+    | {"images", "emoji", "emojis", "francais", "anglais", "espagnol", "arabe", "portugais"}
 )
 _BOT_WHEN = frozenset(
     {"nuit", "nuits", "week", "end", "weekend", "dimanche", "samedi", "soir", "matin", "jour"}
@@ -630,10 +637,16 @@ class Faq:
             chosen = second.among(close, self.entries, second.overrule_min)
             return FaqResult("answer", self.entries[(chosen or top).index], conf)
         pair = _two_asked(ranking, entries)
-        if pair is not None and second.among(pair, self.entries, SURE_OF_ONE) is not None:
+        if (
+            pair is not None
+            and not _ADDING_WORDS & set(surface_tokens(text))
+            and second.among(pair, self.entries, SURE_OF_ONE) is not None
+        ):
             # "ils piquent où dans les muscles du plancher pelvien ou dans la fesse, je comprends
-            # pas bien": two entries share the words, but the second reader is all but certain
-            # the message asks one thing (see SURE_OF_ONE).
+            # pas bien": an alternative ("ou") inside one question, and the second reader all
+            # but certain of one entry (see SURE_OF_ONE). Never over an "et": the reader, taught
+            # on one-question messages, is as sure of one half of a real double ("je peux
+            # joindre quelqu'un si j'ai une question, et comment me préparer ?").
             pair = None
         if pair is not None:
             return FaqResult(
@@ -669,6 +682,11 @@ class Faq:
             )
         if not clarify:
             return FaqResult("fallback", None, conf, topic=topic)
+        sure_topic = self._sure_topic(second)
+        if sure_topic is not None:
+            # "Et si ça ne me soulage pas, vous me proposez quoi ensuite ?": the matcher would
+            # offer cards, the second reader is all but sure the page does not cover it.
+            return FaqResult("fallback", None, conf, topic=topic or sure_topic)
         candidates = tuple(self.entries[c.index] for c in close)
         return FaqResult("clarify", None, conf, candidates, topic=topic)
 
@@ -693,6 +711,12 @@ class Faq:
             if topic.id and topic_class(topic.id) == second.best:
                 return topic
         return None
+
+    def _sure_topic(self, second: _Opinion) -> OffTopic | None:
+        """The named topic the second reader puts first with at least SURE_OF_ONE."""
+        if second.prob < SURE_OF_ONE:
+            return None
+        return next((t for t in self.offtopics if t.id and topic_class(t.id) == second.best), None)
 
     def _best_topic(self, ranking: Ranking) -> OffTopic | None:
         """The best-ranked named topic (a topic with an id), if any of its terms is present."""
@@ -851,8 +875,13 @@ class Faq:
     def _identity_question(self, toks: list[str]) -> _Smalltalk | None:
         """The "who are you" intent when the message only asks what the bot is."""
         words = set(toks) - _SMALLTALK_FILLER
-        about_bot = words & _BOT_SUBJECTS and words & _BOT_VERBS
-        if about_bot and not words - _BOT_SUBJECTS - _BOT_VERBS - _BOT_WHEN:
+        # "Vous comprenez les messages vocaux ?": "vous" may be the team, but reading a voice
+        # message or a language is asked of the bot.
+        about_bot = bool(words & _BOT_SUBJECTS and words & _BOT_VERBS) or bool(
+            "vous" in toks and words & _BOT_READING_VERBS and words & _BOT_MEDIA
+        )
+        rest = words - _BOT_SUBJECTS - _BOT_VERBS - _BOT_READING_VERBS - _BOT_WHEN - {"vous"}
+        if about_bot and not rest:
             return self._intent("identite")
         if not (words & _IDENTITY_FRAME and words & _IDENTITY_NOUNS):
             return None
@@ -911,6 +940,7 @@ def _mix(phrasing_sim: float, entry_bm25: float) -> float:
 
 # Words that join two things asked at once.
 _JOINING_WORDS = frozenset({"et", "ou", "puis", "aussi"})
+_ADDING_WORDS = _JOINING_WORDS - {"ou"}
 
 
 def _joins(whole: Analysis, words: frozenset[str]) -> bool:
@@ -919,8 +949,15 @@ def _joins(whole: Analysis, words: frozenset[str]) -> bool:
     an alternative with nothing of its own after "ou": one question, one card."""
     named = [i for i, s in enumerate(whole.all_stems) if s in words]
     return bool(named) and any(
-        w in _JOINING_WORDS and named[0] < i < named[-1] for i, w in enumerate(whole.all_words)
+        w in _JOINING_WORDS and named[0] < i < named[-1] and not _is_tag(whole.all_words, i)
+        for i, w in enumerate(whole.all_words)
     )
+
+
+def _is_tag(words: Sequence[str], i: int) -> bool:
+    """words[i] is the "ou" of "ou pas" / "ou non", the tag of a yes-no question ("c'est
+    dangereux ou pas ce genre d'injection ?"): it joins nothing."""
+    return words[i] == "ou" and i + 1 < len(words) and words[i + 1] in ("pas", "non")
 
 
 def _two_asked(

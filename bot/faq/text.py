@@ -391,7 +391,7 @@ rendre rend rendu rendra devenir deviens devient prevenir partir parte agir agit
 toucher touche soigner soigne soigneront grace faible content contente contents
 faisable realisable reveille reveillee eveille eveillee conscient consciente quelque part
 direct directement voient voit vois derriere devant droit droite gauche dessus dessous
-route routes ecole tester teste test lesse ville villes cabinet
+route routes ecole tester teste test lesse ville villes cabinet sale sales
 mari femme mere pere fils fille enfant enfants ami amie famille gens personne monde
 medecin docteur generaliste gastro gynecologue urologue proctologue kine infirmiere
 internet google forum article lu vu entendu parle conseille oriente envoye
@@ -509,6 +509,11 @@ class Corrector:
         return tok in self._known or (bool(self._prefixes) and tok.startswith(self._prefixes))
 
     def correct(self, tok: str) -> tuple[str, float]:
+        if len(tok) == MIN_TYPO_LEN - 1 and tok.isalpha() and not self.known(tok):
+            # "l'efet du botox": a short word with its double consonant typed once, the one
+            # typo short words are corrected for (one edit away, most 4-letter tokens are
+            # another word).
+            return self._doubled(tok) or (tok, 1.0)
         if len(tok) < MIN_TYPO_LEN or not tok.isalpha() or self.known(tok):
             return tok, 1.0
         hit = self._cache.get(tok)
@@ -535,6 +540,15 @@ class Corrector:
             self._cache.clear()
         self._cache[tok] = result
         return result
+
+    def _doubled(self, tok: str) -> tuple[str, float] | None:
+        """The one word of the FAQ that is ``tok`` with a consonant doubled ("efet" -> "effet")."""
+        found = {
+            tok[: i + 1] + tok[i:]
+            for i, ch in enumerate(tok)
+            if ch not in _VOWELS and tok[: i + 1] + tok[i:] in self._content
+        }
+        return (found.pop(), TYPO_FACTOR[1]) if len(found) == 1 else None
 
     def _nearest(self, tok: str) -> tuple[str, float]:
         alike = self._by_sound.get(sound_key(tok))
