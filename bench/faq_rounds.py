@@ -88,6 +88,7 @@ TUNING_ROUNDS = (
     "faq_round32.yaml",
     "faq_round33.yaml",
     "faq_round34.yaml",
+    "faq_round35.yaml",
 )
 
 

@@ -522,6 +522,10 @@ EMOTION_RE = re.compile(
             r"honte\w*",
             r"(?:pas|plus) (?:trop |beaucoup )?le moral",
             r"ras le bol",
+            # "C'est dur moralement de vivre avec ça au quotidien."
+            r"moralement",
+            r"psychologiquement",
+            r"dure? a vivre",
             # Giving up, said with the usual idioms: "je commence à baisser les bras".
             r"bais\w* les bras",
             r"jet\w* l eponge",

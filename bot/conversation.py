@@ -168,11 +168,20 @@ class Conversation:
             # de votre patience."), with or without a question mark.
             # Two questions get both answers here too ("indiqué pour quelles douleurs ? Et on
             # le propose quand ?").
-            two = self._two_questions(message)
+            # A current condition told beside the pain ("je suis enceinte de quatre mois…
+            # je peux faire l'injection maintenant ?") is never answered with a page fact:
+            # the page cannot speak to it (see understand); the note says it all.
+            personal = intents.tells_current_condition(message)
+            two = None if personal else self._two_questions(message)
             if two is not None and two.kind == "answer":
                 return replace(two, triage=found.concern, staff_note=True)
             asked = self.faq.match(message.for_matching, asks=True)
-            if asked.kind == "answer" and asked.entry is not None and message.questions:
+            if (
+                asked.kind == "answer"
+                and asked.entry is not None
+                and message.questions
+                and not personal
+            ):
                 answered = self.answer(asked.entry, score=asked.score)
                 return replace(answered, triage=found.concern, staff_note=True)
             note = self.triage.reply(found.concern, self.hotline)

@@ -48,7 +48,8 @@ _STOP = _rx(
     r"stop (?:les |aux |vos )?(?:notifs?|notifications?)",
     r"desinscri\w*",
     r"desabonn\w*",
-    r"stop (?:les|aux) (?:messages?|rappels?|notifications?)",
+    # "STOP SMS", "stop les messages", "stop rappels"
+    r"stop (?:les |aux |vos |mes )?(?:messages?|rappels?|notifications?|sms|relances?)",
 )
 _ERASE = _rx(
     # "effaciez l'ensemble de mes données", "supprimez mon num et toutes mes infos".
@@ -114,17 +115,41 @@ _CONDITIONS = (
     r"\d+ ?(?:mg|milligrammes?|mcg|microgrammes?)",
 )
 _CONDITION = _rx(*_CONDITIONS)
+# Conditions that are current by their very words and that the injection must be weighed
+# against, whatever else the message says ("je suis enceinte de quatre mois, mes douleurs sont
+# revenues… je peux faire l'injection maintenant ?"). Not a cancer or a pregnancy told in the
+# past ("depuis ma grossesse"), which a story may name before a general question.
+_CURRENT_CONDITION = _rx(
+    r"enceinte",
+    r"allait(?:e|es|ons|ez|ent|ante|antes)",
+    r"myasthen\w*",
+    r"lambert eaton",
+    r"hemophil\w*",
+    r"anticoagul\w*",
+    r"kardegic|plavix|xarelto|eliquis|previscan|coumadine|sintrom|lovenox",
+)
+
+
+def tells_current_condition(analysis: MessageAnalysis) -> bool:
+    """The patient says they are pregnant, breastfeeding, on anticoagulants or living with a
+    neuromuscular or bleeding disorder: no page fact can answer for them."""
+    return _CURRENT_CONDITION.search(analysis.normalized) is not None and (
+        _SELF.search(analysis.normalized) is not None
+    )
+
+
 # Past surgery or treatment told as history ("j'ai été opéré d'une fistule en 2019, je préfère
 # vous le dire", "j'ai déjà reçu une injection de botox dans la vessie en 2022"). Inside a
 # story that asks a question it is only context: the question is answered.
 _PAST_TREATMENT = _rx(
     r"(?:ete|deja) opere\w*",
     r"(?:eu|subi) (?:une |des |plusieurs )?(?:operations?|interventions?|chirurgies?)",
-    r"deja (?:recu|eu|fait|subi|beneficie d) (?:une |un |des |plusieurs )?"
+    # "j'ai déjà eu deux infiltrations de corticoïdes": an article or a number.
+    r"deja (?:recu|eu|fait|subi|beneficie d) (?:une |un |des |plusieurs |\w+ )?"
     r"(?:injections?|piqures?|infiltrations?|traitements?)",
     # "J'ai déjà fait trois séances d'ostéopathie et vingt séances de kiné", "des mois de kiné".
     r"deja (?:fait|eu|suivi|essaye) (?:\w+ )?(?:seances?|mois|annees?|semaines?) (?:de|d)",
-    r"(?:recu|eu|subi) (?:une |un |des |plusieurs )?(?:injections?|piqures?|infiltrations?)"
+    r"(?:recu|eu|subi) (?:une |un |des |plusieurs |\w+ )?(?:injections?|piqures?|infiltrations?)"
     r" (?:\w+ ){0,8}en (?:19|20)\d\d",
     # "j'ai eu une hystérectomie en 2019 et une fissure opérée en 2021"
     r"(?:eu|subi) (?:une |un )?\w+ectomies?",
@@ -179,6 +204,8 @@ _REQUEST = _rx(
     # Not "à l'avance" ("j'aime savoir à l'avance. Mon injection est prévue en janvier.").
     # "avancer la date de mon injection": four words between.
     rf"(?:decal|report|deplac|(?<!l )avanc|repouss)\w* (?:\w+ ){{0,4}}{_APPOINTMENT}",
+    # "avancer la date de ma consultation" (not "me déplacer jusqu'à la consultation").
+    r"(?:decal|report|(?<!l )avanc|repouss)\w* (?:\w+ ){0,4}(?:consultation|date)",
     r"(?:decaler|reporter|deplacer|repousser)",
     r"changer (?:\w+ ){0,2}(?:date|heure|horaire|jour|rendez vous|rdv)",
     r"empechement",

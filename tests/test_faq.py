@@ -622,9 +622,9 @@ def test_topic_words_no_longer_veto_real_questions(faq: Faq, text: str, entry_id
 
 def test_folded_rounds(conv: Conversation) -> None:
     """Floors on the frozen rounds folded into tuning (TUNING_ROUNDS), at what their fixes
-    reached, minus a small margin (rounds 5-34 together after their fixes, with the learned
-    second reader trained on rounds 5-30: in scope 96.4 % (4,004/4,153), out of scope
-    97.8 % (1,140/1,166))."""
+    reached, minus a small margin (rounds 5-35 together after their fixes, with the learned
+    second reader trained on rounds 5-30: in scope 96.5 % (4,137/4,289), out of scope
+    97.7 % (1,182/1,210))."""
     cases = [c for name in TUNING_ROUNDS for c in load_cases(DATA / name)]
     total, _ = evaluate(conv, cases)
     report = "\n".join(total.misses)
@@ -632,7 +632,7 @@ def test_folded_rounds(conv: Conversation) -> None:
     assert total.ok["out"] / total.n["out"] >= 0.94, f"out of scope {total.pct('out')}\n{report}"
     # Known page facts. Most are the anaesthesia card, which a round labelled not on the page:
     # whether it is general or local, whether it hurts or is felt (rounds 8, 9, 17, 24, 32,
-    # 33, 34). The card says an anaesthetist is present and that the type and what is felt
+    # 33, 34, 35). The card says an anaesthetist is present and that the type and what is felt
     # are not detailed: the page's one fact on it, and the honest rest. Others: "demain
     # matin" (labelled "not a question") gets the preparation card for its "matin"; round 12's
     # "est-ce un risque avec ce botox ?" after naming incontinence, the safety card (which
@@ -663,6 +663,10 @@ def test_folded_rounds(conv: Conversation) -> None:
         "Pourriez-vous m'indiquer si une anesthésie générale est envisageable ou si seule"
         " l'anesthésie locale est pratiquée ?",
         "Ça fait mal après ou pas ? genre je vais douiller ?",
+        # Round 35: whether the injection hurts, and general or local, the anaesthesia card.
+        "J'ai très peur d'avoir mal. Est-ce que la piqûre fait mal ?",
+        "Je suis terrorisée à l'idée d'être endormie complètement. Ce sera une anesthésie"
+        " générale ou locale ?",
     }
     assert set(total.page_facts_out) <= known, total.page_facts_out
 
@@ -2118,3 +2122,42 @@ def test_round_34_doubles(conv: Conversation, text: str, answers: tuple[str, ...
     reply = conv.respond(text)
     assert reply.kind == "answer", reply
     assert reply.answers == answers, reply
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "detail"),
+    [
+        # Round 35's misses, said in other words. "STOP" with what to stop is /stop.
+        ("Stop rappels", "info", "stop"),
+        # A test of the bot.
+        ("Test, ça fonctionne ?", "smalltalk", None),
+        # A weight on the mind, told.
+        ("Psychologiquement c'est très lourd à porter.", "support", None),
+        # A number of past injections told is history.
+        ("J'ai déjà eu trois piqûres de cortisone dans le dos en 2023.", "fallback", "antecedents"),
+        # Moving the consultation is logistics.
+        ("Je voudrais repousser ma consultation d'une semaine.", "request", None),
+        # Alternatives to the injection are not on the page.
+        ("Quelles alternatives au botox existent ?", "fallback", "autres_traitements"),
+        # "En attendant" and "par rapport à" are locutions, not a duration nor intercourse.
+        (
+            "Et en attendant le rendez-vous, je peux appeler qui si j'ai une question ?",
+            "answer",
+            "ligne_telephonique",
+        ),
+        (
+            "Ce traitement est-il proposé plus tôt ou plus tard par rapport à la kiné ?",
+            "answer",
+            "deuxieme_intention",
+        ),
+        # A pregnancy told beside a pain gets the note, never a page fact.
+        (
+            "Je suis enceinte de 3 mois et mes douleurs au périnée reviennent, le botox c'est "
+            "possible maintenant ?",
+            "concern",
+            None,
+        ),
+    ],
+)
+def test_round_35_wordings(conv: Conversation, text: str, kind: str, detail: str | None) -> None:
+    _assert_reply(conv.respond(text), kind, detail)

@@ -303,7 +303,8 @@ _IDENTITY_NOUNS = frozenset(
 )
 # "Ce bot répond aussi le week-end ?", "Tu fonctionnes comment ?": what the bot does and when,
 # said with the bot as subject ("vous" may be the team: "vous répondez la nuit ?" is the line).
-_BOT_SUBJECTS = frozenset({"tu", "toi", "bot", "chatbot", "robot", "assistant"})
+# "Test test, ça marche ?": a test is of the bot.
+_BOT_SUBJECTS = frozenset({"tu", "toi", "bot", "chatbot", "robot", "assistant", "test"})
 _BOT_VERBS = frozenset(
     {"reponds", "repond", "fonctionnes", "fonctionne", "marches", "marche", "sers", "sert"}
     | {"comprends", "lis", "lit", "ecoutes", "acceptes"}
