@@ -89,6 +89,7 @@ TUNING_ROUNDS = (
     "faq_round33.yaml",
     "faq_round34.yaml",
     "faq_round35.yaml",
+    "faq_round36.yaml",
 )
 
 

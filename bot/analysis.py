@@ -44,7 +44,10 @@ _CLAUSE_CUT_RE = re.compile(
     r"\s+(?:et|ou|puis)\s+"
     # "c'est quoi le traitement exactement et c'est une opération ?": "et" before a new
     # subject and its verb may start a second question (kept only if both parts ask).
-    r"|\s+et\s+(?=(?:c'est|c est|ça|ca|il|elle|on)\s)",
+    r"|\s+et\s+(?=(?:c'est|c est|ça|ca|il|elle|on)\s)"
+    # "Il faut combien de séances et chaque séance prend combien de temps ?": a question word
+    # in what follows "et" (kept only if both parts ask).
+    r"|\s+et\s+(?=[^,?]*\b(?:combien|comment|pourquoi|quand|quel(?:le)?s?)\b)",
     re.IGNORECASE,
 )
 _INVERSION_RE = re.compile(r"\w-(?:t-)?(?:je|tu|il|elle|on|nous|vous|ils|elles)\b", re.IGNORECASE)
@@ -349,6 +352,16 @@ _HOW_COMMON = frozenset(_HOW_COMMON_TEXT.split())
 _HOW_COMMON_WORDS = _HOW_COMMON | frozenset(_HOW_COMMON_GLUE_TEXT.split())
 
 
+# "je (ne) sais pas ce que c'est": not knowing, with nothing of its own.
+_DONT_KNOW_TEXT = "mais je j sais savais pas ne n ce est c trop vraiment bien"
+_DONT_KNOW_WORDS = frozenset(_DONT_KNOW_TEXT.split())
+
+
+def _asks_about_nothing(text: str) -> bool:
+    toks = normalize(text).split()
+    return all(t in _BARE_ASK_WORDS or t in _DONT_KNOW_WORDS for t in toks)
+
+
 def is_bare_ask(sentence: str) -> bool:
     toks = normalize(sentence).split()
     if toks and _POSSIBLE & set(toks):
@@ -505,7 +518,11 @@ EMOTION_RE = re.compile(
             r"decourag\w*",
             r"deprim\w*",
             r"desespere\w*",
-            r"(?:me sens|suis) (?:tres |si |tellement |bien |vraiment |trop |)seule?",
+            r"(?:me sens|suis) (?:tres |si |tellement |bien |vraiment |trop |un peu |assez |)"
+            r"seule?",
+            # "mon entourage ne comprend pas ces douleurs"
+            r"(?:entourage|famille|proches) ne (?:me )?comprend pas",
+            r"(?:mari|femme|conjoint|compagnon|compagne) ne me comprend pas",
             # "Tellement seule avec cette douleur, personne ne me comprend."
             r"(?:tellement|si|tres|trop) seule?s?",
             r"personne (?:autour de moi |dans mon entourage )?ne (?:me )?(?:comprend|croit)",
@@ -601,7 +618,12 @@ def _focus(clause: str) -> str | None:
         if i and (looks_like_question(piece) or _asks(piece, False, False)):
             head = normalize(",".join(pieces[:i]))
             told = _REPORTED_RE.search(head) and _BUT_RE.match(piece)
-            return ",".join(pieces[i:]).strip() if EMOTION_RE.search(head) or told else None
+            focus = ",".join(pieces[i:]).strip()
+            if _asks_about_nothing(focus):
+                # "…m'a parlé du syndrome mais je sais pas ce que c'est, vous pouvez
+                # m'expliquer ?": what is asked about is in the words before.
+                return None
+            return focus if EMOTION_RE.search(head) or told else None
         if looks_like_question(piece):
             return None
     return None

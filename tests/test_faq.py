@@ -622,9 +622,9 @@ def test_topic_words_no_longer_veto_real_questions(faq: Faq, text: str, entry_id
 
 def test_folded_rounds(conv: Conversation) -> None:
     """Floors on the frozen rounds folded into tuning (TUNING_ROUNDS), at what their fixes
-    reached, minus a small margin (rounds 5-35 together after their fixes, with the learned
-    second reader trained on rounds 5-30: in scope 96.5 % (4,137/4,289), out of scope
-    97.7 % (1,182/1,210))."""
+    reached, minus a small margin (rounds 5-36 together after their fixes, with the learned
+    second reader trained on rounds 5-30: in scope 96.5 % (4,266/4,421), out of scope
+    97.6 % (1,228/1,258))."""
     cases = [c for name in TUNING_ROUNDS for c in load_cases(DATA / name)]
     total, _ = evaluate(conv, cases)
     report = "\n".join(total.misses)
@@ -632,7 +632,7 @@ def test_folded_rounds(conv: Conversation) -> None:
     assert total.ok["out"] / total.n["out"] >= 0.94, f"out of scope {total.pct('out')}\n{report}"
     # Known page facts. Most are the anaesthesia card, which a round labelled not on the page:
     # whether it is general or local, whether it hurts or is felt (rounds 8, 9, 17, 24, 32,
-    # 33, 34, 35). The card says an anaesthetist is present and that the type and what is felt
+    # 33, 34, 35, 36). The card says an anaesthetist is present and that the type and what is felt
     # are not detailed: the page's one fact on it, and the honest rest. Others: "demain
     # matin" (labelled "not a question") gets the preparation card for its "matin"; round 12's
     # "est-ce un risque avec ce botox ?" after naming incontinence, the safety card (which
@@ -667,6 +667,8 @@ def test_folded_rounds(conv: Conversation) -> None:
         "J'ai très peur d'avoir mal. Est-ce que la piqûre fait mal ?",
         "Je suis terrorisée à l'idée d'être endormie complètement. Ce sera une anesthésie"
         " générale ou locale ?",
+        # Round 36: asleep or feeling everything, the anaesthesia card.
+        "Je vais être complètement endormi ou je vais tout sentir ?",
     }
     assert set(total.page_facts_out) <= known, total.page_facts_out
 
@@ -2161,3 +2163,30 @@ def test_round_34_doubles(conv: Conversation, text: str, answers: tuple[str, ...
 )
 def test_round_35_wordings(conv: Conversation, text: str, kind: str, detail: str | None) -> None:
     _assert_reply(conv.respond(text), kind, detail)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "detail"),
+    [
+        # Round 36's misses, said in other words. A compliment is received like thanks.
+        ("Tu es vraiment gentille", "smalltalk", None),
+        # Loneliness, and relatives who do not understand, are feelings.
+        ("Je me sens un peu seule face à tout ça.", "support", None),
+        ("Ma famille ne comprend pas ce que je vis.", "support", None),
+        # "Je ne sais pas ce que c'est, vous pouvez m'expliquer ?" asks about what was named
+        # before "mais".
+        (
+            "Mon kiné m'a parlé des releveurs mais je ne sais pas ce que c'est, vous pouvez "
+            "m'expliquer ?",
+            "answer",
+            "syndrome",
+        ),
+    ],
+)
+def test_round_36_wordings(conv: Conversation, text: str, kind: str, detail: str | None) -> None:
+    _assert_reply(conv.respond(text), kind, detail)
+
+
+def test_a_question_word_after_et_starts_a_second_question(conv: Conversation) -> None:
+    reply = conv.respond("Il faut prévoir combien de séances et chacune dure combien de temps ?")
+    assert reply.answers == ("seances", "duree"), reply
