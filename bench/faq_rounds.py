@@ -90,6 +90,7 @@ TUNING_ROUNDS = (
     "faq_round34.yaml",
     "faq_round35.yaml",
     "faq_round36.yaml",
+    "faq_round37.yaml",
 )
 
 

@@ -541,6 +541,7 @@ EMOTION_RE = re.compile(
             r"ras le bol",
             # "C'est dur moralement de vivre avec ça au quotidien."
             r"moralement",
+            r"incompris\w*",
             r"psychologiquement",
             r"dure? a vivre",
             # Giving up, said with the usual idioms: "je commence à baisser les bras".

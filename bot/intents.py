@@ -48,6 +48,8 @@ _STOP = _rx(
     r"stop (?:les |aux |vos )?(?:notifs?|notifications?)",
     r"desinscri\w*",
     r"desabonn\w*",
+    # "arrêtez les sms svp", "arrête les rappels"
+    r"arret\w* (?:les |vos |mes |ces )?(?:sms|messages?|rappels?|notifications?|relances?)",
     # "STOP SMS", "stop les messages", "stop rappels"
     r"stop (?:les |aux |vos |mes )?(?:messages?|rappels?|notifications?|sms|relances?)",
 )
@@ -69,7 +71,8 @@ _ERASE = _rx(
     r"oubliez moi",
     r"(?:effacez|supprimez|detruisez) tout\b",
     # Said in the passive: "que toutes mes données soient effacées de votre système".
-    r"(?:donnees|informations|infos|dossier|compte)(?: \w+){0,3} (?:soi\w*|etre|sera\w*)"
+    r"(?:donnees|informations|infos|dossier|compte|messages|echanges)(?: \w+){0,3}"
+    r" (?:soi\w*|etre|sera\w*)"
     r" (?:supprim|effac|detrui|retir)\w*",
 )
 
@@ -154,6 +157,12 @@ _PAST_TREATMENT = _rx(
     # "j'ai eu une hystérectomie en 2019 et une fissure opérée en 2021"
     r"(?:eu|subi) (?:une |un )?\w+ectomies?",
     r"operee?s? en (?:19|20)\d\d",
+    # The usual treatments of chronic pelvic pain, named without a dose ("je prends de la
+    # prégabaline matin et soir"); a story that asks a question may name them as context.
+    r"pregabaline|lyrica|gabapentine|neurontin|amitriptyline|laroxyl|duloxetine|cymbalta",
+    r"tramadol|morphine|oxycodone|skenan|clonazepam|rivotril|topalgic|contramal|ixprim",
+    # A treatment taken on a schedule, whatever the drug ("je prends du X matin et soir").
+    r"je prends (?:du |de la |de l |des )\w+ (?:matin|soir|midi|tous les|chaque|\d)",
 )
 # The patient speaks of themself: "je suis", "j'ai", "je prends", "mon traitement"...
 _SELF = _rx(
@@ -228,6 +237,9 @@ _ABOUT_APPOINTMENT = _rx(
     # "Rappelez-moi pour fixer une nouvelle date."
     r"(?:fixer|trouver|convenir d|reprogrammer|prendre|caler) (?:une |un |la |le |ma |mon )?"
     r"(?:nouvelle |nouveau |autre )?(?:date|rdv|rendez vous|creneau|horaire)",
+    # "Pouvez-vous me rappeler pour qu'on fixe ensemble la date de l'injection ?"
+    r"(?:fixe|fixions|fixiez|trouve|trouvions|cale|calions) (?:\w+ ){0,2}"
+    r"(?:date|rdv|rendez vous|creneau|horaire)",
     # "Pouvez-vous me rappeler pour confirmer l'heure de mon injection ?"
     r"(?:confirmer|verifier|preciser|connaitre) (?:\w+ ){0,2}"
     r"(?:date|heure|horaire|jour|rdv|rendez vous|convocation|creneau)",

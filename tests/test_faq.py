@@ -622,17 +622,17 @@ def test_topic_words_no_longer_veto_real_questions(faq: Faq, text: str, entry_id
 
 def test_folded_rounds(conv: Conversation) -> None:
     """Floors on the frozen rounds folded into tuning (TUNING_ROUNDS), at what their fixes
-    reached, minus a small margin (rounds 5-36 together after their fixes, with the learned
-    second reader trained on rounds 5-30: in scope 96.5 % (4,266/4,421), out of scope
-    97.6 % (1,228/1,258))."""
+    reached, minus a small margin (rounds 5-37 together after their fixes, with the learned
+    second reader trained on rounds 5-30: in scope 96.5 % (4,393/4,553), out of scope
+    97.6 % (1,275/1,306))."""
     cases = [c for name in TUNING_ROUNDS for c in load_cases(DATA / name)]
     total, _ = evaluate(conv, cases)
     report = "\n".join(total.misses)
     assert total.ok["in"] / total.n["in"] >= 0.94, f"in scope {total.pct('in')}\n{report}"
     assert total.ok["out"] / total.n["out"] >= 0.94, f"out of scope {total.pct('out')}\n{report}"
     # Known page facts. Most are the anaesthesia card, which a round labelled not on the page:
-    # whether it is general or local, whether it hurts or is felt (rounds 8, 9, 17, 24, 32,
-    # 33, 34, 35, 36). The card says an anaesthetist is present and that the type and what is felt
+    # whether it is general or local, whether it hurts or is felt (rounds 8, 9, 17, 24 and
+    # 32-37). The card says an anaesthetist is present and that the type and what is felt
     # are not detailed: the page's one fact on it, and the honest rest. Others: "demain
     # matin" (labelled "not a question") gets the preparation card for its "matin"; round 12's
     # "est-ce un risque avec ce botox ?" after naming incontinence, the safety card (which
@@ -669,6 +669,9 @@ def test_folded_rounds(conv: Conversation) -> None:
         " générale ou locale ?",
         # Round 36: asleep or feeling everything, the anaesthesia card.
         "Je vais être complètement endormi ou je vais tout sentir ?",
+        # Round 37: a general anaesthetic asked for, the anaesthesia card.
+        "Je suis terrorisé à l'idée de sentir l'aiguille. Est-ce que je peux exiger une"
+        " anesthésie générale plutôt que locale ?",
     }
     assert set(total.page_facts_out) <= known, total.page_facts_out
 
@@ -2190,3 +2193,34 @@ def test_round_36_wordings(conv: Conversation, text: str, kind: str, detail: str
 def test_a_question_word_after_et_starts_a_second_question(conv: Conversation) -> None:
     reply = conv.respond("Il faut prévoir combien de séances et chacune dure combien de temps ?")
     assert reply.answers == ("seances", "duree"), reply
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "detail"),
+    [
+        # Round 37's misses, said in other words: the commands and requests first.
+        ("arrête les rappels stp", "info", "stop"),
+        ("Je voudrais que mes échanges soient effacés.", "info", "supprimer"),
+        ("Rappelez-moi pour qu'on cale une date, merci.", "request", None),
+        # A treatment of chronic pain named and told is history.
+        (
+            "Je prends de la gabapentine tous les jours, je vous le signale.",
+            "fallback",
+            "antecedents",
+        ),
+        ("Je me sens incomprise par tout le monde.", "support", None),
+        ("Bravo, très pratique !", "smalltalk", None),
+        # Heredity and the price paid are not on the page.
+        ("C'est génétique ce syndrome ?", "fallback", None),
+        ("Je vais débourser combien ?", "fallback", "prix"),
+        # The fear of not reaching anyone, told, then the question about the line.
+        (
+            "Ma femme supporte mal l'idée de ne pas pouvoir joindre quelqu'un. Qui appeler le "
+            "week-end ?",
+            "answer",
+            "ligne_telephonique",
+        ),
+    ],
+)
+def test_round_37_wordings(conv: Conversation, text: str, kind: str, detail: str | None) -> None:
+    _assert_reply(conv.respond(text), kind, detail)
