@@ -91,6 +91,7 @@ TUNING_ROUNDS = (
     "faq_round35.yaml",
     "faq_round36.yaml",
     "faq_round37.yaml",
+    "faq_round38.yaml",
 )
 
 

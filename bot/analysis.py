@@ -44,7 +44,7 @@ _CLAUSE_CUT_RE = re.compile(
     r"\s+(?:et|ou|puis)\s+"
     # "c'est quoi le traitement exactement et c'est une opération ?": "et" before a new
     # subject and its verb may start a second question (kept only if both parts ask).
-    r"|\s+et\s+(?=(?:c'est|c est|ça|ca|il|elle|on)\s)"
+    r"|\s+et\s+(?=(?:c'est|c est|c|ça|ca|il|elle|on)\s)"
     # "Il faut combien de séances et chaque séance prend combien de temps ?": a question word
     # in what follows "et" (kept only if both parts ask).
     r"|\s+et\s+(?=[^,?]*\b(?:combien|comment|pourquoi|quand|quel(?:le)?s?)\b)",

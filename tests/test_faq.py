@@ -622,9 +622,9 @@ def test_topic_words_no_longer_veto_real_questions(faq: Faq, text: str, entry_id
 
 def test_folded_rounds(conv: Conversation) -> None:
     """Floors on the frozen rounds folded into tuning (TUNING_ROUNDS), at what their fixes
-    reached, minus a small margin (rounds 5-37 together after their fixes, with the learned
-    second reader trained on rounds 5-30: in scope 96.5 % (4,393/4,553), out of scope
-    97.6 % (1,275/1,306))."""
+    reached, minus a small margin (rounds 5-38 together after their fixes, with the learned
+    second reader trained on rounds 5-30: in scope 96.5 % (4,523/4,688), out of scope
+    97.5 % (1,317/1,351))."""
     cases = [c for name in TUNING_ROUNDS for c in load_cases(DATA / name)]
     total, _ = evaluate(conv, cases)
     report = "\n".join(total.misses)
@@ -632,7 +632,7 @@ def test_folded_rounds(conv: Conversation) -> None:
     assert total.ok["out"] / total.n["out"] >= 0.94, f"out of scope {total.pct('out')}\n{report}"
     # Known page facts. Most are the anaesthesia card, which a round labelled not on the page:
     # whether it is general or local, whether it hurts or is felt (rounds 8, 9, 17, 24 and
-    # 32-37). The card says an anaesthetist is present and that the type and what is felt
+    # 32-38). The card says an anaesthetist is present and that the type and what is felt
     # are not detailed: the page's one fact on it, and the honest rest. Others: "demain
     # matin" (labelled "not a question") gets the preparation card for its "matin"; round 12's
     # "est-ce un risque avec ce botox ?" after naming incontinence, the safety card (which
@@ -672,6 +672,10 @@ def test_folded_rounds(conv: Conversation) -> None:
         # Round 37: a general anaesthetic asked for, the anaesthesia card.
         "Je suis terrorisé à l'idée de sentir l'aiguille. Est-ce que je peux exiger une"
         " anesthésie générale plutôt que locale ?",
+        # Round 38: a general anaesthetic asked for, and the local anaesthetic's product.
+        "J'ai très peur d'être consciente pendant le geste, est-ce que je peux demander une"
+        " anesthésie générale ?",
+        "Quel produit utilisez-vous pour l'anesthésie locale ?",
     }
     assert set(total.page_facts_out) <= known, total.page_facts_out
 
@@ -2224,3 +2228,27 @@ def test_a_question_word_after_et_starts_a_second_question(conv: Conversation) -
 )
 def test_round_37_wordings(conv: Conversation, text: str, kind: str, detail: str | None) -> None:
     _assert_reply(conv.respond(text), kind, detail)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "detail"),
+    [
+        # Round 38's misses, said in other words. A fear of a named thing says what is asked.
+        (
+            "J'ai peur des complications, qu'est-ce qui peut se passer ensuite ?",
+            "fallback",
+            "effets_secondaires",
+        ),
+        # Spelling mistakes asked about are about the bot.
+        ("Tu comprends si je fais des fautes ?", "smalltalk", None),
+        # "Se prononcer" on the indication is to validate it.
+        ("Quels médecins se prononcent sur mon dossier ?", "answer", "validation_staff"),
+    ],
+)
+def test_round_38_wordings(conv: Conversation, text: str, kind: str, detail: str | None) -> None:
+    _assert_reply(conv.respond(text), kind, detail)
+
+
+def test_sms_c_after_et_starts_a_second_question(conv: Conversation) -> None:
+    reply = conv.respond("c quoi le botox exactement et c douloureux ?")
+    assert reply.answers == ("traitement", "anesthesie"), reply

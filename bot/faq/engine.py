@@ -326,6 +326,8 @@ _BOT_WHEN = frozenset(
     # "Tu comprends bien le français ?", "tu lis l'arabe ?"
     | {"francais", "anglais", "espagnol", "arabe", "portugais", "langue", "langues"}
     | {"quoi", "exactement", "autre", "autres", "choses"}
+    # "Tu comprends si je fais des fautes d'orthographe ?"
+    | {"si", "fautes", "faute", "orthographe", "ecris", "ecrire"}
 )
 _IDENTITY_GLUE = frozenset(
     {"ou", "a", "avec", "vrai", "vraie", "personne", "quelqu", "plutot", "qui", "reponds"}
@@ -1003,6 +1005,15 @@ def calibrate(raw: float) -> float:
     return 1.0 / (1.0 + math.exp(-CAL_SLOPE * (raw - CAL_MIDPOINT)))
 
 
+_FEAR_OF_RE = re.compile(
+    # A noun after it ("peur des effets secondaires"), not a verb ("peur de faire un malaise,
+    # est-ce qu'on me surveille ?", where the question says what is asked).
+    r"\b(?:peur|crain\w*|angoiss\w*|inqui[eè]t\w*|stress\w*|trouille)\s+"
+    r"(?:des|du|de la|de l')",
+    re.IGNORECASE,
+)
+
+
 class Segment(NamedTuple):
     """A part of a message worth scoring: its weight, and whether a not-on-the-page topic it
     names may compete (a circumstance told before a request frame names none)."""
@@ -1033,7 +1044,13 @@ def _segments(text: str) -> tuple[list[Segment], list[str]]:
     # the entries, but a topic it names ("Avant de poser mes congés, j'aimerais comprendre si
     # elle passera la nuit chez vous") is not what is asked.
     focus = [Segment(told(c.focus)) for c in message.clauses if c.question and c.focus]
-    framed = {c.sentence for c in message.clauses if c.question and c.focus}
+    # A fear that names its object ("J'ai peur des effets secondaires, qu'est-ce qui peut
+    # arriver après ?") says what is asked about: its topic still counts.
+    framed = {
+        c.sentence
+        for c in message.clauses
+        if c.question and c.focus and not _FEAR_OF_RE.search(c.text[: c.text.rfind(c.focus)])
+    }
     if len(parts) <= 1:
         # The reason after the question ("…, parce que je fais de la piscine") is cut here too.
         return [Segment(told(without_reason(text)), topics=not framed), *focus], []

@@ -391,7 +391,7 @@ rendre rend rendu rendra devenir deviens devient prevenir partir parte agir agit
 toucher touche soigner soigne soigneront grace faible content contente contents
 faisable realisable reveille reveillee eveille eveillee conscient consciente quelque part
 direct directement voient voit vois derriere devant droit droite gauche dessus dessous
-route routes ecole tester teste test lesse ville villes cabinet sale sales
+route routes ecole tester teste test lesse ville villes cabinet sale sales faute fautes
 mari femme mere pere fils fille enfant enfants ami amie famille gens personne monde
 medecin docteur generaliste gastro gynecologue urologue proctologue kine infirmiere
 internet google forum article lu vu entendu parle conseille oriente envoye
