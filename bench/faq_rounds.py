@@ -92,6 +92,7 @@ TUNING_ROUNDS = (
     "faq_round36.yaml",
     "faq_round37.yaml",
     "faq_round38.yaml",
+    "faq_round39.yaml",
 )
 
 

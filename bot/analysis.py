@@ -287,6 +287,15 @@ def without_reason(sentence: str, asks: bool = False) -> str:
     # que j'ai mon fils à récupérer", dictated without a "?").
     if len(normalize(head).split()) >= 2 and (asks or _asks(head, False, False)):
         return head
+    # "ça marche vraiment ce truc parce que j'ai tout essayé ?", dictated: the "?" ends the
+    # whole sentence, and what the patient says of themself after "parce que" is why they ask.
+    tail = normalize(sentence[found.start() :]).split()
+    if (
+        sentence.rstrip().endswith("?")
+        and len(normalize(head).split()) >= 2
+        and tail[2:3] in (["j"], ["je"], ["on"])
+    ):
+        return head
     return sentence
 
 
@@ -353,7 +362,9 @@ _HOW_COMMON_WORDS = _HOW_COMMON | frozenset(_HOW_COMMON_GLUE_TEXT.split())
 
 
 # "je (ne) sais pas ce que c'est": not knowing, with nothing of its own.
-_DONT_KNOW_TEXT = "mais je j sais savais pas ne n ce est c trop vraiment bien"
+_DONT_KNOW_TEXT = """
+    mais je j sais savais pas ne n ce est c trop vraiment bien ai compris comprends etait
+"""
 _DONT_KNOW_WORDS = frozenset(_DONT_KNOW_TEXT.split())
 
 
@@ -369,7 +380,8 @@ def is_bare_ask(sentence: str) -> bool:
     words = set(toks)
     if (_HOW_COMMON & words or {"vrai", "risque"} <= words) and {"c", "ca", "cela"} & words:
         return all(t in _BARE_ASK_WORDS or t in _HOW_COMMON_WORDS for t in toks)
-    return bool(toks) and all(t in _BARE_ASK_WORDS for t in toks)
+    # "Je n'ai pas bien compris ce que c'était, vous pouvez m'expliquer ?"
+    return bool(toks) and all(t in _BARE_ASK_WORDS or t in _DONT_KNOW_WORDS for t in toks)
 
 
 def spoken_punctuation(text: str) -> str:
@@ -542,6 +554,9 @@ EMOTION_RE = re.compile(
             # "C'est dur moralement de vivre avec ça au quotidien."
             r"moralement",
             r"incompris\w*",
+            # "Personne ne me prenait au sérieux, ça me touche qu'on s'occupe enfin de moi."
+            r"ca me touche",
+            r"(?:prend|prenait|prennent|prenaient|pris) au serieux",
             r"psychologiquement",
             r"dure? a vivre",
             # Giving up, said with the usual idioms: "je commence à baisser les bras".

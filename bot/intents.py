@@ -151,7 +151,8 @@ _PAST_TREATMENT = _rx(
     r"deja (?:recu|eu|fait|subi|beneficie d) (?:une |un |des |plusieurs |\w+ )?"
     r"(?:injections?|piqures?|infiltrations?|traitements?)",
     # "J'ai déjà fait trois séances d'ostéopathie et vingt séances de kiné", "des mois de kiné".
-    r"deja (?:fait|eu|suivi|essaye) (?:\w+ )?(?:seances?|mois|annees?|semaines?) (?:de|d)",
+    r"(?:deja|j ai|j avais) (?:fait|eu|suivi|essaye) (?:\w+ )?(?:seances?|mois|annees?|semaines?)"
+    r" (?:de|d)",
     r"(?:recu|eu|subi) (?:une |un |des |plusieurs |\w+ )?(?:injections?|piqures?|infiltrations?)"
     r" (?:\w+ ){0,8}en (?:19|20)\d\d",
     # "j'ai eu une hystérectomie en 2019 et une fissure opérée en 2021"
@@ -161,6 +162,7 @@ _PAST_TREATMENT = _rx(
     # prégabaline matin et soir"); a story that asks a question may name them as context.
     r"pregabaline|lyrica|gabapentine|neurontin|amitriptyline|laroxyl|duloxetine|cymbalta",
     r"tramadol|morphine|oxycodone|skenan|clonazepam|rivotril|topalgic|contramal|ixprim",
+    r"lioresal|baclofene|myolastan|tetrazepam|miorel|thiocolchicoside",
     # A treatment taken on a schedule, whatever the drug ("je prends du X matin et soir").
     r"je prends (?:du |de la |de l |des )\w+ (?:matin|soir|midi|tous les|chaque|\d)",
 )
@@ -218,6 +220,10 @@ _REQUEST = _rx(
     r"(?:decaler|reporter|deplacer|repousser)",
     r"changer (?:\w+ ){0,2}(?:date|heure|horaire|jour|rendez vous|rdv)",
     r"empechement",
+    # "je serai en déplacement, merci de me proposer un autre créneau"
+    r"(?:serai|serais|serons) en deplacement",
+    r"(?:proposer|proposez|donner|donnez|trouver|trouvez|fixer) (?:moi |m |nous )?(?:un |une )?"
+    r"(?:autre|nouveau|nouvelle) (?:creneau|date|rdv|rendez vous|horaire)",
     # "Pouvez-vous me renvoyer ma convocation par mail, j'ai perdu celle que j'avais reçue."
     r"(?:renvoyer|renvoyez|envoyer|envoyez|renvoyiez) (?:\w+ ){0,3}"
     r"(?:convocation|ordonnance|papiers?|documents?|compte rendu)",

@@ -622,9 +622,9 @@ def test_topic_words_no_longer_veto_real_questions(faq: Faq, text: str, entry_id
 
 def test_folded_rounds(conv: Conversation) -> None:
     """Floors on the frozen rounds folded into tuning (TUNING_ROUNDS), at what their fixes
-    reached, minus a small margin (rounds 5-38 together after their fixes, with the learned
-    second reader trained on rounds 5-30: in scope 96.5 % (4,523/4,688), out of scope
-    97.5 % (1,317/1,351))."""
+    reached, minus a small margin (rounds 5-39 together after their fixes, with the learned
+    second reader trained on rounds 5-30: in scope 96.4 % (4,647/4,821), out of scope
+    97.4 % (1,362/1,398))."""
     cases = [c for name in TUNING_ROUNDS for c in load_cases(DATA / name)]
     total, _ = evaluate(conv, cases)
     report = "\n".join(total.misses)
@@ -632,7 +632,7 @@ def test_folded_rounds(conv: Conversation) -> None:
     assert total.ok["out"] / total.n["out"] >= 0.94, f"out of scope {total.pct('out')}\n{report}"
     # Known page facts. Most are the anaesthesia card, which a round labelled not on the page:
     # whether it is general or local, whether it hurts or is felt (rounds 8, 9, 17, 24 and
-    # 32-38). The card says an anaesthetist is present and that the type and what is felt
+    # 32-39). The card says an anaesthetist is present and that the type and what is felt
     # are not detailed: the page's one fact on it, and the honest rest. Others: "demain
     # matin" (labelled "not a question") gets the preparation card for its "matin"; round 12's
     # "est-ce un risque avec ce botox ?" after naming incontinence, the safety card (which
@@ -676,6 +676,9 @@ def test_folded_rounds(conv: Conversation) -> None:
         "J'ai très peur d'être consciente pendant le geste, est-ce que je peux demander une"
         " anesthésie générale ?",
         "Quel produit utilisez-vous pour l'anesthésie locale ?",
+        # Round 39: the same two questions.
+        "Quel produit utilisez-vous pour l'anesthésie locale, de la lidocaïne ?",
+        "Est-ce qu'on peut demander une anesthésie générale plutôt qu'une locale ?",
     }
     assert set(total.page_facts_out) <= known, total.page_facts_out
 
@@ -2252,3 +2255,38 @@ def test_round_38_wordings(conv: Conversation, text: str, kind: str, detail: str
 def test_sms_c_after_et_starts_a_second_question(conv: Conversation) -> None:
     reply = conv.respond("c quoi le botox exactement et c douloureux ?")
     assert reply.answers == ("traitement", "anesthesie"), reply
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "detail"),
+    [
+        # Round 39's misses, said in other words. What the patient says of themself after
+        # "parce que", before the final "?", is why they ask.
+        (
+            "ça marche vraiment ce traitement parce que j'ai déjà tout tenté ?",
+            "answer",
+            "efficacite",
+        ),
+        # Not having understood, with nothing of its own, asks about the sentence before.
+        (
+            "Mon médecin m'a parlé des releveurs. J'ai pas compris ce que c'était, vous pouvez "
+            "m'expliquer ?",
+            "answer",
+            "syndrome",
+        ),
+        (
+            "Je serai en déplacement ce jour-là, pouvez-vous me donner une autre date ?",
+            "request",
+            None,
+        ),
+        (
+            "J'ai fait six mois de kiné et pris du baclofène, sans résultat.",
+            "fallback",
+            "antecedents",
+        ),
+        ("Vous êtes là ?", "smalltalk", None),
+        ("On m'a enfin pris au sérieux, ça me touche beaucoup.", "support", None),
+    ],
+)
+def test_round_39_wordings(conv: Conversation, text: str, kind: str, detail: str | None) -> None:
+    _assert_reply(conv.respond(text), kind, detail)
