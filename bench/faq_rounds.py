@@ -93,6 +93,7 @@ TUNING_ROUNDS = (
     "faq_round37.yaml",
     "faq_round38.yaml",
     "faq_round39.yaml",
+    "faq_round40.yaml",
 )
 
 

@@ -222,6 +222,9 @@ _REQUEST = _rx(
     r"empechement",
     # "je serai en déplacement, merci de me proposer un autre créneau"
     r"(?:serai|serais|serons) en deplacement",
+    # "j'aurais besoin de passer plutôt l'après-midi"
+    r"(?:passer|venir) plutot (?:le |l )?(?:matin|apres midi|soir|lundi|mardi|mercredi|jeudi"
+    r"|vendredi|samedi)",
     r"(?:proposer|proposez|donner|donnez|trouver|trouvez|fixer) (?:moi |m |nous )?(?:un |une )?"
     r"(?:autre|nouveau|nouvelle) (?:creneau|date|rdv|rendez vous|horaire)",
     # "Pouvez-vous me renvoyer ma convocation par mail, j'ai perdu celle que j'avais reçue."
@@ -280,7 +283,7 @@ def detect(analysis: MessageAnalysis) -> Intent | None:
 # red flag asked about (texts.TRIAGE_RISK_INFO) lists them, with the line.
 _WARNING_SIGNS = _rx(
     r"(?:quels?|quelles?) (?:sont )?(?:les )?(?:signes?|symptomes?)(?: \w+){0,4}"
-    r" (?:inquieter|alerter|alarmer|consulter|appeler|rappeler|urgences?)",
+    r" (?:inquieter|alerter|alarmer|consulter|appeler|rappeler|urgences?|surveiller)",
     r"signes? (?:d |de )?(?:alerte|alarme|danger|gravite)",
     r"(?:signes?|symptomes?) (?:inquietants?|anormaux|anormal|preoccupants?)",
     r"(?:quand|a partir de quand|a quel moment) (?:est ce que |est ce qu )?(?:dois je|faut il"

@@ -622,9 +622,9 @@ def test_topic_words_no_longer_veto_real_questions(faq: Faq, text: str, entry_id
 
 def test_folded_rounds(conv: Conversation) -> None:
     """Floors on the frozen rounds folded into tuning (TUNING_ROUNDS), at what their fixes
-    reached, minus a small margin (rounds 5-39 together after their fixes, with the learned
-    second reader trained on rounds 5-30: in scope 96.4 % (4,647/4,821), out of scope
-    97.4 % (1,362/1,398))."""
+    reached, minus a small margin (rounds 5-40 together after their fixes, with the learned
+    second reader trained on rounds 5-30: in scope 96.4 % (4,780/4,956), out of scope
+    97.4 % (1,405/1,443))."""
     cases = [c for name in TUNING_ROUNDS for c in load_cases(DATA / name)]
     total, _ = evaluate(conv, cases)
     report = "\n".join(total.misses)
@@ -679,6 +679,10 @@ def test_folded_rounds(conv: Conversation) -> None:
         # Round 39: the same two questions.
         "Quel produit utilisez-vous pour l'anesthésie locale, de la lidocaïne ?",
         "Est-ce qu'on peut demander une anesthésie générale plutôt qu'une locale ?",
+        # Round 40: how to get a first appointment gets the consultation card (which says
+        # there is one with a radiologist, not how to book it); "premier rendez-vous" as a
+        # booking term took "du premier rendez-vous jusqu'au retour" from six parcours questions.
+        "Comment je fais pour avoir un premier rendez-vous ?",
     }
     assert set(total.page_facts_out) <= known, total.page_facts_out
 
@@ -2290,3 +2294,31 @@ def test_sms_c_after_et_starts_a_second_question(conv: Conversation) -> None:
 )
 def test_round_39_wordings(conv: Conversation, text: str, kind: str, detail: str | None) -> None:
     _assert_reply(conv.respond(text), kind, detail)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "detail"),
+    [
+        # Round 40's misses, said in other words. Healing badly is no pain.
+        ("Je cicatrise très mal en général, ça laissera une trace ?", "answer", "cicatrice"),
+        # The signs to watch for, asked: triage's list of them and the line.
+        ("Quels signes dois-je surveiller après la piqûre ?", "info", None),
+        # "Et appeler quelqu'un si…": the possibility asked, the verb before understood.
+        (
+            "Et appeler quelqu'un si j'ai une question la nuit ?",
+            "answer",
+            "ligne_telephonique",
+        ),
+        ("Je préférerais passer plutôt le matin si possible.", "request", None),
+        # What is done if it does nothing is not on the page.
+        ("Si le botox ne fait rien sur moi, on fait quoi ?", "fallback", "garantie"),
+    ],
+)
+def test_round_40_wordings(conv: Conversation, text: str, kind: str, detail: str | None) -> None:
+    _assert_reply(conv.respond(text), kind, detail)
+
+
+def test_healing_badly_is_no_pain_but_pain_still_alerts(conv: Conversation) -> None:
+    assert conv.triage.analyse("je cicatrise très mal d'habitude").alert is None
+    found = conv.triage.analyse("je cicatrise très mal depuis l'injection, ça fait très mal")
+    assert found.alert is not None and found.alert.categories == ("douleur_intense",)
