@@ -269,6 +269,11 @@ _DECISION_RE = re.compile(
 )
 
 
+# The patient as the subject of a "parce que" ("parce que j'ai tout essayé"). Not "car": "je
+# stresse car je ne sais pas combien de temps ça dure ?" asks after it.
+_SELF_REASON_RE = re.compile(r"parce qu(?:e)? (?:j|je|on)\b")
+
+
 def without_reason(sentence: str, asks: bool = False) -> str:
     """The sentence up to a "parce que" / "car" / "puisque" that follows its question, and
     without the decision it is asked for (_DECISION_RE).
@@ -289,11 +294,10 @@ def without_reason(sentence: str, asks: bool = False) -> str:
         return head
     # "ça marche vraiment ce truc parce que j'ai tout essayé ?", dictated: the "?" ends the
     # whole sentence, and what the patient says of themself after "parce que" is why they ask.
-    tail = normalize(sentence[found.start() :]).split()
     if (
         sentence.rstrip().endswith("?")
         and len(normalize(head).split()) >= 2
-        and tail[2:3] in (["j"], ["je"], ["on"])
+        and _SELF_REASON_RE.match(normalize(sentence[found.start() :]))
     ):
         return head
     return sentence
@@ -368,8 +372,8 @@ _DONT_KNOW_TEXT = """
 _DONT_KNOW_WORDS = frozenset(_DONT_KNOW_TEXT.split())
 
 
-def _asks_about_nothing(text: str) -> bool:
-    toks = normalize(text).split()
+def _asks_about_nothing(toks: list[str]) -> bool:
+    """Only asking words and not knowing: what is asked about is in the words before."""
     return all(t in _BARE_ASK_WORDS or t in _DONT_KNOW_WORDS for t in toks)
 
 
@@ -381,7 +385,7 @@ def is_bare_ask(sentence: str) -> bool:
     if (_HOW_COMMON & words or {"vrai", "risque"} <= words) and {"c", "ca", "cela"} & words:
         return all(t in _BARE_ASK_WORDS or t in _HOW_COMMON_WORDS for t in toks)
     # "Je n'ai pas bien compris ce que c'était, vous pouvez m'expliquer ?"
-    return bool(toks) and all(t in _BARE_ASK_WORDS or t in _DONT_KNOW_WORDS for t in toks)
+    return bool(toks) and _asks_about_nothing(toks)
 
 
 def spoken_punctuation(text: str) -> str:
@@ -635,7 +639,7 @@ def _focus(clause: str) -> str | None:
             head = normalize(",".join(pieces[:i]))
             told = _REPORTED_RE.search(head) and _BUT_RE.match(piece)
             focus = ",".join(pieces[i:]).strip()
-            if _asks_about_nothing(focus):
+            if _asks_about_nothing(normalize(focus).split()):
                 # "…m'a parlé du syndrome mais je sais pas ce que c'est, vous pouvez
                 # m'expliquer ?": what is asked about is in the words before.
                 return None

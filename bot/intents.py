@@ -45,13 +45,12 @@ _STOP = _rx(
     r"|sollicitez|envoyez) plus",
     r"(?:ne|n) plus (?:me|m|nous) (?:contacter|recontacter|appeler|rappeler|ecrire|relancer"
     r"|solliciter|envoyer)",
-    r"stop (?:les |aux |vos )?(?:notifs?|notifications?)",
     r"desinscri\w*",
     r"desabonn\w*",
     # "arrêtez les sms svp", "arrête les rappels"
     r"arret\w* (?:les |vos |mes |ces )?(?:sms|messages?|rappels?|notifications?|relances?)",
-    # "STOP SMS", "stop les messages", "stop rappels"
-    r"stop (?:les |aux |vos |mes )?(?:messages?|rappels?|notifications?|sms|relances?)",
+    # "STOP SMS", "stop les notifs", "stop rappels"
+    r"stop (?:les |aux |vos |mes )?(?:notifs?|notifications?|messages?|rappels?|sms|relances?)",
 )
 _ERASE = _rx(
     # "effaciez l'ensemble de mes données", "supprimez mon num et toutes mes infos".
@@ -76,26 +75,16 @@ _ERASE = _rx(
     r" (?:supprim|effac|detrui|retir)\w*",
 )
 
-# Medical history and treatments the team must hear about before the injection.
-_CONDITIONS = (
+# Conditions that are current by their very words and that the injection must be weighed
+# against, whatever else the message says ("je suis enceinte de quatre mois, mes douleurs sont
+# revenues… je peux faire l'injection maintenant ?"). Not a cancer or a pregnancy told in the
+# past ("depuis ma grossesse"), which a story may name before a general question.
+_CURRENT_CONDITIONS = (
     r"myasthen\w*",
     r"lambert eaton",
-    r"sla",
-    r"charcot",
-    r"sclerose",
-    r"neuropathie",
-    r"myopathie",
-    r"epilep\w*",
     r"hemophil\w*",
-    r"diabet\w*",
     r"enceinte",
-    r"grossesse",
-    # allaiter, allaitement, allaitante; not "allait" (aller: "on allait m'injecter").
-    r"allait(?:e\w*|ant\w*|ai\w*)",
-    r"allergi\w*",
     r"anticoagul\w*",
-    r"antiagregant\w*",
-    r"aspirine",
     r"kardegic",
     r"plavix",
     r"xarelto",
@@ -104,6 +93,23 @@ _CONDITIONS = (
     r"coumadine",
     r"sintrom",
     r"lovenox",
+)
+# Medical history and treatments the team must hear about before the injection.
+_CONDITIONS = (
+    *_CURRENT_CONDITIONS,
+    r"sla",
+    r"charcot",
+    r"sclerose",
+    r"neuropathie",
+    r"myopathie",
+    r"epilep\w*",
+    r"diabet\w*",
+    r"grossesse",
+    # allaiter, allaitement, allaitante; not "allait" (aller: "on allait m'injecter").
+    r"allait(?:e\w*|ant\w*|ai\w*)",
+    r"allergi\w*",
+    r"antiagregant\w*",
+    r"aspirine",
     r"heparine",
     r"insuline",
     r"pacemaker",
@@ -118,19 +124,8 @@ _CONDITIONS = (
     r"\d+ ?(?:mg|milligrammes?|mcg|microgrammes?)",
 )
 _CONDITION = _rx(*_CONDITIONS)
-# Conditions that are current by their very words and that the injection must be weighed
-# against, whatever else the message says ("je suis enceinte de quatre mois, mes douleurs sont
-# revenues… je peux faire l'injection maintenant ?"). Not a cancer or a pregnancy told in the
-# past ("depuis ma grossesse"), which a story may name before a general question.
-_CURRENT_CONDITION = _rx(
-    r"enceinte",
-    r"allait(?:e|es|ons|ez|ent|ante|antes)",
-    r"myasthen\w*",
-    r"lambert eaton",
-    r"hemophil\w*",
-    r"anticoagul\w*",
-    r"kardegic|plavix|xarelto|eliquis|previscan|coumadine|sintrom|lovenox",
-)
+# Breastfeeding now ("j'allaite"), not in the past ("j'allaitais").
+_CURRENT_CONDITION = _rx(*_CURRENT_CONDITIONS, r"allait(?:e|es|ons|ez|ent|ante|antes)")
 
 
 def tells_current_condition(analysis: MessageAnalysis) -> bool:
