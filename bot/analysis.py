@@ -323,10 +323,23 @@ _TOLD_RELATIVE_RE = re.compile(
 )
 
 
+# "le botox ça marche vraiment pour le syndrome des releveurs ?", "une injection de botox
+# pour un syndrome des releveurs": the condition the treatment is for, named after "pour",
+# is what the question is about only when nothing else is asked ("c'est quoi le syndrome
+# des releveurs ?" has no "pour"). Dictated forms too ("des relève heure").
+_TREATED_CONDITION_RE = re.compile(
+    r"\bpour\s+(?:le|mon|ce|un|son|leur|votre)\s+syndrome\s+(?:des|du|de)\s+"
+    r"(?:muscles?\s+)?relev\w*(?:\s+heures?)?(?:\s+de\s+l['’ ]\s*anus)?",
+    re.IGNORECASE,
+)
+
+
 def without_told_relative(sentence: str) -> str:
-    """The sentence without a relative clause telling what was done to the patient
-    (unchanged if too little would be left)."""
+    """The sentence without a relative clause telling what was done to the patient, or the
+    condition the treatment is for (unchanged if too little would be left)."""
     core, cuts = _TOLD_RELATIVE_RE.subn("", sentence)
+    core, more = _TREATED_CONDITION_RE.subn("", core)
+    cuts += more
     if not cuts:
         return sentence
     core = re.sub(r"\s+([,.;:!?])", r"\1", re.sub(r"\s{2,}", " ", core.strip()))
@@ -438,7 +451,8 @@ _OR_NOT_RE = re.compile(
     r"\bou (?:pas|non|rien(?: du tout)?"
     r"|c est (?:du|de la) (?:vent|pipeau|flan|bidon|bluff|baratin))\b"
 )
-_WHO_IS_RE = re.compile(r"\b(?:c est|ce sont|c etait|ce sera) qui\b")
+# "wesh c'est quoi le délire avec le botox": "c'est quoi" asks wherever it stands.
+_WHO_IS_RE = re.compile(r"\b(?:c est|ce sont|c etait|ce sera|c) (?:qui|quoi|koi)\b")
 _SUBJECTS = frozenset({"je", "j", "on", "il", "elle", "ils", "elles", "nous", "vous", "ca"})
 
 
@@ -463,6 +477,7 @@ _NAMED_OBJECT_TEXT = """le la les l du des un une sur pour concernant plus davan
     precisement votre vos mon ma mes son sa ses leur leurs cela ca avant apres"""
 _NAMED_OBJECT = frozenset(_NAMED_OBJECT_TEXT.split())
 _ASKING_WITH_OBJECT = frozenset({"savoir", "demande"})
+_AUXILIARY = [["a"], ["ont"], ["avait"], ["avaient"], ["ai"], ["avons"], ["as"]]
 
 
 def _without_object(toks: list[str], i: int) -> bool:
@@ -475,6 +490,10 @@ def _without_object(toks: list[str], i: int) -> bool:
     if any(t in _INDIRECT_QUESTION for t in rest):
         return False
     if toks[i] == "demande" and rest[:1] in (["de"], ["d"]):
+        return True
+    # "son médecin a demandé un avis chez vous": a past request told (the auxiliary before
+    # it), not one made now ("je demande un autre avis").
+    if toks[i] == "demande" and toks[i - 1 : i] in _AUXILIARY:
         return True
     return not (rest[:1] and rest[0] in _NAMED_OBJECT) and bool(rest)
 

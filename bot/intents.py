@@ -27,8 +27,12 @@ def _rx(*alternatives: str) -> re.Pattern[str]:
 
 
 _STOP_ALONE = frozenset({"stop", "stopp", "arret", "arreter", "desinscription", "unsubscribe"})
-# "STOP svp", "stop merci": politeness around the word changes nothing.
-_POLITE_TAIL = re.compile(r"(?:^| )(?:svp|stp|s il vous plait|s il te plait|merci|please)\b")
+# "STOP svp", "merci, stop", "ok stop", "désolé, stop": politeness or an interjection around
+# the word changes nothing.
+_POLITE_TAIL = re.compile(
+    r"(?:^| )(?:svp|stp|s il vous plait|s il te plait|merci|please|ok|okay|bon|bref|desolee?"
+    r"|pardon|d accord|non|maintenant|juste)\b"
+)
 _STOP = _rx(
     # "Arrête de m'écrire stp", "cessez de m'envoyer des rappels".
     r"(?:arret|cess)\w* (?:de )?(?:m |nous )?(?:envoyer|ecrire|contacter|relancer|solliciter)",
@@ -220,6 +224,9 @@ _REQUEST = _rx(
     # "j'aurais besoin de passer plutôt l'après-midi"
     r"(?:passer|venir) plutot (?:le |l )?(?:matin|apres midi|soir|lundi|mardi|mercredi|jeudi"
     r"|vendredi|samedi)",
+    # "serait-il possible de passer l'après-midi plutôt ?", "venir jeudi plutôt que lundi"
+    r"(?:passer|venir) (?:le |l |en )?(?:matin|apres midi|soir|fin de matinee|debut d apres midi"
+    r"|lundi|mardi|mercredi|jeudi|vendredi|samedi|\d+ ?h\w*) plutot",
     r"(?:proposer|proposez|donner|donnez|trouver|trouvez|fixer) (?:moi |m |nous )?(?:un |une )?"
     r"(?:autre|nouveau|nouvelle) (?:creneau|date|rdv|rendez vous|horaire)",
     # "Pouvez-vous me renvoyer ma convocation par mail, j'ai perdu celle que j'avais reçue."
@@ -260,7 +267,7 @@ def is_logistics_call(analysis: MessageAnalysis) -> bool:
 def detect(analysis: MessageAnalysis) -> Intent | None:
     """The intent that decides the reply before the FAQ is asked, or None."""
     norm = analysis.normalized
-    if _POLITE_TAIL.sub("", norm) in _STOP_ALONE or _STOP.search(norm):
+    if _POLITE_TAIL.sub("", norm).strip() in _STOP_ALONE or _STOP.search(norm):
         return "stop"
     if _ERASE.search(norm):
         return "supprimer"

@@ -2322,3 +2322,35 @@ def test_healing_badly_is_no_pain_but_pain_still_alerts(conv: Conversation) -> N
     assert conv.triage.analyse("je cicatrise très mal d'habitude").alert is None
     found = conv.triage.analyse("je cicatrise très mal depuis l'injection, ça fait très mal")
     assert found.alert is not None and found.alert.categories == ("douleur_intense",)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "detail"),
+    [
+        # Round 41's misses, said in other words. A past request told ("son médecin a
+        # demandé un avis") asks nothing: the one question after it gets its one answer.
+        (
+            "Mon mari a mal depuis des années. Son médecin a demandé un avis à votre service."
+            " Qui choisit au bout du compte si le botox lui convient ?",
+            "answer",
+            "validation_staff",
+        ),
+        # The condition the treatment is for, named after "pour", is not what is asked.
+        ("ça fonctionne réellement pour mon syndrome des releveurs ?", "answer", "efficacite"),
+        # "c'est quoi" asks wherever it stands, and "le délire" is the principle (slang).
+        ("bon c'est quoi le délire avec cette piqûre pour mes douleurs", "answer", "traitement"),
+        # "au cours duquel" is "pendant", not a course (sport).
+        (
+            "Y aura-t-il un rendez-vous au cours duquel on m'expliquera le traitement ?",
+            "answer",
+            "explications",
+        ),
+        ("Est-ce que je pourrais venir jeudi plutôt ?", "request", None),
+        ("Désolé de vous déranger un dimanche", "smalltalk", None),
+        # Politeness or an interjection around "stop" changes nothing.
+        ("ok stop", "info", "stop"),
+        ("Merci, stop", "info", "stop"),
+    ],
+)
+def test_round_41_wordings(conv: Conversation, text: str, kind: str, detail: str | None) -> None:
+    _assert_reply(conv.respond(text), kind, detail)

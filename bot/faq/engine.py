@@ -652,6 +652,13 @@ class Faq:
             # joindre quelqu'un si j'ai une question, et comment me préparer ?").
             pair = None
         if pair is not None:
+            # "C'est dans un bureau de consultation ou dans un bloc ?": the two cards the
+            # alternative's words reach, while the second reader is sure of a third close
+            # one (the place). One question about that third card, not two about these.
+            third = [c for c in close if c not in pair]
+            if second.among(third, self.entries, second.overrule_min) is not None:
+                pair = None
+        if pair is not None:
             return FaqResult(
                 "answer", self.entries[pair[0].index], conf, also=self.entries[pair[1].index]
             )
