@@ -2347,6 +2347,11 @@ def test_healing_badly_is_no_pain_but_pain_still_alerts(conv: Conversation) -> N
         ),
         ("Est-ce que je pourrais venir jeudi plutôt ?", "request", None),
         ("Désolé de vous déranger un dimanche", "smalltalk", None),
+        # Choosing one's anaesthesia, or its product, is not on the page; whether one is put
+        # to sleep still gets the card (an anaesthetist is present).
+        ("Je peux demander une anesthésie générale ?", "fallback", "anesthesie_details"),
+        ("C'est quoi comme produit pour l'anesthésie ?", "fallback", "anesthesie_details"),
+        ("on m'endort pour la piqûre ?", "answer", "anesthesie"),
         # Politeness or an interjection around "stop" changes nothing.
         ("ok stop", "info", "stop"),
         ("Merci, stop", "info", "stop"),
