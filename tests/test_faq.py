@@ -2352,6 +2352,8 @@ def test_healing_badly_is_no_pain_but_pain_still_alerts(conv: Conversation) -> N
         ("Je peux demander une anesthésie générale ?", "fallback", "anesthesie_details"),
         ("C'est quoi comme produit pour l'anesthésie ?", "fallback", "anesthesie_details"),
         ("on m'endort pour la piqûre ?", "answer", "anesthesie"),
+        # "Moyens techniques" is the equipment, said formally (round 37's miss).
+        ("De quels moyens techniques disposez-vous pour ce geste ?", "answer", "equipement"),
         # Politeness or an interjection around "stop" changes nothing.
         ("ok stop", "info", "stop"),
         ("Merci, stop", "info", "stop"),
