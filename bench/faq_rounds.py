@@ -94,6 +94,7 @@ TUNING_ROUNDS = (
     "faq_round38.yaml",
     "faq_round39.yaml",
     "faq_round40.yaml",
+    "faq_round41.yaml",
 )
 
 

@@ -622,24 +622,27 @@ def test_topic_words_no_longer_veto_real_questions(faq: Faq, text: str, entry_id
 
 def test_folded_rounds(conv: Conversation) -> None:
     """Floors on the frozen rounds folded into tuning (TUNING_ROUNDS), at what their fixes
-    reached, minus a small margin (rounds 5-40 together after their fixes, with the learned
-    second reader trained on rounds 5-30: in scope 96.4 % (4,780/4,956), out of scope
-    97.4 % (1,405/1,443))."""
+    reached, minus a small margin (rounds 5-41 together after their fixes, with the learned
+    second reader trained on rounds 5-30: in scope 96.8 % (4,927/5,090), out of scope
+    97.8 % (1,456/1,489))."""
     cases = [c for name in TUNING_ROUNDS for c in load_cases(DATA / name)]
     total, _ = evaluate(conv, cases)
     report = "\n".join(total.misses)
     assert total.ok["in"] / total.n["in"] >= 0.94, f"in scope {total.pct('in')}\n{report}"
     assert total.ok["out"] / total.n["out"] >= 0.94, f"out of scope {total.pct('out')}\n{report}"
-    # Known page facts. Most are the anaesthesia card, which a round labelled not on the page:
-    # whether it is general or local, whether it hurts or is felt (rounds 8, 9, 17, 24 and
-    # 32-39). The card says an anaesthetist is present and that the type and what is felt
-    # are not detailed: the page's one fact on it, and the honest rest. Others: "demain
-    # matin" (labelled "not a question") gets the preparation card for its "matin"; round 12's
-    # "est-ce un risque avec ce botox ?" after naming incontinence, the safety card (which
-    # says risks are not detailed); the guarantee's "sinon vous proposez quoi ?" (round 13) and
-    # "Et si ça ne marche pas sur moi ? … On fait quoi après ?" (round 15), the second-line and
-    # efficacy cards; round 34's "ça fait mal après ?", the anaesthesia card. Any other one
-    # is a regression.
+    # Known page facts. Most are the anaesthesia card, which some rounds label not on the
+    # page: whether it hurts or is felt, asleep or not, general or local. Other rounds label
+    # the same questions the card ("on m'endort ?", "ça fait mal pendant la piqûre ?"):
+    # moving them off the card (session 15) cost about 100 of those and saved 17 of these.
+    # The card says an anaesthetist is present and that the type and what is felt are not
+    # detailed: the page's one fact on it, and the honest rest. Choosing one's anaesthesia
+    # and its product are the anaesthesia-details topic. Others: "demain matin" (labelled
+    # "not a question") gets the preparation card for its "matin"; round 12's "est-ce un
+    # risque avec ce botox ?" after naming incontinence, the safety card (which says risks
+    # are not detailed); the guarantee's "sinon vous proposez quoi ?" (round 13) and "Et si
+    # ça ne marche pas sur moi ? … On fait quoi après ?" (round 15), the second-line and
+    # efficacy cards; round 40's first appointment, the consultation card (which says there
+    # is one with a radiologist, not how to book it). Any other one is a regression.
     known = {
         "demain matin",
         "Je suis phobique des aiguilles, est-ce que ça va faire mal pendant la piqûre ?",
@@ -659,30 +662,15 @@ def test_folded_rounds(conv: Conversation) -> None:
         " fait un très mauvais réveil la dernière fois",
         "Je flippe à l'idée que l'anesthésie locale fasse super mal. La piqûre de l'anesthésie,"
         " ça se sent beaucoup ?",
-        "Puis-je demander une anesthésie générale plutôt que locale ?",
         "Pourriez-vous m'indiquer si une anesthésie générale est envisageable ou si seule"
         " l'anesthésie locale est pratiquée ?",
         "Ça fait mal après ou pas ? genre je vais douiller ?",
-        # Round 35: whether the injection hurts, and general or local, the anaesthesia card.
         "J'ai très peur d'avoir mal. Est-ce que la piqûre fait mal ?",
         "Je suis terrorisée à l'idée d'être endormie complètement. Ce sera une anesthésie"
         " générale ou locale ?",
-        # Round 36: asleep or feeling everything, the anaesthesia card.
         "Je vais être complètement endormi ou je vais tout sentir ?",
-        # Round 37: a general anaesthetic asked for, the anaesthesia card.
-        "Je suis terrorisé à l'idée de sentir l'aiguille. Est-ce que je peux exiger une"
-        " anesthésie générale plutôt que locale ?",
-        # Round 38: a general anaesthetic asked for, and the local anaesthetic's product.
-        "J'ai très peur d'être consciente pendant le geste, est-ce que je peux demander une"
-        " anesthésie générale ?",
-        "Quel produit utilisez-vous pour l'anesthésie locale ?",
-        # Round 39: the same two questions.
-        "Quel produit utilisez-vous pour l'anesthésie locale, de la lidocaïne ?",
-        "Est-ce qu'on peut demander une anesthésie générale plutôt qu'une locale ?",
-        # Round 40: how to get a first appointment gets the consultation card (which says
-        # there is one with a radiologist, not how to book it); "premier rendez-vous" as a
-        # booking term took "du premier rendez-vous jusqu'au retour" from six parcours questions.
         "Comment je fais pour avoir un premier rendez-vous ?",
+        "J'ai peur de sentir quelque chose, est-ce qu'on peut m'endormir complètement ?",
     }
     assert set(total.page_facts_out) <= known, total.page_facts_out
 
