@@ -324,22 +324,34 @@ _TOLD_RELATIVE_RE = re.compile(
 
 
 # "le botox ça marche vraiment pour le syndrome des releveurs ?", "une injection de botox
-# pour un syndrome des releveurs": the condition the treatment is for, named after "pour",
-# is what the question is about only when nothing else is asked ("c'est quoi le syndrome
-# des releveurs ?" has no "pour"). Dictated forms too ("des relève heure").
+# pour un syndrome des releveurs", "sa marche pr les releveurs ?": the condition the
+# treatment is for, named after "pour", is what the question is about only when nothing
+# else is asked ("c'est quoi le syndrome des releveurs ?" has no "pour"). Dictated forms
+# too ("des relève heure").
 _TREATED_CONDITION_RE = re.compile(
-    r"\bpour\s+(?:le|mon|ce|un|son|leur|votre)\s+syndrome\s+(?:des|du|de)\s+"
-    r"(?:muscles?\s+)?relev\w*(?:\s+heures?)?(?:\s+de\s+l['’ ]\s*anus)?",
+    r"\b(?:pour|pr)\s+(?:le|les|mon|mes|ce|ces|un|son|ses|leur|votre|vos)\s+"
+    r"(?:syndrome\s+(?:des|du|de)\s+)?(?:muscles?\s+)?relev\w*(?:\s+heures?)?"
+    r"(?:\s+de\s+l['’ ]\s*anus)?",
+    re.IGNORECASE,
+)
+
+
+# "ça se fait où, dans un vrai bloc genre comme à la télé ?": an image, not a subject (the
+# television is an off-topic subject when asked about: "il y a la télé en salle de repos ?").
+_ANALOGY_RE = re.compile(
+    r"\b(?:genre\s+|un peu\s+)?comme\s+(?:à|a|dans)\s+(?:la|les|un|une)\s+"
+    r"(?:t[ée]l[ée]\w*|films?|s[ée]ries?)",
     re.IGNORECASE,
 )
 
 
 def without_told_relative(sentence: str) -> str:
-    """The sentence without a relative clause telling what was done to the patient, or the
-    condition the treatment is for (unchanged if too little would be left)."""
+    """The sentence without a relative clause telling what was done to the patient, the
+    condition the treatment is for, or an image (unchanged if too little would be left)."""
     core, cuts = _TOLD_RELATIVE_RE.subn("", sentence)
-    core, more = _TREATED_CONDITION_RE.subn("", core)
-    cuts += more
+    for context in (_TREATED_CONDITION_RE, _ANALOGY_RE):
+        core, more = context.subn("", core)
+        cuts += more
     if not cuts:
         return sentence
     core = re.sub(r"\s+([,.;:!?])", r"\1", re.sub(r"\s{2,}", " ", core.strip()))
@@ -457,14 +469,17 @@ _SUBJECTS = frozenset({"je", "j", "on", "il", "elle", "ils", "elles", "nous", "v
 
 
 def _told_when(clause: str, toks: list[str]) -> bool:
-    """ "Quand je stresse je ne tiens pas en place." A "quand" opening a clause that ends on a
-    full stop, followed by its subject, tells when something happens; it asks nothing."""
-    return (
-        clause.rstrip().endswith((".", "!"))
-        and toks[:1] == ["quand"]
-        and toks[1:2] != []
-        and toks[1] in _SUBJECTS
-    )
+    """ "Quand je stresse je ne tiens pas en place.", "Je panique quand je ne comprends pas."
+    A "quand" followed by its subject, in a clause that ends on a full stop, tells when
+    something happens; it asks nothing."""
+    if not clause.rstrip().endswith((".", "!")) or "quand" not in toks[:4]:
+        return False
+    at = toks.index("quand")
+    # After a main clause ("je panique quand…"), or opening the sentence; not after an opening
+    # "et", where a dictated question may start ("et quand je rentre, je peux conduire").
+    if at and all(t in _FUNCTION_WORDS for t in toks[:at]):
+        return False
+    return toks[at + 1 : at + 2] != [] and toks[at + 1] in _SUBJECTS
 
 
 # What may follow "savoir" or "demander" when they ask: a question word anywhere after them
@@ -588,6 +603,12 @@ EMOTION_RE = re.compile(
             r"en (?:ai|avons) marre",
             # "j'ai la boule au ventre depuis qu'on m'a donné la date"
             r"(?:boule|noeud) (?:au ventre|a l estomac|dans la gorge)",
+            # "ça fait des années que je galère", "j'espère tellement que ça va marcher",
+            # "je suis tellement soulagée qu'on ait mis un nom dessus": told, not asked.
+            r"(?:je|j) galere\w*",
+            r"j espere (?:tellement|vraiment|tant|de tout coeur|du fond du coeur)",
+            r"(?:suis|me sens|sommes) (?:tellement |si |tres |vraiment |un peu |enfin |)"
+            r"soulage\w*",
         ]
     )
     + r")\b"

@@ -113,6 +113,8 @@ SMS_FORMS: dict[str, str] = {
     "vrm": "vraiment",
     "tkt": "t inquiete",
     "jcrois": "je crois",
+    # "sa se fé où ?", "c fé où ?": "fait" spelled by its sound.
+    "fe": "fait",
 }
 
 _APOSTROPHES = "'’‘`´ʼ′"

@@ -2349,3 +2349,31 @@ def test_healing_badly_is_no_pain_but_pain_still_alerts(conv: Conversation) -> N
 )
 def test_round_41_wordings(conv: Conversation, text: str, kind: str, detail: str | None) -> None:
     _assert_reply(conv.respond(text), kind, detail)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "detail"),
+    [
+        # Round 42's misses, said in other words. "quand" after a main clause tells when
+        # something happens ("je stresse quand…"): the question after it is the only one.
+        (
+            "Je stresse quand je ne sais pas ce qui m'attend. Est-ce qu'on prendra le temps de"
+            " bien tout m'expliquer ?",
+            "answer",
+            "explications",
+        ),
+        # The condition the treatment is for, in SMS ("pr les releveurs"); "fé" is "fait".
+        ("ca marche vrmt le botox pr mes releveurs ?", "answer", "efficacite"),
+        ("ca se fé ou l injection ?", "answer", "lieu"),
+        # An image is no subject ("comme à la télé").
+        ("c'est où, dans un bloc comme dans les séries ?", "answer", "lieu"),
+        # What comes after a treatment that does not suffice is not on the page.
+        ("Si ça ne suffit pas, vous proposerez quoi ensuite ?", "fallback", "garantie"),
+        # A hope, a hard time, a relief: feelings told, not questions.
+        ("Je galère depuis trois ans, j'espère vraiment que ça va me soulager.", "support", None),
+        ("Je me sens enfin soulagé qu'on me prenne en charge.", "support", None),
+        ("Super, vous m'avez beaucoup aidé.", "smalltalk", None),
+    ],
+)
+def test_round_42_wordings(conv: Conversation, text: str, kind: str, detail: str | None) -> None:
+    _assert_reply(conv.respond(text), kind, detail)

@@ -122,10 +122,10 @@ def test_reader_moves_an_answer_only_to_a_close_candidate(alone: Faq) -> None:
 
 
 def test_reader_rescues_only_an_entry_the_matcher_ranked(alone: Faq) -> None:
-    # After round 11's formal "plateau technique" (now a synonym of équipement): a paraphrase
-    # far from every phrasing; the matcher falls back.
+    # After round 11's formal "plateau technique" (now a synonym of équipement, as are
+    # "moyens techniques"): a paraphrase far from every phrasing; the matcher falls back.
     text = (
-        "Madame, Monsieur, de quels moyens techniques dispose votre bloc pour ce type"
+        "Madame, Monsieur, de quelles ressources techniques dispose votre bloc pour ce type"
         " d'intervention ?"
     )
     fell = alone.match(text)
