@@ -95,6 +95,7 @@ TUNING_ROUNDS = (
     "faq_round39.yaml",
     "faq_round40.yaml",
     "faq_round41.yaml",
+    "faq_round42.yaml",
 )
 
 
