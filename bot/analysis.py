@@ -609,6 +609,8 @@ EMOTION_RE = re.compile(
             r"j espere (?:tellement|vraiment|tant|de tout coeur|du fond du coeur)",
             r"(?:suis|me sens|sommes) (?:tellement |si |tres |vraiment |un peu |enfin |)"
             r"soulage\w*",
+            # "je suis à la fois impatient et nerveux" (not the "influx nerveux").
+            r"(?:suis|me sens|sommes)(?: \w+){0,7} nerveu(?:x|se|ses)",
         ]
     )
     + r")\b"

@@ -2377,3 +2377,35 @@ def test_round_41_wordings(conv: Conversation, text: str, kind: str, detail: str
 )
 def test_round_42_wordings(conv: Conversation, text: str, kind: str, detail: str | None) -> None:
     _assert_reply(conv.respond(text), kind, detail)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "detail"),
+    [
+        # Round 43's misses, said in other words. "c'est combien" before the thing is its
+        # price (not "c'est combien de séances ?").
+        ("c'est combien la piqûre de botox ?", "fallback", "prix"),
+        ("c'est combien de séances en tout ?", "answer", "seances"),
+        # "en général" says how often, not about what.
+        ("En général, ça fonctionne bien ce traitement ?", "answer", "efficacite"),
+        # A function word opens no word cut by dictation ("pas soulagée" is no "posologie").
+        (
+            "les cachets ne m'ont pas soulagée, c'est pour ça le botox ?",
+            "answer",
+            "deuxieme_intention",
+        ),
+        # The dose is not on the page.
+        ("Quelle dose de toxine est injectée ?", "fallback", None),
+        # Formal: preparatory steps, where exactly, how the decision is taken, how to reach
+        # the team (a question about the line, no alert).
+        ("Quelles sont les démarches préparatoires avant le geste ?", "answer", "preparation"),
+        (
+            "Par quel moyen serait-il possible de contacter l'équipe en cas de question ?",
+            "answer",
+            "ligne_telephonique",
+        ),
+        ("Je suis à la fois pressé et un peu nerveux.", "support", None),
+    ],
+)
+def test_round_43_wordings(conv: Conversation, text: str, kind: str, detail: str | None) -> None:
+    _assert_reply(conv.respond(text), kind, detail)

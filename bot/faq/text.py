@@ -461,6 +461,10 @@ class Corrector:
                     continue
                 if all(self.known(p) for p in pieces):
                     continue
+                # "pas soulagée" is a negation and a typo, not "posologie" cut in two: a
+                # function word opens no cut word.
+                if pieces[0] in STOPWORDS:
+                    continue
                 word = self._rejoin(pieces)
                 if word is not None:
                     out.append(word)
@@ -611,8 +615,15 @@ class Analysis:
 
 # Discourse markers of spoken French: they say how the patient talks, not what about ("du
 # coup, vous piquez où ?" is not the efficacy card's "ça vaut le coup ?"). "genre" is a
-# stopword ("genre dans quel muscle ?", "quel genre de douleurs").
-_FILLERS: tuple[tuple[str, ...], ...] = (("du", "coup"), ("en", "vrai"), ("en", "fait"))
+# stopword ("genre dans quel muscle ?", "quel genre de douleurs"). "en général" says how
+# often, not about what ("ça marche bien en général ?" is the efficacy card).
+_FILLERS: tuple[tuple[str, ...], ...] = (
+    ("du", "coup"),
+    ("en", "vrai"),
+    ("en", "fait"),
+    ("en", "general"),
+    ("en", "generale"),
+)
 # "ce qui est prévu après", "qu'est-ce qui se passe", "ceux qui l'ont fait": a relative "qui"
 # asks what, never who (the qui_realise card's "qui").
 _RELATIVE_HEADS: frozenset[str] = frozenset({"ce", "celui", "celle", "ceux", "celles"})
