@@ -96,6 +96,7 @@ TUNING_ROUNDS = (
     "faq_round40.yaml",
     "faq_round41.yaml",
     "faq_round42.yaml",
+    "faq_round43.yaml",
 )
 
 
