@@ -331,7 +331,9 @@ _TOLD_RELATIVE_RE = re.compile(
 _TREATED_CONDITION_RE = re.compile(
     r"\b(?:pour|pr)\s+(?:le|les|mon|mes|ce|ces|un|son|ses|leur|votre|vos)\s+"
     r"(?:syndrome\s+(?:des|du|de)\s+)?(?:muscles?\s+)?relev\w*(?:\s+heures?)?"
-    r"(?:\s+de\s+l['’ ]\s*anus)?",
+    r"(?:\s+de\s+l['’ ]\s*anus)?"
+    # "c'est quoi le traitement par botox pour mes douleurs ?": the pains, at the end.
+    r"|\b(?:pour|pr)\s+(?:mes|ces|ses|vos)\s+douleurs(?=\s*(?:[?.!]|point\b|$))",
     re.IGNORECASE,
 )
 
@@ -611,6 +613,8 @@ EMOTION_RE = re.compile(
             r"soulage\w*",
             # "je suis à la fois impatient et nerveux" (not the "influx nerveux").
             r"(?:suis|me sens|sommes)(?: \w+){0,7} nerveu(?:x|se|ses)",
+            # "j'ai un peu le trac pour demain"
+            r"(?:le|du|un de ces) trac",
         ]
     )
     + r")\b"

@@ -247,7 +247,7 @@ _ABOUT_APPOINTMENT = _rx(
     r"(?:date|rdv|rendez vous|horaire|heure|convocation|creneau)",
     # "Rappelez-moi pour fixer une nouvelle date."
     r"(?:fixer|trouver|convenir d|reprogrammer|prendre|caler) (?:une |un |la |le |ma |mon )?"
-    r"(?:nouvelle |nouveau |autre )?(?:date|rdv|rendez vous|creneau|horaire)",
+    r"(?:nouvelle |nouveau |autre )?(?:date|rdv|rendez vous|creneau|horaire|consultation)",
     # "Pouvez-vous me rappeler pour qu'on fixe ensemble la date de l'injection ?"
     r"(?:fixe|fixions|fixiez|trouve|trouvions|cale|calions) (?:\w+ ){0,2}"
     r"(?:date|rdv|rendez vous|creneau|horaire)",

@@ -2409,3 +2409,20 @@ def test_round_42_wordings(conv: Conversation, text: str, kind: str, detail: str
 )
 def test_round_43_wordings(conv: Conversation, text: str, kind: str, detail: str | None) -> None:
     _assert_reply(conv.respond(text), kind, detail)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "detail"),
+    [
+        # Round 44's misses, said in other words. A feared effect on the bowels or bladder
+        # is not on the page.
+        ("Le botox peut-il gêner pour aller à la selle ?", "fallback", "symptomes"),
+        # A call asked for to set the consultation is logistics, not an alert.
+        ("Rappelez-moi demain pour fixer une consultation, merci.", "request", None),
+        ("J'ai le trac, voilà tout.", "support", None),
+        # The pains the treatment is for, named at the end, are not what is asked.
+        ("c'est quoi ce traitement au botox pour mes douleurs ?", "answer", "traitement"),
+    ],
+)
+def test_round_44_wordings(conv: Conversation, text: str, kind: str, detail: str | None) -> None:
+    _assert_reply(conv.respond(text), kind, detail)
