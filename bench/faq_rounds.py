@@ -97,6 +97,7 @@ TUNING_ROUNDS = (
     "faq_round41.yaml",
     "faq_round42.yaml",
     "faq_round43.yaml",
+    "faq_round44.yaml",
 )
 
 
