@@ -332,8 +332,10 @@ _TREATED_CONDITION_RE = re.compile(
     r"\b(?:pour|pr)\s+(?:le|les|mon|mes|ce|ces|un|son|ses|leur|votre|vos)\s+"
     r"(?:syndrome\s+(?:des|du|de)\s+)?(?:muscles?\s+)?relev\w*(?:\s+heures?)?"
     r"(?:\s+de\s+l['’ ]\s*anus)?"
-    # "c'est quoi le traitement par botox pour mes douleurs ?": the pains, at the end.
-    r"|\b(?:pour|pr)\s+(?:mes|ces|ses|vos)\s+douleurs(?=\s*(?:[?.!]|point\b|$))",
+    # "c'est quoi le traitement par botox pour mes douleurs ?", "pr ce genre de douleurs ?":
+    # the pains, at the end.
+    r"|\b(?:pour|pr)\s+(?:mes|ces|ses|vos|ce genre de|ce type de)\s+douleurs"
+    r"(?=\s*(?:[?.!]|point\b|$))",
     re.IGNORECASE,
 )
 
@@ -596,7 +598,9 @@ EMOTION_RE = re.compile(
             r"incompris\w*",
             # "Personne ne me prenait au sérieux, ça me touche qu'on s'occupe enfin de moi."
             r"ca me touche",
-            r"(?:prend|prenait|prennent|prenaient|pris) au serieux",
+            r"(?:prend|prenait|prennent|prenaient|pris|prise|prises) au serieux",
+            # "ça fait du bien de se sentir écoutée"
+            r"ca (?:me )?fait du bien d",
             r"psychologiquement",
             r"dure? a vivre",
             # Giving up, said with the usual idioms: "je commence à baisser les bras".

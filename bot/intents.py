@@ -162,6 +162,9 @@ _PAST_TREATMENT = _rx(
     r"pregabaline|lyrica|gabapentine|neurontin|amitriptyline|laroxyl|duloxetine|cymbalta",
     r"tramadol|morphine|oxycodone|skenan|clonazepam|rivotril|topalgic|contramal|ixprim",
     r"lioresal|baclofene|myolastan|tetrazepam|miorel|thiocolchicoside",
+    # "Je précise que je prends un traitement pour la tension depuis cinq ans."
+    r"(?:prends|prend|suis sous) (?:un |des )?(?:traitements?|medicaments?) (?:pour|contre)"
+    r" (?:la |le |l |les |mon |ma |mes |de |du )?\w+",
     # A treatment taken on a schedule, whatever the drug ("je prends du X matin et soir").
     r"je prends (?:du |de la |de l |des )\w+ (?:matin|soir|midi|tous les|chaque|\d)",
 )
@@ -240,6 +243,15 @@ _REQUEST = _rx(
 )
 
 
+_COMPANION_AWAY = _rx(
+    r"(?:ne|n) (?:pourra|pourront|peut|peuvent|viendra|viendront) pas (?:venir )?"
+    r"(?:avec moi|avec nous|m accompagner|nous accompagner)",
+    r"(?:mon|ma|mes) (?:fils|fille|filles|mari|femme|conjoint|conjointe|compagnon|compagne"
+    r"|enfants?|frere|soeur|ami|amie|voisin|voisine)(?: \w+){0,5} (?:ne|n) (?:pourra|pourront"
+    r"|peut|peuvent) pas venir",
+)
+
+
 # What a call asked for is about: the appointment ("rappelez-moi, c'est pour ma date",
 # "pourriez-vous me rappeler afin de décaler mon rendez-vous").
 _ABOUT_APPOINTMENT = _rx(
@@ -254,6 +266,8 @@ _ABOUT_APPOINTMENT = _rx(
     # "Pouvez-vous me rappeler pour confirmer l'heure de mon injection ?"
     r"(?:confirmer|verifier|preciser|connaitre) (?:\w+ ){0,2}"
     r"(?:date|heure|horaire|jour|rdv|rendez vous|convocation|creneau)",
+    # "Pourriez-vous demander au secrétariat de me rappeler ?": the desk, for the paperwork.
+    r"secretariat",
 )
 
 
@@ -275,7 +289,10 @@ def detect(analysis: MessageAnalysis) -> Intent | None:
         return "history"
     if _PAST_TREATMENT.search(norm) and _SELF.search(norm) and not analysis.questions:
         return "history"
-    if _REQUEST.search(norm):
+    # "Ma fille ne pourra pas venir avec moi. Est-ce qu'on m'expliquera… ?": a companion who
+    # cannot come is told beside the question, not a request to move the appointment.
+    requested = _COMPANION_AWAY.sub(" ", norm) if analysis.questions else norm
+    if _REQUEST.search(requested):
         return "request"
     return None
 

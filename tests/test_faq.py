@@ -2426,3 +2426,33 @@ def test_round_43_wordings(conv: Conversation, text: str, kind: str, detail: str
 )
 def test_round_44_wordings(conv: Conversation, text: str, kind: str, detail: str | None) -> None:
     _assert_reply(conv.respond(text), kind, detail)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "detail"),
+    [
+        # Round 45's misses, said in other words. A companion who cannot come, told beside a
+        # question, is no request; the patient who cannot come still is.
+        (
+            "Mon mari ne pourra pas m'accompagner. Est-ce qu'on m'expliquera bien le traitement ?",
+            "answer",
+            "explications",
+        ),
+        ("Je ne pourrai pas venir jeudi, pouvez-vous me rappeler ?", "request", None),
+        # The secretariat asked to call back: logistics, not an alert.
+        ("Le secrétariat peut-il me rappeler demain matin ?", "request", None),
+        ("Ça fait du bien d'être enfin prise au sérieux.", "support", None),
+        ("Je prends un traitement contre le diabète depuis dix ans.", "fallback", "antecedents"),
+        # "permis" of "serait-il permis" is no driving licence.
+        ("M'est-il permis de rentrer chez moi le soir même ?", "answer", "sortie_meme_jour"),
+        # A fear of being injected before talking to anyone is no request for a person now.
+        (
+            "J'ai peur qu'on me pique sans que j'aie pu voir un médecin. Y a-t-il une"
+            " consultation avant ?",
+            "answer",
+            "consultation_avant",
+        ),
+    ],
+)
+def test_round_45_wordings(conv: Conversation, text: str, kind: str, detail: str | None) -> None:
+    _assert_reply(conv.respond(text), kind, detail)
