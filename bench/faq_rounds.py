@@ -98,6 +98,7 @@ TUNING_ROUNDS = (
     "faq_round42.yaml",
     "faq_round43.yaml",
     "faq_round44.yaml",
+    "faq_round45.yaml",
 )
 
 
