@@ -349,7 +349,7 @@ _ANALOGY_RE = re.compile(
 )
 
 
-def without_told_relative(sentence: str) -> str:
+def without_told_context(sentence: str) -> str:
     """The sentence without a relative clause telling what was done to the patient, the
     condition the treatment is for, or an image (unchanged if too little would be left)."""
     core, cuts = _TOLD_RELATIVE_RE.subn("", sentence)
@@ -454,7 +454,7 @@ def looks_like_question(clause: str) -> bool:
         return True
     # "C'est qui qui pique ?": "qui" right after "c'est" asks (elsewhere it is mostly the
     # relative pronoun, "le médecin qui pique").
-    if _WHO_IS_RE.search(joined) or _OR_NOT_RE.search(joined):
+    if _WHO_OR_WHAT_IS_RE.search(joined) or _OR_NOT_RE.search(joined):
         return True
     if _DONT_KNOW_RE.search(joined):
         return True
@@ -468,7 +468,7 @@ _OR_NOT_RE = re.compile(
     r"|c est (?:du|de la) (?:vent|pipeau|flan|bidon|bluff|baratin))\b"
 )
 # "wesh c'est quoi le délire avec le botox": "c'est quoi" asks wherever it stands.
-_WHO_IS_RE = re.compile(r"\b(?:c est|ce sont|c etait|ce sera|c) (?:qui|quoi|koi)\b")
+_WHO_OR_WHAT_IS_RE = re.compile(r"\b(?:c est|ce sont|c etait|ce sera|c) (?:qui|quoi|koi)\b")
 _SUBJECTS = frozenset({"je", "j", "on", "il", "elle", "ils", "elles", "nous", "vous", "ca"})
 
 

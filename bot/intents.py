@@ -29,7 +29,7 @@ def _rx(*alternatives: str) -> re.Pattern[str]:
 _STOP_ALONE = frozenset({"stop", "stopp", "arret", "arreter", "desinscription", "unsubscribe"})
 # "STOP svp", "merci, stop", "ok stop", "désolé, stop": politeness or an interjection around
 # the word changes nothing.
-_POLITE_TAIL = re.compile(
+_AROUND_STOP = re.compile(
     r"(?:^| )(?:svp|stp|s il vous plait|s il te plait|merci|please|ok|okay|bon|bref|desolee?"
     r"|pardon|d accord|non|maintenant|juste)\b"
 )
@@ -192,6 +192,11 @@ _SELF = _rx(
 )
 
 _APPOINTMENT = r"(?:rdv|rendez vous|rendezvous|injection|intervention|geste|seance|convocation)"
+# A time of day or a weekday, for "passer plutôt le matin".
+_MOMENT = (
+    r"(?:le |l |en )?(?:matin|apres midi|soir|fin de matinee|debut d apres midi|lundi|mardi"
+    r"|mercredi|jeudi|vendredi|samedi|\d+ ?h\w*)"
+)
 _REQUEST = _rx(
     rf"annul\w* (?:\w+ ){{0,3}}{_APPOINTMENT}",
     r"(?:je|j) (?:dois|vais|voudrais|veux|souhaite|souhaiterais|aimerais) annuler",
@@ -224,12 +229,9 @@ _REQUEST = _rx(
     r"empechement",
     # "je serai en déplacement, merci de me proposer un autre créneau"
     r"(?:serai|serais|serons) en deplacement",
-    # "j'aurais besoin de passer plutôt l'après-midi"
-    r"(?:passer|venir) plutot (?:le |l )?(?:matin|apres midi|soir|lundi|mardi|mercredi|jeudi"
-    r"|vendredi|samedi)",
-    # "serait-il possible de passer l'après-midi plutôt ?", "venir jeudi plutôt que lundi"
-    r"(?:passer|venir) (?:le |l |en )?(?:matin|apres midi|soir|fin de matinee|debut d apres midi"
-    r"|lundi|mardi|mercredi|jeudi|vendredi|samedi|\d+ ?h\w*) plutot",
+    # "j'aurais besoin de passer plutôt l'après-midi", "serait-il possible de passer
+    # l'après-midi plutôt ?", "venir jeudi plutôt que lundi": "plutôt" on either side.
+    rf"(?:passer|venir) (?:plutot {_MOMENT}|{_MOMENT} plutot)",
     r"(?:proposer|proposez|donner|donnez|trouver|trouvez|fixer) (?:moi |m |nous )?(?:un |une )?"
     r"(?:autre|nouveau|nouvelle) (?:creneau|date|rdv|rendez vous|horaire)",
     # "Pouvez-vous me renvoyer ma convocation par mail, j'ai perdu celle que j'avais reçue."
@@ -281,7 +283,7 @@ def is_logistics_call(analysis: MessageAnalysis) -> bool:
 def detect(analysis: MessageAnalysis) -> Intent | None:
     """The intent that decides the reply before the FAQ is asked, or None."""
     norm = analysis.normalized
-    if _POLITE_TAIL.sub("", norm).strip() in _STOP_ALONE or _STOP.search(norm):
+    if _AROUND_STOP.sub("", norm).strip() in _STOP_ALONE or _STOP.search(norm):
         return "stop"
     if _ERASE.search(norm):
         return "supprimer"

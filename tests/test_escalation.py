@@ -370,7 +370,16 @@ async def test_past_or_hypothetical_symptoms_raise_no_alert(
     assert row is not None and row[0] == 0
 
 
-async def test_stop_in_words_runs_the_stop_flow(bot: RunningBot, fake: FakeBotAPI) -> None:
-    fake.send_text(PATIENT, "STOP")
+@pytest.mark.parametrize(
+    # "désolé, stop" used to raise a staff alert: politeness around the word changes nothing.
+    "text",
+    ["STOP", "ok stop", "désolé, stop"],
+)
+async def test_stop_in_words_runs_the_stop_flow(
+    bot: RunningBot, fake: FakeBotAPI, text: str
+) -> None:
+    fake.send_text(PATIENT, text)
     [reply] = await fake.wait_for_messages(PATIENT, 1)
     assert reply["text"] == texts.with_hotline(texts.STOPPED, HOTLINE)
+    await bot.dispatch()
+    assert fake.messages(STAFF_CHAT) == []

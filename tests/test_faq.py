@@ -22,7 +22,7 @@ from bot.analysis import (
     with_antecedent,
     without_reason,
     without_request_frame,
-    without_told_relative,
+    without_told_context,
 )
 from bot.conversation import Conversation, Reply
 from bot.faq import Faq, load_faq
@@ -773,15 +773,15 @@ def test_message_analysis_cuts_clauses_and_questions() -> None:
     ]
     # What was done to the patient is not the question; after "est-ce" it is.
     assert (
-        without_told_relative("c'est quoi le produit qu'on m'a prescrit pour mes spasmes ?")
+        without_told_context("c'est quoi le produit qu'on m'a prescrit pour mes spasmes ?")
         == "c'est quoi le produit?"
     )
     assert (
-        without_told_relative("si l'acte qui m'a été conseillé relève de la chirurgie")
+        without_told_context("si l'acte qui m'a été conseillé relève de la chirurgie")
         == "si l'acte relève de la chirurgie"
     )
     kept = "pourquoi est-ce qu'on m'a proposé ça si tard ?"
-    assert without_told_relative(kept) == kept
+    assert without_told_context(kept) == kept
     assert analyse_message("How long does it take please").french is False
     assert analyse_message("🙂").readable is False
 

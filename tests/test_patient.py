@@ -95,7 +95,14 @@ async def test_browse_questions_by_theme(bot: RunningBot, fake: FakeBotAPI) -> N
 
 async def test_greetings_and_thanks_are_smalltalk(bot: RunningBot, fake: FakeBotAPI) -> None:
     faq = bot.runtime.content.conversation.faq
-    for i, text in enumerate(["merci beaucoup !", "bonjour", "au revoir, bonne journée"], 1):
+    said = [
+        "merci beaucoup !",
+        "bonjour",
+        "au revoir, bonne journée",
+        # An apology is no question: reassured, invited to write it.
+        "Bonsoir, désolée de vous écrire si tard",
+    ]
+    for i, text in enumerate(said, 1):
         expected = faq.match(text)
         assert expected.kind == "smalltalk" and expected.smalltalk_reply
         fake.send_text(PATIENT, text)

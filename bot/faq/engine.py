@@ -41,7 +41,7 @@ from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 from bot.analysis import analyse as analyse_message
-from bot.analysis import is_bare_ask, without_reason, without_told_relative
+from bot.analysis import is_bare_ask, without_reason, without_told_context
 from bot.faq.learned import Reader, topic_class
 from bot.faq.model import FaqEntry, FaqResult, OffTopic, SmalltalkIntent
 from bot.faq.text import (
@@ -1042,9 +1042,10 @@ def _segments(text: str) -> tuple[list[Segment], list[str]]:
     (CONTEXT_FACTOR).
     """
     message = analyse_message(text)
-    # What was done to the patient ("le traitement qu'on m'a proposé") is left out of every
-    # part read alone (bot.analysis.without_told_relative).
-    told = without_told_relative
+    # What was done to the patient ("le traitement qu'on m'a proposé"), the condition the
+    # treatment is for and an image are left out of every part read alone
+    # (bot.analysis.without_told_context).
+    told = without_told_context
     parts = [told(s) for s in message.sentences]
     # A question after a feeling or a circumstance is also read alone (Clause.focus), and
     # then what comes before its frame is a circumstance: the whole sentence may still help
