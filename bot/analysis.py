@@ -79,6 +79,9 @@ _ASK_ONLY_LAST = frozenset({"quand", "ou"})
 # "je ne sais pas si on la garde en observation": a question told (normalised text).
 _DONT_KNOW_RE = re.compile(
     r"\b(?:sai[st] pas (?:du tout |vraiment |trop |bien )?"
+    # "je ne vois pas bien dans quelle salle ça se fait" (not "je ne vois pas comment ça
+    # pourrait marcher", a doubt).
+    r"|vois pas (?:bien |trop |vraiment )?(?:dans |a |en |de |par )?(?=quel|ou\b|qui\b)"
     # "Personne ne m'a dit si on dort à l'hôpital": what nobody said is what is asked.
     r"|(?:ne|n) (?:m a|m ont|nous a|nous ont) (?:pas |jamais |)(?:dit|explique|precise|indique) )"
     r"(?:si|s|comment|combien|quand|ou|qui|quel\w*|pourquoi|a qui|ce qu|ce que|quoi)\b"
@@ -540,6 +543,28 @@ def _before_preference(toks: list[str]) -> list[str]:
         if _tells_preference(toks, i):
             return toks[:i]
     return toks
+
+
+def tells_only(sentence: str) -> bool:
+    """A sentence ending on a full stop that asks only through a question word inside it,
+    with no request, inversion or "?": "Mais je ne vois pas comment il pourrait calmer une douleur
+    pelvienne." Beside a sentence asking with a "?", it tells where the question comes from
+    (a doubt, a circumstance); it is no second question."""
+    stripped = sentence.rstrip()
+    if not stripped.endswith(".") or stripped.endswith(".."):
+        return False
+    toks = normalize(stripped).split()
+    joined = " ".join(toks)
+    opening = [t for t in toks if t not in _FUNCTION_WORDS][:1]
+    return not (
+        # "Combien de temps ça dure. Il y a une cicatrice ?": a question typed with a full stop.
+        set(opening) & _OPENING_QUESTION_WORDS
+        or _ASKING_WORDS & set(toks)
+        or "est ce" in joined
+        or _DONT_KNOW_RE.search(joined)
+        or _EMBEDDED_FRAME_RE.search(stripped)
+        or _INVERSION_RE.search(_RENDEZ_VOUS_RE.sub("rdv", stripped))
+    )
 
 
 def _asks(part: str, last: bool, sentence_asks: bool) -> bool:

@@ -20,6 +20,7 @@ from bot.analysis import (
     MessageAnalysis,
     analyse,
     is_bare_ask,
+    tells_only,
     with_antecedent,
     without_request_frame,
 )
@@ -309,6 +310,11 @@ class Conversation:
         # "Pourriez-vous me la préciser ?" has nothing of its own: it asks about what comes
         # before it (the FAQ reads the two together), never a second question.
         questions = tuple(c for c in message.questions if not is_bare_ask(c.text))
+        marked = [c for c in questions if "?" in message.sentences[c.sentence]]
+        if marked:
+            questions = tuple(
+                c for c in questions if c in marked or not tells_only(message.sentences[c.sentence])
+            )
         if len(questions) < 2:
             return None
         answered: list[tuple[FaqEntry, float]] = []

@@ -2456,3 +2456,39 @@ def test_round_44_wordings(conv: Conversation, text: str, kind: str, detail: str
 )
 def test_round_45_wordings(conv: Conversation, text: str, kind: str, detail: str | None) -> None:
     _assert_reply(conv.respond(text), kind, detail)
+
+
+@pytest.mark.parametrize(
+    ("text", "answers"),
+    [
+        # A doubt told with a full stop beside the question with its "?" is where the question
+        # comes from, not a second one (round 45's pharmacist got two cards).
+        (
+            "Je suis infirmière depuis vingt ans. Je ne vois pas comment une piqûre pourrait"
+            " soulager ces douleurs. Ça agit comment sur le muscle ?",
+            ("mecanisme",),
+        ),
+        # A question typed with a full stop still asks: it opens on its question word.
+        ("Combien de temps ça dure. Il y a une cicatrice ?", ("duree", "cicatrice")),
+        (
+            "Je me demande combien de temps ça dure. Et il y a une cicatrice ?",
+            ("duree", "cicatrice"),
+        ),
+        # A question that comes back to mind is no pain coming back (the effect's duration).
+        (
+            "Est-ce que j'aurai une consultation avant, et qui appeler si une question me vient"
+            " une fois rentrée ?",
+            ("consultation_avant", "ligne_telephonique"),
+        ),
+        (
+            "Si une question me revient après l'injection, je peux appeler quelqu'un ?",
+            ("ligne_telephonique",),
+        ),
+    ],
+)
+def test_told_sentences_and_second_questions(
+    conv: Conversation, text: str, answers: tuple[str, ...]
+) -> None:
+    reply = conv.respond(text)
+    assert reply.kind == "answer", reply
+    assert (reply.answers or (reply.faq_id,)) == answers, reply
