@@ -99,6 +99,7 @@ TUNING_ROUNDS = (
     "faq_round43.yaml",
     "faq_round44.yaml",
     "faq_round45.yaml",
+    "faq_round46.yaml",
 )
 
 

@@ -333,7 +333,7 @@ _TOLD_RELATIVE_RE = re.compile(
 # too ("des relève heure").
 _TREATED_CONDITION_RE = re.compile(
     r"\b(?:pour|pr)\s+(?:le|les|mon|mes|ce|ces|un|son|ses|leur|votre|vos)\s+"
-    r"(?:syndrome\s+(?:des|du|de)\s+)?(?:muscles?\s+)?relev\w*(?:\s+heures?)?"
+    r"(?:syndrome\s+(?:des|du|de)\s+)?(?:muscles?\s+)?rel[eèé]v\w*(?:\s+heures?)?"
     r"(?:\s+de\s+l['’ ]\s*anus)?"
     # "c'est quoi le traitement par botox pour mes douleurs ?", "pr ce genre de douleurs ?":
     # the pains, at the end.
@@ -644,6 +644,9 @@ EMOTION_RE = re.compile(
             r"(?:suis|me sens|sommes)(?: \w+){0,7} nerveu(?:x|se|ses)",
             # "j'ai un peu le trac pour demain"
             r"(?:le|du|un de ces) trac",
+            # "Ça me redonne vraiment de l'espoir de savoir qu'il existe une solution."
+            r"(?:redonn|donn|rend)\w* (?:\w+ ){0,2}(?:de l |l |un peu d |un peu de l )?espoir",
+            r"(?:plein|pleine|remplie?) d espoir",
         ]
     )
     + r")\b"

@@ -12,6 +12,7 @@ the phone number, not an answer.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -34,15 +35,49 @@ ReplyKind = Literal[
 ]
 
 # Replies after which the safety net is asked (issue 10): the bot had nothing it understood
-# to say. An answer, an intent or a feeling it recognised is not second-guessed by the net,
-# with one deliberate exception: a medical history told ("Je précise que j'ai une
-# myasthénie") is a fallback with the forward button, and the net still reads it. What it
-# flags there (myasthenia, pregnancy: contraindications to the toxin) is better read by a
-# person at once than left to the patient's tap on "transmettre".
+# to say. An answer, an intent or a feeling it recognised is not second-guessed by the net.
+# A medical history told ("Je précise que j'ai une myasthénie") is understood too: its
+# fallback names it and offers the forward button, and the net does not read it (since
+# round 28: the net read treatments told as alarms).
 NET_AFTER: frozenset[ReplyKind] = frozenset({"fallback", "clarify"})
 
 # Reply.topic of a medical-history statement (not a faq/hors_sujet.yaml topic).
 HISTORY_TOPIC = "antecedents"
+
+# Cards that may answer a question asked beside a medical history told: facts of the
+# procedure the history does not change (where, who, how long, the dressing...). Never whether
+# the treatment suits, works or is safe for this patient (securite, efficacite, indications,
+# deuxieme_intention, validation_staff, traitement, mecanisme, syndrome), nor how to prepare
+# (a treatment to stop or not is the team's answer): those stay the history reply alone.
+_FACTS_BESIDE_HISTORY = frozenset(
+    {
+        "chirurgie",
+        "deroulement",
+        "consultation_avant",
+        "lieu",
+        "qui_realise",
+        "anesthesie",
+        "equipement",
+        "guidage",
+        "site_injection",
+        "duree",
+        "apres_surveillance",
+        "sortie_meme_jour",
+        "cicatrice",
+        "pansement",
+        "seances",
+        "second_avis",
+        "explications",
+        "ligne_telephonique",
+    }
+)
+
+# A question asking whether the patient may, can or should (normalised text).
+_SUITABILITY_RE = re.compile(
+    r"\b(?:possibles?|faisables?|compatibles?|contre indique\w*|autoris\w*|quand meme"
+    r"|problemes?|risques?|risquee?s?|dangers?|dangereu\w*|graves?|interdit\w*|deconseill\w*"
+    r"|adaptee?s?|peux|peut|peuvent|puis|pourrai\w*|pourra|dois|doit|arret\w*|continu\w*)\b"
+)
 
 # Telegram shows long button labels cut off; keep them readable on a phone.
 BUTTON_LABEL_MAX = 60
@@ -96,7 +131,10 @@ _ELLIPTIC_OPENERS = frozenset({"pour", "de", "dans", "sur", "en", "jusqu", "depu
 _CLOSING_WORDS = frozenset(
     {"merci", "remerciements", "remercie", "cordialement", "avance", "salutations", "svp", "stp"}
 )
-_NOT_A_SUBJECT = STOPWORDS | QUESTION_WORDS | _CLOSING_WORDS
+# "…les effets secondaires possibles, et peuvent-ils durer longtemps ?": a modal verb names
+# nothing either (the stopwords hold its singular forms).
+_MODALS = frozenset({"peuvent", "vont", "doivent", "pourraient", "devraient", "risquent"})
+_NOT_A_SUBJECT = STOPWORDS | QUESTION_WORDS | _CLOSING_WORDS | _MODALS
 _POSSESSIVES = frozenset({"mon", "ma", "mes", "notre", "nos", "votre", "vos"})
 
 
@@ -233,6 +271,9 @@ class Conversation:
         if intent == "supprimer":
             return Reply("info", texts.ERASE_ASKED, command="supprimer")
         if intent == "history":
+            beside = self._answer_beside_history(message)
+            if beside is not None:
+                return beside
             # Never an FAQ card: the page cannot speak to one patient's condition.
             return Reply(
                 "fallback",
@@ -256,6 +297,21 @@ class Conversation:
         if two is not None:
             return two
         result = self.faq.match(message.for_matching, asks=bool(message.questions))
+        question = message.questions[0].text if len(message.questions) == 1 else ""
+        if (
+            result.kind == "clarify"
+            and len(message.clauses) > 1
+            and question
+            and not is_bare_ask(question)
+            and not _is_elliptic(question)
+        ):
+            # "sa marche bien ou pa ? jveu pa faire tt sa pr rien": the words told around the
+            # one question blur it; the question read alone picks one of the offered cards.
+            # Not a question whose subject is in the words told ("Pourriez-vous m'expliquer de
+            # quoi il s'agit ?").
+            alone = self.faq.match(without_request_frame(question), asks=True)
+            if alone.kind == "answer" and alone.entry in result.candidates and alone.also is None:
+                result = alone
         if emotion and not message.questions and result.learned:
             # A fear told without a question ("Peur que ce soit encore un échec."): only the
             # learned reader would have found a card in it; the patient is heard instead.
@@ -287,6 +343,45 @@ class Conversation:
         if result.kind == "smalltalk" and result.smalltalk_reply:
             return Reply("smalltalk", self._t(result.smalltalk_reply), score=result.score)
         return self.fallback(result)
+
+    def _answer_beside_history(self, message: MessageAnalysis) -> Reply | None:
+        """The card a story asks for beside the history it tells, with the note that the
+        history is for the team, or None.
+
+        "J'ai 58 ans, je suis diabétique et les sparadraps m'irritent la peau. Après
+        l'injection, est-ce qu'il faudra porter un gros pansement ?": the question is about the
+        dressing, which the page answers; the diabetes still goes to the team. Only when the
+        question names none of the history ("Je prends du Xarelto, faut-il l'arrêter avant ?"
+        asks about the treatment: no card) and its card is a fact of the procedure, never
+        whether the treatment suits or is safe for this patient (_FACTS_BESIDE_HISTORY)."""
+        questions = message.questions
+        if len(questions) != 1 or intents.names_history(questions[0].text):
+            return None
+        if intents.tells_current_condition(message):
+            # Pregnant, breastfeeding, on anticoagulants, a neuromuscular or bleeding disorder:
+            # the injection itself is weighed against it; the history reply alone, no card.
+            return None
+        question = questions[0].text
+        if is_bare_ask(question) or _is_elliptic(question):
+            return None
+        if _SUITABILITY_RE.search(normalize(question)):
+            # "Je suis enceinte. Est-ce que l'injection est possible ?": whether it may be done
+            # for this patient, the team's answer alone.
+            return None
+        result = self.faq.match(without_request_frame(question), asks=True)
+        entry = result.entry
+        if result.kind != "answer" or entry is None or result.also is not None:
+            return None
+        if entry.id not in _FACTS_BESIDE_HISTORY:
+            return None
+        answered = self.answer(entry, result.score, self._t(texts.HISTORY_BESIDE_ANSWER))
+        return replace(
+            answered,
+            topic=HISTORY_TOPIC,
+            # The forward button needs the stored message (see the Telegram handler).
+            record_unanswered=True,
+            offer_forward=True,
+        )
 
     def fallback(self, result: FaqResult) -> Reply:
         """No fact from the page: the topic named when recognised, the line, the forward button."""
@@ -377,9 +472,12 @@ class Conversation:
 
     # --- answers and browsing -----------------------------------------------------------
 
-    def answer(self, entry: FaqEntry, score: float | None = None) -> Reply:
+    def answer(self, entry: FaqEntry, score: float | None = None, note: str = "") -> Reply:
+        """The card's answer, a note after it if any, then its related questions as buttons."""
         related = [e for e in (self.faq.get(i) for i in entry.related) if e is not None]
         text = self._t(entry.answer)
+        if note:
+            text += "\n\n" + note
         if related:
             text += "\n\n" + texts.RELATED_INTRO
         rows = tuple((Button(_label(e.question), CB_FAQ + e.id),) for e in related)

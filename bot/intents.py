@@ -73,6 +73,9 @@ _ERASE = _rx(
     # "Oubliez-moi, effacez tout ce que je vous ai écrit."
     r"oubliez moi",
     r"(?:effacez|supprimez|detruisez) tout\b",
+    # "Vous pouvez supprimer tout ce que j'ai écrit ici ?": what the patient wrote or sent.
+    r"(?:supprim|effac|detrui)\w* (?:\w+ ){0,3}ce que (?:je vous ai|j ai|je t ai|je vous)"
+    r" (?:ecrit|envoye|dit|tape|raconte|partage|confie)",
     # Said in the passive: "que toutes mes données soient effacées de votre système".
     r"(?:donnees|informations|infos|dossier|compte|messages|echanges)(?: \w+){0,3}"
     r" (?:soi\w*|etre|sera\w*)"
@@ -254,6 +257,15 @@ _COMPANION_AWAY = _rx(
 )
 
 
+# "Je ne peux pas venir souvent. Est-ce qu'une seule injection suffit ?": a constraint told
+# beside the question (how often one can come), not an appointment to cancel or move.
+_CANNOT_COME_OFTEN = _rx(
+    r"(?:ne|n) (?:pourrai|pourrais|peux|pourrons|pourra|peut) pas (?:venir|me deplacer|revenir"
+    r"|faire le trajet|faire la route) (?:tres |trop |aussi |si |bien )?(?:souvent|regulierement"
+    r"|facilement|frequemment|plusieurs fois|a chaque fois|tous les \w+|chaque \w+)",
+)
+
+
 # What a call asked for is about: the appointment ("rappelez-moi, c'est pour ma date",
 # "pourriez-vous me rappeler afin de décaler mon rendez-vous").
 _ABOUT_APPOINTMENT = _rx(
@@ -271,6 +283,12 @@ _ABOUT_APPOINTMENT = _rx(
     # "Pourriez-vous demander au secrétariat de me rappeler ?": the desk, for the paperwork.
     r"secretariat",
 )
+
+
+def names_history(text: str) -> bool:
+    """The text names a condition, a treatment or a past operation (what "history" reads)."""
+    norm = normalize(text)
+    return _CONDITION.search(norm) is not None or _PAST_TREATMENT.search(norm) is not None
 
 
 def is_logistics_call(analysis: MessageAnalysis) -> bool:
@@ -292,8 +310,11 @@ def detect(analysis: MessageAnalysis) -> Intent | None:
     if _PAST_TREATMENT.search(norm) and _SELF.search(norm) and not analysis.questions:
         return "history"
     # "Ma fille ne pourra pas venir avec moi. Est-ce qu'on m'expliquera… ?": a companion who
-    # cannot come is told beside the question, not a request to move the appointment.
-    requested = _COMPANION_AWAY.sub(" ", norm) if analysis.questions else norm
+    # cannot come, or how often one can come, is told beside the question, not a request to
+    # move the appointment.
+    requested = norm
+    if analysis.questions:
+        requested = _CANNOT_COME_OFTEN.sub(" ", _COMPANION_AWAY.sub(" ", norm))
     if _REQUEST.search(requested):
         return "request"
     return None

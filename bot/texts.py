@@ -552,6 +552,12 @@ HISTORY = (
     "Appelez la ligne au {hotline} (joignable en permanence), ou transmettez votre message à "
     "l'équipe avec le bouton ci-dessous."
 )
+# After the card a story asked for, when it also told a medical history.
+HISTORY_BESIDE_ANSWER = (
+    "Vous me parlez aussi de votre santé : c'est important, mais je ne peux pas vous répondre "
+    "pour votre situation personnelle. Signalez-le à l'équipe avant l'injection, au {hotline} "
+    "(joignable en permanence) ou avec le bouton ci-dessous."
+)
 # The message asks for /stop or /supprimer: the caller runs that command's flow.
 STOP_ASKED = "Vous souhaitez ne plus recevoir de messages : c'est entendu, je m'en occupe."
 ERASE_ASKED = "Vous souhaitez que vos données soient supprimées : c'est entendu, je m'en occupe."

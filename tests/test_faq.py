@@ -622,9 +622,9 @@ def test_topic_words_no_longer_veto_real_questions(faq: Faq, text: str, entry_id
 
 def test_folded_rounds(conv: Conversation) -> None:
     """Floors on the frozen rounds folded into tuning (TUNING_ROUNDS), at what their fixes
-    reached, minus a small margin (rounds 5-45 together after their fixes, with the learned
-    second reader trained on rounds 5-40: in scope 97.4 % (5,518/5,666), out of scope
-    98.2 % (1,604/1,633))."""
+    reached, minus a small margin (rounds 5-46 together after their fixes, with the learned
+    second reader trained on rounds 5-40: in scope 97.5 % (5,666/5,810), out of scope
+    98.3 % (1,640/1,669))."""
     cases = [c for name in TUNING_ROUNDS for c in load_cases(DATA / name)]
     total, _ = evaluate(conv, cases)
     report = "\n".join(total.misses)
@@ -2492,3 +2492,73 @@ def test_told_sentences_and_second_questions(
     reply = conv.respond(text)
     assert reply.kind == "answer", reply
     assert (reply.answers or (reply.faq_id,)) == answers, reply
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "detail"),
+    [
+        # Round 46's misses, said in other words. The condition treated, dictated with its
+        # accent ("relève heure"), is context, not the syndrome card.
+        ("est-ce que sa marche le beau tox pour les relève heure ou pas", "answer", "efficacite"),
+        # A follow-up whose subject is a pronoun after a modal verb asks about the subject
+        # before it: side effects that last are not the duration of the injection.
+        (
+            "Quelles complications peut-on avoir, et peuvent-elles durer ?",
+            "fallback",
+            "effets_secondaires",
+        ),
+        # The words told after the one question do not blur it into a "did you mean".
+        ("ça marche vraiment ? je veux pas souffrir pour rien", "answer", "efficacite"),
+        # What there is to do on the patient's side is the preparation.
+        (
+            "J'aime tout prévoir. Qu'est-ce que je dois faire de mon côté avant le jour J ?",
+            "answer",
+            "preparation",
+        ),
+        # How often one can come, told beside the question, is no request.
+        (
+            "J'habite à trois heures de route, je ne pourrai pas venir souvent. Combien de"
+            " séances faut-il ?",
+            "answer",
+            "seances",
+        ),
+        ("Votre message me redonne un peu d'espoir.", "support", None),
+        ("Effacez s'il vous plaît ce que je vous ai écrit.", "info", "supprimer"),
+        # Praise of the bot or the service is received as thanks; a question about the
+        # service's equipment is not praise.
+        ("Franchement super ce service", "smalltalk", None),
+        ("J'aime bien cette appli", "smalltalk", None),
+    ],
+)
+def test_round_46_wordings(conv: Conversation, text: str, kind: str, detail: str | None) -> None:
+    _assert_reply(conv.respond(text), kind, detail)
+
+
+@pytest.mark.parametrize(
+    ("text", "entry_id"),
+    [
+        # A question about the procedure beside a history told: the card, then the note that
+        # the history is for the team, with the forward button.
+        ("Je suis sous insuline depuis dix ans. Combien de temps dure l'injection ?", "duree"),
+        (
+            "J'ai 58 ans et je suis diabétique. Après la piqûre, il faudra garder un pansement ?",
+            "pansement",
+        ),
+        # Whether the injection suits this patient, a question naming the history, or a
+        # condition the injection is weighed against: the history reply alone.
+        ("Je suis diabétique. Est-ce que c'est sans danger ?", None),
+        ("Je suis diabétique. Est-ce que l'injection est possible ?", None),
+        ("Je prends du Xarelto, faut-il l'arrêter avant l'injection ?", None),
+        ("Je suis enceinte de cinq mois. Ça dure combien de temps, l'injection ?", None),
+    ],
+)
+def test_a_question_beside_a_history(conv: Conversation, text: str, entry_id: str | None) -> None:
+    reply = conv.respond(text)
+    assert reply.topic == "antecedents" and reply.offer_forward and reply.record_unanswered
+    assert reply.faq_id == entry_id, reply
+    if entry_id is None:
+        assert reply.kind == "fallback" and "signalez-le à l'équipe" in reply.text
+    else:
+        entry = conv.faq.get(entry_id)
+        assert reply.kind == "answer" and entry is not None and entry.answer in reply.text
+        assert "Signalez-le à l'équipe avant l'injection" in reply.text

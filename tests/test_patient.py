@@ -71,6 +71,26 @@ async def test_out_of_scope_gets_the_honest_fallback(
     assert [b for b, _ in fake.buttons(msg)] == [texts.FORWARD_BUTTON]
 
 
+async def test_a_story_telling_a_history_gets_its_card_and_the_history_reaches_the_team(
+    bot: RunningBot, fake: FakeBotAPI
+) -> None:
+    # Round 46: the dressing is a page fact; the diabetes is for the team (note and button).
+    story = (
+        "J'ai 61 ans, je suis diabétique depuis longtemps et ma peau est fragile avec les"
+        " pansements. Après la piqûre, est-ce que j'aurai un gros bandage ?"
+    )
+    fake.send_text(PATIENT, story)
+    [msg] = await fake.wait_for_messages(PATIENT, 1)
+    entry = bot.runtime.content.conversation.faq.get("pansement")
+    assert entry is not None and msg["text"].startswith(entry.answer)
+    assert texts.with_hotline(texts.HISTORY_BESIDE_ANSWER, HOTLINE) in msg["text"]
+    (label, data) = fake.buttons(msg)[-1]
+    assert label == texts.FORWARD_BUTTON
+    fake.press_button(PATIENT, msg, data)
+    [post] = await fake.wait_for_messages(STAFF_CHAT, 1)
+    assert "je suis diabétique" in post["text"]
+
+
 async def test_browse_questions_by_theme(bot: RunningBot, fake: FakeBotAPI) -> None:
     fake.send_command(PATIENT, "questions")
     [themes] = await fake.wait_for_messages(PATIENT, 1)

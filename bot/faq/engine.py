@@ -329,6 +329,22 @@ _BOT_WHEN = frozenset(
     # "Tu comprends si je fais des fautes d'orthographe ?"
     | {"si", "fautes", "faute", "orthographe", "ecris", "ecrire"}
 )
+# "C'est top ce service", "Génial, j'adore ce chatbot": praise of the bot or the service,
+# received as thanks. Only with a word of praise and what is praised, and nothing else ("ce
+# service est bien équipé ?" has no word of praise: "bien" is glue).
+_PRAISE = frozenset(
+    {"top", "super", "genial", "geniale", "excellent", "excellente", "chouette", "formidable"}
+    | {"pratique", "utile", "rassurant", "rassurante", "sympa", "cool", "nickel", "bravo"}
+    | {"adore", "aime", "kiffe", "merveilleux", "merveilleuse", "parfait", "parfaite"}
+)
+_PRAISED = frozenset(
+    {"service", "bot", "chatbot", "robot", "assistant", "appli", "application", "outil"}
+    | {"systeme", "initiative", "idee", "messagerie"}
+)
+_PRAISE_GLUE = frozenset(
+    {"tres", "trop", "franchement", "bien", "hyper", "cet", "cette", "votre", "ton", "vous"}
+    | {"tu", "es", "etes", "vraiment", "tellement", "si", "un", "une", "vrai", "tout"}
+)
 _IDENTITY_GLUE = frozenset(
     {"ou", "a", "avec", "vrai", "vraie", "personne", "quelqu", "plutot", "qui", "reponds"}
 )
@@ -883,8 +899,11 @@ class Faq:
         return self._smalltalk[last]
 
     def _identity_question(self, toks: list[str]) -> _Smalltalk | None:
-        """The "who are you" intent when the message only asks what the bot is."""
+        """The "who are you" intent when the message only asks what the bot is; thanks when
+        it only praises the bot or the service."""
         words = set(toks) - _SMALLTALK_FILLER
+        if words & _PRAISE and words & _PRAISED and not words - _PRAISE - _PRAISED - _PRAISE_GLUE:
+            return self._intent("remerciement")
         # "Vous comprenez les messages vocaux ?": "vous" may be the team, but reading a voice
         # message or a language is asked of the bot.
         about_bot = bool(words & _BOT_SUBJECTS and words & _BOT_VERBS) or bool(
