@@ -100,6 +100,7 @@ TUNING_ROUNDS = (
     "faq_round44.yaml",
     "faq_round45.yaml",
     "faq_round46.yaml",
+    "faq_round47.yaml",
 )
 
 

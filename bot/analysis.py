@@ -337,8 +337,11 @@ _TREATED_CONDITION_RE = re.compile(
     r"(?:\s+de\s+l['’ ]\s*anus)?"
     # "c'est quoi le traitement par botox pour mes douleurs ?", "pr ce genre de douleurs ?":
     # the pains, at the end.
+    # Dictated, a new clause may follow at once ("le traitement par beau tocs pour mes
+    # douleurs en bas c'est quoi exactement"), with at most two words on where it hurts.
     r"|\b(?:pour|pr)\s+(?:mes|ces|ses|vos|ce genre de|ce type de)\s+douleurs"
-    r"(?=\s*(?:[?.!]|point\b|$))",
+    r"(?:\s+(?:en bas|pelviennes|du bas|au bas|au perin[ée]e|du perin[ée]e|chroniques))?"
+    r"(?=\s*(?:[?.!]|point\b|$|(?:c'est|c est|ça|ca)\s+(?:quoi|qui|comment|combien)\b))",
     re.IGNORECASE,
 )
 
@@ -623,9 +626,10 @@ EMOTION_RE = re.compile(
             r"incompris\w*",
             # "Personne ne me prenait au sérieux, ça me touche qu'on s'occupe enfin de moi."
             r"ca me touche",
-            r"(?:prend|prenait|prennent|prenaient|pris|prise|prises) au serieux",
+            r"(?:prend|prenait|prennent|prenaient|pris|prise|prises)(?: enfin| vraiment)? au"
+            r" serieux",
             # "ça fait du bien de se sentir écoutée"
-            r"ca (?:me )?fait du bien d",
+            r"ca (?:me )?fait du bien (?:de|d)",
             r"psychologiquement",
             r"dure? a vivre",
             # Giving up, said with the usual idioms: "je commence à baisser les bras".
@@ -644,6 +648,12 @@ EMOTION_RE = re.compile(
             r"(?:suis|me sens|sommes)(?: \w+){0,7} nerveu(?:x|se|ses)",
             # "j'ai un peu le trac pour demain"
             r"(?:le|du|un de ces) trac",
+            # "Je suis fatiguée de courir de médecin en médecin" (data/triage.yaml leaves it
+            # out of the fatigue of the body), "j'appréhende un peu".
+            r"(?:fatiguee?s?|lasse?s?) (?:de|d) (?:courir|attendre|chercher|lutter|entendre"
+            r"|expliquer|raconter|repeter|consulter|essayer|esperer|me battre|me justifier"
+            r"|me plaindre)",
+            r"apprehen\w*",
             # "Ça me redonne vraiment de l'espoir de savoir qu'il existe une solution."
             r"(?:redonn|donn|rend)\w* (?:\w+ ){0,2}(?:de l |l |un peu d |un peu de l )?espoir",
             r"(?:plein|pleine|remplie?) d espoir",

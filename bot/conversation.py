@@ -151,7 +151,9 @@ def _is_elliptic(clause: str) -> bool:
     persiste ?"): its subject is in the clause before it."""
     tokens = normalize(clause).split()
     words = [t for t in tokens if t not in _NOT_A_SUBJECT]
-    if not words or (len(words) == 1 and tokens[0] in _ELLIPTIC_OPENERS):
+    # "et depuis combien d'heures ?": the opening preposition is not a word of its own.
+    own = [t for t in words if t not in _ELLIPTIC_OPENERS]
+    if not words or (len(own) <= 1 and tokens[0] in _ELLIPTIC_OPENERS):
         return True
     if len(tokens) <= 3 and tokens[0] in _POSSESSIVES:
         # "je dois amener quoi comme papiers ? mes vieilles IRM ?": a noun phrase with no

@@ -622,9 +622,9 @@ def test_topic_words_no_longer_veto_real_questions(faq: Faq, text: str, entry_id
 
 def test_folded_rounds(conv: Conversation) -> None:
     """Floors on the frozen rounds folded into tuning (TUNING_ROUNDS), at what their fixes
-    reached, minus a small margin (rounds 5-46 together after their fixes, with the learned
-    second reader trained on rounds 5-40: in scope 97.5 % (5,666/5,810), out of scope
-    98.3 % (1,640/1,669))."""
+    reached, minus a small margin (rounds 5-47 together after their fixes, with the learned
+    second reader trained on rounds 5-40: in scope 97.6 % (5,810/5,954), out of scope
+    98.3 % (1,676/1,705))."""
     cases = [c for name in TUNING_ROUNDS for c in load_cases(DATA / name)]
     total, _ = evaluate(conv, cases)
     report = "\n".join(total.misses)
@@ -2562,3 +2562,27 @@ def test_a_question_beside_a_history(conv: Conversation, text: str, entry_id: st
         entry = conv.faq.get(entry_id)
         assert reply.kind == "answer" and entry is not None and entry.answer in reply.text
         assert "Signalez-le à l'équipe avant l'injection" in reply.text
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "detail"),
+    [
+        # Round 47's misses, said in other words. "relever de la chirurgie" is surgery, not
+        # "is it indicated"; "à vrai dire" qualifies the saying.
+        ("Ce geste relève-t-il de la chirurgie, à vrai dire ?", "answer", "chirurgie"),
+        # The pains the treatment is for, dictated before "c'est quoi", are context.
+        ("le botox pour mes douleurs pelviennes c'est quoi exactement", "answer", "traitement"),
+        # "à la dure" is without anaesthesia, not the duration.
+        ("y a un anesthésiste ou c'est à la dure ?", "answer", "anesthesie"),
+        # A follow-up opening on a preposition asks about the subject before it (fasting).
+        ("Doit-on venir à jeun, et pendant combien d'heures ?", "fallback", "jeune"),
+        # Weary of, apprehension, being taken seriously: feelings, not symptoms.
+        ("Je suis lasse de courir de spécialiste en spécialiste.", "support", None),
+        ("J'appréhende beaucoup le jour J.", "support", None),
+        ("Ça fait du bien d'être enfin pris au sérieux.", "support", None),
+        # Tiredness of the body stays a note for the team.
+        ("Je suis épuisée depuis la piqûre.", "concern", None),
+    ],
+)
+def test_round_47_wordings(conv: Conversation, text: str, kind: str, detail: str | None) -> None:
+    _assert_reply(conv.respond(text), kind, detail)

@@ -616,13 +616,21 @@ class Analysis:
 # Discourse markers of spoken French: they say how the patient talks, not what about ("du
 # coup, vous piquez où ?" is not the efficacy card's "ça vaut le coup ?"). "genre" is a
 # stopword ("genre dans quel muscle ?", "quel genre de douleurs"). "en général" says how
-# often, not about what ("ça marche bien en général ?" is the efficacy card).
+# often, not about what ("ça marche bien en général ?" is the efficacy card). "à proprement
+# parler", "à vrai dire", "pour ainsi dire", "en quelque sorte" qualify the saying ("relève-
+# t-elle de la chirurgie à proprement parler ?" asks nothing about talking).
 _FILLERS: tuple[tuple[str, ...], ...] = (
     ("du", "coup"),
     ("en", "vrai"),
     ("en", "fait"),
     ("en", "general"),
     ("en", "generale"),
+    ("a", "proprement", "parler"),
+    ("proprement", "dit"),
+    ("proprement", "dite"),
+    ("a", "vrai", "dire"),
+    ("pour", "ainsi", "dire"),
+    ("en", "quelque", "sorte"),
 )
 # "ce qui est prévu après", "qu'est-ce qui se passe", "ceux qui l'ont fait": a relative "qui"
 # asks what, never who (the qui_realise card's "qui").
@@ -658,7 +666,8 @@ def analyse(text: str, synonyms: Synonyms, corrector: Corrector | None = None) -
         toks = toks[skip:]
     if corrector is not None:
         toks = corrector.rejoined(toks)
-    factors = [1.0] * len(toks)
+    # Fillers go before spelling correction too: "proprement" is no misspelling to correct.
+    toks, factors = _without_fillers(toks, [1.0] * len(toks))
     if corrector is not None:
         for i, tok in enumerate(toks):
             toks[i], factors[i] = corrector.correct(tok)
