@@ -101,6 +101,7 @@ TUNING_ROUNDS = (
     "faq_round45.yaml",
     "faq_round46.yaml",
     "faq_round47.yaml",
+    "faq_round48.yaml",
 )
 
 

@@ -44,7 +44,8 @@ _CLAUSE_CUT_RE = re.compile(
     r"\s+(?:et|ou|puis)\s+"
     # "c'est quoi le traitement exactement et c'est une opération ?": "et" before a new
     # subject and its verb may start a second question (kept only if both parts ask).
-    r"|\s+et\s+(?=(?:c'est|c est|c|ça|ca|il|elle|on)\s)"
+    # "Ça dure combien de temps et je rentre chez moi après ?": "je" too.
+    r"|\s+et\s+(?=(?:c'est|c est|c|ça|ca|il|elle|on|je|j')\s*)"
     # "Il faut combien de séances et chaque séance prend combien de temps ?": a question word
     # in what follows "et" (kept only if both parts ask).
     r"|\s+et\s+(?=[^,?]*\b(?:combien|comment|pourquoi|quand|quel(?:le)?s?)\b)",
@@ -474,7 +475,11 @@ _OR_NOT_RE = re.compile(
     r"|c est (?:du|de la) (?:vent|pipeau|flan|bidon|bluff|baratin))\b"
 )
 # "wesh c'est quoi le délire avec le botox": "c'est quoi" asks wherever it stands.
-_WHO_OR_WHAT_IS_RE = re.compile(r"\b(?:c est|ce sont|c etait|ce sera|c) (?:qui|quoi|koi)\b")
+# "C'est où que ça se passe exactement, et avec quelles machines ?": "c'est où" too (not
+# "c'est ou pas", "c'est ou bien…", the conjunction).
+_WHO_OR_WHAT_IS_RE = re.compile(
+    r"\b(?:c est|ce sont|c etait|ce sera|c) (?:qui|quoi|koi|ou(?! (?:pas|non|bien|rien|alors)\b))\b"
+)
 _SUBJECTS = frozenset({"je", "j", "on", "il", "elle", "ils", "elles", "nous", "vous", "ca"})
 
 
@@ -529,8 +534,12 @@ _NOBODY = frozenset({"personne", "aucun", "aucune", "nul"})
 
 
 def _told_unable(toks: list[str], i: int) -> bool:
-    """toks[i], an asking word, tells what nobody could explain rather than asks."""
+    """toks[i], an asking word, tells what nobody (or the patient) could explain rather than
+    asks."""
     before = toks[max(0, i - 6) : i]
+    # "je suis incapable de lui expliquer": the patient's own inability, told.
+    if {"incapable", "incapables"} & set(before):
+        return True
     return bool(_NOBODY & set(before)) and bool({"ne", "n"} & set(before))
 
 

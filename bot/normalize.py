@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 # SMS and spoken forms -> standard words. Keys are already normalised (no accents).
 # Kept deliberately conservative: a key must not be a common French word by itself
@@ -138,14 +138,37 @@ def raw_tokens(text: str) -> list[str]:
     return _TOKEN_RE.findall(folded)
 
 
+# "avc" is texted "avec" ("je peux venir avc ma mère ?") and is also the stroke ("j'ai fait
+# un AVC"): "avec" only before a person or a determiner, and never after an article or a
+# possessive ("un avc la semaine dernière", "risque d'avc", "mon avc").
+_AVEC_BEFORE_TEXT = """
+    moi toi lui elle elles eux nous vous ma mon mes ta ton tes sa son ses le la les l un une des
+    du 1 quelqu qqn qui quoi koi quel quelle quels quelles kel kelle lequel laquelle cette tt
+    tout toute tous
+"""
+_AVEC_BEFORE = frozenset(_AVEC_BEFORE_TEXT.split())
+_STROKE_AFTER_TEXT = "un d l mon ton son notre votre leur petit fait cet ce"
+_STROKE_AFTER = frozenset(_STROKE_AFTER_TEXT.split())
+
+
 def expand_sms(tokens: list[str]) -> list[str]:
     out: list[str] = []
     for i, tok in enumerate(tokens):
         if tok == "c" and i + 1 < len(tokens) and tokens[i + 1] in {"est", "etait"}:
             out.append(tok)  # "c'est" already split by the apostrophe: not the SMS "c"
             continue
+        if is_texted_avec(tokens, i):
+            out.append("avec")
+            continue
         out.extend(spelled_out(tok, SMS_FORMS))
     return out
+
+
+def is_texted_avec(tokens: Sequence[str], i: int) -> bool:
+    """tokens[i] is "avc" texted for "avec", not the stroke (see _AVEC_BEFORE)."""
+    if tokens[i] != "avc" or not tokens[i + 1 : i + 2] or tokens[i + 1] not in _AVEC_BEFORE:
+        return False
+    return not (i and tokens[i - 1] in _STROKE_AFTER)
 
 
 def spelled_out(tok: str, forms: Mapping[str, str]) -> list[str]:

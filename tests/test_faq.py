@@ -622,9 +622,9 @@ def test_topic_words_no_longer_veto_real_questions(faq: Faq, text: str, entry_id
 
 def test_folded_rounds(conv: Conversation) -> None:
     """Floors on the frozen rounds folded into tuning (TUNING_ROUNDS), at what their fixes
-    reached, minus a small margin (rounds 5-47 together after their fixes, with the learned
-    second reader trained on rounds 5-40: in scope 97.6 % (5,810/5,954), out of scope
-    98.3 % (1,676/1,705))."""
+    reached, minus a small margin (rounds 5-48 together after their fixes, with the learned
+    second reader trained on rounds 5-40: in scope 97.7 % (5,955/6,098), out of scope
+    98.4 % (1,713/1,741))."""
     cases = [c for name in TUNING_ROUNDS for c in load_cases(DATA / name)]
     total, _ = evaluate(conv, cases)
     report = "\n".join(total.misses)
@@ -2586,3 +2586,50 @@ def test_a_question_beside_a_history(conv: Conversation, text: str, entry_id: st
 )
 def test_round_47_wordings(conv: Conversation, text: str, kind: str, detail: str | None) -> None:
     _assert_reply(conv.respond(text), kind, detail)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "detail"),
+    [
+        # Round 48's misses, said in other words. "pour des prunes" is in vain, not the
+        # "rien ne marche" of the treatments already tried.
+        ("ça marche vraiment ou c'est pour des prunes ?", "answer", "efficacite"),
+        (
+            "Y a-t-il une ligne à laquelle je puisse adresser mes questions ?",
+            "answer",
+            "ligne_telephonique",
+        ),
+        # "spécial" is particular, not the "spécialisé" radiologist of the consultation.
+        ("je dois faire un truc spécial la veille ?", "answer", "preparation"),
+        # What could happen is a side effect, not the monitoring after.
+        (
+            "J'ai peur des complications. Qu'est-ce qui pourrait arriver après l'injection ?",
+            "fallback",
+            "effets_secondaires",
+        ),
+        # "avc" texted for "avec": the companion, not a stroke.
+        ("je peux venir avc mon mari ?", "fallback", "accompagnant"),
+        # A feared malaise is no alert: the monitoring card.
+        (
+            "Je suis angoissée de rentrer seule et de faire un malaise. Quelqu'un me surveille"
+            " après ?",
+            "answer",
+            "apres_surveillance",
+        ),
+    ],
+)
+def test_round_48_wordings(conv: Conversation, text: str, kind: str, detail: str | None) -> None:
+    _assert_reply(conv.respond(text), kind, detail)
+
+
+@pytest.mark.parametrize(
+    ("text", "answers"),
+    [
+        # "et je…" and "c'est où" start a second question too (round 48).
+        ("Combien de temps ça prend et je peux repartir le soir ?", ("duree", "sortie_meme_jour")),
+        ("C'est où exactement, et avec quel appareil ?", ("lieu", "equipement")),
+    ],
+)
+def test_round_48_pairs(conv: Conversation, text: str, answers: tuple[str, ...]) -> None:
+    reply = conv.respond(text)
+    assert reply.kind == "answer" and reply.answers == answers, reply

@@ -330,6 +330,17 @@ CASES: list[tuple[str, str | None]] = [
     ("je m'appelle Sophie", None),
     ("le médecin m'a appelée hier", None),
     ("ce n'est pas urgent", None),
+    # the word "AVC" itself alerts; a past one, a relative's, or "avc" texted for "avec" not
+    ("je crois que je fais un AVC", "voix_parole"),
+    ("jcrois que jfais un avc", "voix_parole"),
+    ("j'ai fait un AVC en 2019, je préfère vous le dire", None),
+    ("jpeux venir avc ma mère ?", None),
+    ("le doc pique avc 1 écho ?", None),
+    # a feared malaise is no malaise; one of today still alerts
+    ("Je suis inquiète de faire un malaise dans le taxi.", None),
+    ("je suis inquiète de ce saignement", "saignement"),
+    # weary of doctors is no tiredness of the body
+    ("Je suis fatiguée de courir de médecin en médecin.", None),
     # a symptom buried in a long, polite message
     (
         "Bonjour docteur, merci pour tout, l'accueil était parfait et l'infirmière très "

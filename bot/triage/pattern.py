@@ -36,7 +36,7 @@ from typing import Final
 
 from rapidfuzz.distance import OSA
 
-from bot.normalize import SMS_FORMS, fold
+from bot.normalize import SMS_FORMS, fold, is_texted_avec
 from bot.triage.forms import EXTRA_FORMS
 
 _MIN_PREFIX: Final = 3
@@ -79,6 +79,8 @@ def expand_tokens(raw: Sequence[str]) -> list[str]:
     for i, tok in enumerate(raw):
         if tok == "c" and i + 1 < len(raw) and raw[i + 1] in _C_FOLLOWERS:
             out.append(tok)
+        elif is_texted_avec(raw, i):
+            out.append("avec")  # "venir avc ma mère", not the stroke
         else:
             out.extend(_expand_word(tok))
     return out
