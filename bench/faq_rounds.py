@@ -102,6 +102,7 @@ TUNING_ROUNDS = (
     "faq_round46.yaml",
     "faq_round47.yaml",
     "faq_round48.yaml",
+    "faq_round49.yaml",
 )
 
 

@@ -587,9 +587,24 @@ def _asks(part: str, last: bool, sentence_asks: bool) -> bool:
     toks = _before_preference(normalize(part).split())
     # "quand" and "ou" (où, or "or" once accents are gone) ask only at the end ("c'est
     # quand", "vous piquez où exactement"): "j'ai mal quand je suis assis" tells a circumstance.
-    return any(t in _QUESTION_ANYWHERE - _ASK_ONLY_LAST for t in toks) or any(
-        t in _ASK_ONLY_LAST for t in toks[-2:]
+    return (
+        any(t in _QUESTION_ANYWHERE - _ASK_ONLY_LAST for t in toks)
+        or any(t in _ASK_ONLY_LAST for t in toks[-2:])
+        or _asks_before_subject(toks)
     )
+
+
+_SUBJECT_DETERMINERS = frozenset({"l", "le", "la", "les", "cette", "ce", "cet", "mon", "ma", "mes"})
+
+
+def _asks_before_subject(toks: list[str]) -> bool:
+    """ "Ça se passe où l'injection", "c'est quand le rendez-vous": "où" or "quand" followed
+    only by the subject they ask about (a determiner and at most two words)."""
+    for i, t in enumerate(toks[:-1]):
+        rest = toks[i + 1 :]
+        if t in _ASK_ONLY_LAST and rest[0] in _SUBJECT_DETERMINERS and len(rest) <= 3:
+            return True
+    return False
 
 
 # Feelings (bot.intents reads them too): "j'ai peur", "je stresse", "je suis découragé"...
@@ -663,6 +678,10 @@ EMOTION_RE = re.compile(
             r"|expliquer|raconter|repeter|consulter|essayer|esperer|me battre|me justifier"
             r"|me plaindre)",
             r"apprehen\w*",
+            # "J'ai enfin l'impression d'être écouté", "je me sens enfin comprise".
+            r"(?:impression|sentiment) d etre (?:enfin |vraiment |bien )?(?:ecoute|entendu"
+            r"|compris|considere|soutenu)e?s?",
+            r"me sens (?:enfin |vraiment |bien )?(?:ecoute|entendu|compris|considere|soutenu)e?s?",
             # "Ça me redonne vraiment de l'espoir de savoir qu'il existe une solution."
             r"(?:redonn|donn|rend)\w* (?:\w+ ){0,2}(?:de l |l |un peu d |un peu de l )?espoir",
             r"(?:plein|pleine|remplie?) d espoir",

@@ -359,9 +359,10 @@ class Conversation:
         questions = message.questions
         if len(questions) != 1 or intents.names_history(questions[0].text):
             return None
-        if intents.tells_current_condition(message):
-            # Pregnant, breastfeeding, on anticoagulants, a neuromuscular or bleeding disorder:
-            # the injection itself is weighed against it; the history reply alone, no card.
+        if intents.tells_current_condition(message) or intents.names_allergy(message):
+            # Pregnant, breastfeeding, on anticoagulants, a neuromuscular or bleeding disorder,
+            # an allergy: the injection or its products are weighed against it; the history
+            # reply alone, no card.
             return None
         question = questions[0].text
         if is_bare_ask(question) or _is_elliptic(question):

@@ -285,6 +285,15 @@ _ABOUT_APPOINTMENT = _rx(
 )
 
 
+_ALLERGY = _rx(r"allergi\w*", r"allergique\w*")
+
+
+def names_allergy(analysis: MessageAnalysis) -> bool:
+    """An allergy told: the products themselves (the anaesthetic, the toxin) are weighed
+    against it."""
+    return _ALLERGY.search(analysis.normalized) is not None
+
+
 def names_history(text: str) -> bool:
     """The text names a condition, a treatment or a past operation (what "history" reads)."""
     norm = normalize(text)

@@ -622,9 +622,9 @@ def test_topic_words_no_longer_veto_real_questions(faq: Faq, text: str, entry_id
 
 def test_folded_rounds(conv: Conversation) -> None:
     """Floors on the frozen rounds folded into tuning (TUNING_ROUNDS), at what their fixes
-    reached, minus a small margin (rounds 5-48 together after their fixes, with the learned
-    second reader trained on rounds 5-40: in scope 97.7 % (5,955/6,098), out of scope
-    98.4 % (1,713/1,741))."""
+    reached, minus a small margin (rounds 5-49 together after their fixes, with the learned
+    second reader trained on rounds 5-40: in scope 97.7 % (6,100/6,242), out of scope
+    98.4 % (1,749/1,777))."""
     cases = [c for name in TUNING_ROUNDS for c in load_cases(DATA / name)]
     total, _ = evaluate(conv, cases)
     report = "\n".join(total.misses)
@@ -2550,6 +2550,8 @@ def test_round_46_wordings(conv: Conversation, text: str, kind: str, detail: str
         ("Je suis diabétique. Est-ce que l'injection est possible ?", None),
         ("Je prends du Xarelto, faut-il l'arrêter avant l'injection ?", None),
         ("Je suis enceinte de cinq mois. Ça dure combien de temps, l'injection ?", None),
+        # An allergy: the products are weighed against it (round 49's anaesthetic product).
+        ("Je suis allergique à la pénicilline. Combien de temps dure l'injection ?", None),
     ],
 )
 def test_a_question_beside_a_history(conv: Conversation, text: str, entry_id: str | None) -> None:
@@ -2633,3 +2635,31 @@ def test_round_48_wordings(conv: Conversation, text: str, kind: str, detail: str
 def test_round_48_pairs(conv: Conversation, text: str, answers: tuple[str, ...]) -> None:
     reply = conv.respond(text)
     assert reply.kind == "answer" and reply.answers == answers, reply
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "detail"),
+    [
+        # Round 49's misses, said in other words. Every form of "utiliser": the anaesthetic's
+        # product is not on the page.
+        ("Quel produit utilisez-vous pour l'anesthésie ?", "fallback", "anesthesie_details"),
+        # "bien" praises after an intensifier; a question is never praise.
+        ("Très bien ce service", "smalltalk", None),
+        ("Le service est très bien équipé ?", "clarify", None),
+        ("Je me sens enfin écoutée.", "support", None),
+        # "sale de réveil" is the recovery room typed with one "l", not rest at home.
+        ("on reste combien de temps en sale de reveil ?", "answer", "apres_surveillance"),
+        # "équipé" is equipped, not the team.
+        ("Votre bloc est-il bien équipé ?", "answer", "equipement"),
+        # "malaide" is "maladie" mistyped, not a "malaise" (no alert).
+        ("c'est quoi comme malaide le syndrome des releveurs ?", "answer", "syndrome"),
+    ],
+)
+def test_round_49_wordings(conv: Conversation, text: str, kind: str, detail: str | None) -> None:
+    _assert_reply(conv.respond(text), kind, detail)
+
+
+def test_where_before_its_subject_starts_a_question(conv: Conversation) -> None:
+    # "où" followed by the subject it asks about asks (round 49): two questions, two answers.
+    reply = conv.respond("Ça se fait où la piqûre et qui la fait ?")
+    assert reply.kind == "answer" and reply.answers == ("lieu", "qui_realise"), reply

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import bisect
 import heapq
+import itertools
 import math
 import re
 from collections.abc import Sequence
@@ -345,6 +346,7 @@ _PRAISE_GLUE = frozenset(
     {"tres", "trop", "franchement", "bien", "hyper", "cet", "cette", "votre", "ton", "vous"}
     | {"tu", "es", "etes", "vraiment", "tellement", "si", "un", "une", "vrai", "tout"}
 )
+_INTENSIFIERS = frozenset({"trop", "tres", "super", "hyper", "vraiment", "tellement"})
 _IDENTITY_GLUE = frozenset(
     {"ou", "a", "avec", "vrai", "vraie", "personne", "quelqu", "plutot", "qui", "reponds"}
 )
@@ -554,7 +556,7 @@ class Faq:
         toks = [self._corrector.correct(t)[0] for t in surface_tokens(text)]
         if not toks:
             return FaqResult("fallback", None, 0.0)
-        smalltalk = self._smalltalk_only(toks) or (
+        smalltalk = self._smalltalk_only(toks, "?" in text or asks) or (
             None if asks else self._smalltalk_in_sentence(toks, text)
         )
         if (
@@ -877,7 +879,7 @@ class Faq:
                         phrases.append((stems, term.explained_by))
         return hits, phrases
 
-    def _smalltalk_only(self, toks: list[str]) -> _Smalltalk | None:
+    def _smalltalk_only(self, toks: list[str], asking: bool = False) -> _Smalltalk | None:
         """The intent when the message is nothing but politeness, else None."""
         toks = [_SMALLTALK_SAME.get(t, t) for t in toks if t not in _SMALLTALK_SKIP]
         last: int | None = None
@@ -891,18 +893,28 @@ class Faq:
                     break
             else:
                 if toks[i] not in STOPWORDS and toks[i] not in _SMALLTALK_FILLER:
-                    return self._identity_question(toks)
+                    return self._identity_question(toks, asking)
                 i += 1
         if last is None:
             # "Tu sais faire quoi exactement ?": nothing but function words, about the bot.
-            return self._identity_question(toks)
+            return self._identity_question(toks, asking)
         return self._smalltalk[last]
 
-    def _identity_question(self, toks: list[str]) -> _Smalltalk | None:
+    def _identity_question(self, toks: list[str], asking: bool = False) -> _Smalltalk | None:
         """The "who are you" intent when the message only asks what the bot is; thanks when
-        it only praises the bot or the service."""
+        it only praises the bot or the service (``asking``: not when the message asks)."""
         words = set(toks) - _SMALLTALK_FILLER
-        if words & _PRAISE and words & _PRAISED and not words - _PRAISE - _PRAISED - _PRAISE_GLUE:
+        # "Trop bien ce service": "bien" praises after an intensifier.
+        praised = words & _PRAISE or any(
+            a in _INTENSIFIERS and b == "bien" for a, b in itertools.pairwise(toks)
+        )
+        # Never a question ("le service est très bien équipé ?").
+        if (
+            praised
+            and not asking
+            and words & _PRAISED
+            and not words - _PRAISE - _PRAISED - _PRAISE_GLUE
+        ):
             return self._intent("remerciement")
         # "Vous comprenez les messages vocaux ?": "vous" may be the team, but reading a voice
         # message or a language is asked of the bot.
