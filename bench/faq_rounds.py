@@ -103,6 +103,7 @@ TUNING_ROUNDS = (
     "faq_round47.yaml",
     "faq_round48.yaml",
     "faq_round49.yaml",
+    "faq_round50.yaml",
 )
 
 

@@ -319,7 +319,9 @@ _TOLD_RELATIVE_RE = re.compile(
     r"(?<!est-ce )(?<!est ce )(?<!pourquoi )(?<!parce )(?<!\bce )(?<!\bfois )"
     r"\b(?:qu'|que\s+|qui\s+)"
     r"(?:on\s+|l'on\s+|vous\s+|(?:le|la|les|mon|ma|mes|votre|vos)\s+[\w-]+\s+)?"
-    r"(?:m'|nous\s+)(?:a|ont|avez|avaient|avait)(?:\s+(?:été|ete))?\s+"
+    r"(?:(?:m'|nous\s+)(?:a|ont|avez|avaient|avait)(?:\s+(?:été|ete))?\s+"
+    # "ce traitement qu'on me propose": the present too.
+    r"|(?:me|nous)\s+)"
     r"(?:propos|prescri|conseill|recommand|indiqu|annonc|évoqu|evoqu|parl)\w*"
     # "… qu'on m'a proposé pour mes douleurs": why it was proposed goes with it.
     r"(?:\s+(?:pour|contre)\s+(?:mes|ma|mon|ces|cette|ce)\s+[\w-]+)?",
@@ -557,6 +559,18 @@ def _before_preference(toks: list[str]) -> list[str]:
     return toks
 
 
+_FIRST_PERSON = frozenset({"je", "j", "nous", "on", "me", "m"})
+
+
+def _asked_in_first_person(toks: list[str]) -> bool:
+    """An asking word the patient says ("je voudrais savoir", "nous aimerions savoir"), not
+    one told of someone else ("Mon patron veut savoir à quoi s'attendre.")."""
+    return any(
+        t in _ASKING_WORDS and (i == 0 or bool(_FIRST_PERSON & set(toks[max(0, i - 5) : i])))
+        for i, t in enumerate(toks)
+    )
+
+
 def tells_only(sentence: str) -> bool:
     """A sentence ending on a full stop that asks only through a question word inside it,
     with no request, inversion or "?": "Mais je ne vois pas comment il pourrait calmer une douleur
@@ -571,7 +585,7 @@ def tells_only(sentence: str) -> bool:
     return not (
         # "Combien de temps ça dure. Il y a une cicatrice ?": a question typed with a full stop.
         set(opening) & _OPENING_QUESTION_WORDS
-        or _ASKING_WORDS & set(toks)
+        or _asked_in_first_person(toks)
         or "est ce" in joined
         or _DONT_KNOW_RE.search(joined)
         or _EMBEDDED_FRAME_RE.search(stripped)

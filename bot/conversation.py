@@ -72,6 +72,11 @@ _FACTS_BESIDE_HISTORY = frozenset(
     }
 )
 
+# "J'ai une peur bleue de devenir incontinente après. Ce risque existe ?": a red flag asked
+# about is not answered by the general safety card (the page says the technique is safe, not
+# whether this sign can follow); triage's list of signs and the line answer it.
+_NOT_ABOUT_A_SIGN = frozenset({"securite"})
+
 # A question asking whether the patient may, can or should (normalised text).
 _SUITABILITY_RE = re.compile(
     r"\b(?:possibles?|faisables?|compatibles?|contre indique\w*|autoris\w*|quand meme"
@@ -217,6 +222,12 @@ class Conversation:
             if two is not None and two.kind == "answer":
                 return replace(two, triage=found.concern, staff_note=True)
             asked = self.faq.match(message.for_matching, asks=True)
+            if asked.kind != "answer" and not personal and self._alone_readable(message):
+                # "J'ai des douleurs pelviennes depuis une hystérectomie. […] Ça se passe dans
+                # quelle salle ?": the story around the one question blurs it; read alone.
+                alone = self.faq.match(without_request_frame(message.questions[0].text), asks=True)
+                if alone.kind == "answer" and alone.also is None:
+                    asked = alone
             if (
                 asked.kind == "answer"
                 and asked.entry is not None
@@ -240,7 +251,11 @@ class Conversation:
             # A question about a red flag: the information and the line, no alert. The FAQ
             # still answers it when it can.
             asked = self.faq.match(message.for_matching)
-            if asked.kind == "answer" and asked.entry is not None:
+            if (
+                asked.kind == "answer"
+                and asked.entry is not None
+                and asked.entry.id not in _NOT_ABOUT_A_SIGN
+            ):
                 return self.answer(asked.entry, score=asked.score)
             # "Et si je fais un malaise juste après ? Est-ce que quelqu'un me surveille ?": the
             # fear and the question are two clauses; the question read alone is answered.
@@ -299,19 +314,10 @@ class Conversation:
         if two is not None:
             return two
         result = self.faq.match(message.for_matching, asks=bool(message.questions))
-        question = message.questions[0].text if len(message.questions) == 1 else ""
-        if (
-            result.kind == "clarify"
-            and len(message.clauses) > 1
-            and question
-            and not is_bare_ask(question)
-            and not _is_elliptic(question)
-        ):
+        if result.kind == "clarify" and self._alone_readable(message):
             # "sa marche bien ou pa ? jveu pa faire tt sa pr rien": the words told around the
             # one question blur it; the question read alone picks one of the offered cards.
-            # Not a question whose subject is in the words told ("Pourriez-vous m'expliquer de
-            # quoi il s'agit ?").
-            alone = self.faq.match(without_request_frame(question), asks=True)
+            alone = self.faq.match(without_request_frame(message.questions[0].text), asks=True)
             if alone.kind == "answer" and alone.entry in result.candidates and alone.also is None:
                 result = alone
         if emotion and not message.questions and result.learned:
@@ -345,6 +351,16 @@ class Conversation:
         if result.kind == "smalltalk" and result.smalltalk_reply:
             return Reply("smalltalk", self._t(result.smalltalk_reply), score=result.score)
         return self.fallback(result)
+
+    @staticmethod
+    def _alone_readable(message: MessageAnalysis) -> bool:
+        """The message asks one question among other words, and the question has a subject of
+        its own: not "Pourriez-vous m'expliquer de quoi il s'agit ?" (bare) nor "et pour
+        quelle durée ?" (elliptic), whose subject is in the words around them."""
+        if len(message.questions) != 1 or len(message.clauses) < 2:
+            return False
+        question = message.questions[0].text
+        return not is_bare_ask(question) and not _is_elliptic(question)
 
     def _answer_beside_history(self, message: MessageAnalysis) -> Reply | None:
         """The card a story asks for beside the history it tells, with the note that the

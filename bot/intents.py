@@ -282,6 +282,9 @@ _ABOUT_APPOINTMENT = _rx(
     r"(?:date|heure|horaire|jour|rdv|rendez vous|convocation|creneau)",
     # "Pourriez-vous demander au secrétariat de me rappeler ?": the desk, for the paperwork.
     r"secretariat",
+    # "me rappeler demain matin pour organiser ma venue"
+    r"(?:organiser|preparer|planifier|caler) (?:ma|mon|la|le|notre) (?:venue|arrivee|rdv"
+    r"|rendez vous|injection|hospitalisation|transport|journee|deplacement)",
 )
 
 

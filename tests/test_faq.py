@@ -622,9 +622,9 @@ def test_topic_words_no_longer_veto_real_questions(faq: Faq, text: str, entry_id
 
 def test_folded_rounds(conv: Conversation) -> None:
     """Floors on the frozen rounds folded into tuning (TUNING_ROUNDS), at what their fixes
-    reached, minus a small margin (rounds 5-49 together after their fixes, with the learned
-    second reader trained on rounds 5-40: in scope 97.7 % (6,100/6,242), out of scope
-    98.4 % (1,749/1,777))."""
+    reached, minus a small margin (rounds 5-50 together after their fixes, with the learned
+    second reader trained on rounds 5-40: in scope 97.8 % (6,244/6,386), out of scope
+    98.5 % (1,786/1,813))."""
     cases = [c for name in TUNING_ROUNDS for c in load_cases(DATA / name)]
     total, _ = evaluate(conv, cases)
     report = "\n".join(total.misses)
@@ -637,12 +637,11 @@ def test_folded_rounds(conv: Conversation) -> None:
     # The card says an anaesthetist is present and that the type and what is felt are not
     # detailed: the page's one fact on it, and the honest rest. Choosing one's anaesthesia
     # and its product are the anaesthesia-details topic. Others: "demain matin" (labelled
-    # "not a question") gets the preparation card for its "matin"; round 12's "est-ce un
-    # risque avec ce botox ?" after naming incontinence, the safety card (which says risks
-    # are not detailed); the guarantee's "sinon vous proposez quoi ?" (round 13) and "Et si
-    # ça ne marche pas sur moi ? … On fait quoi après ?" (round 15), the second-line and
-    # efficacy cards; round 40's first appointment, the consultation card (which says there
-    # is one with a radiologist, not how to book it). Any other one is a regression.
+    # "not a question") gets the preparation card for its "matin"; the guarantee's "sinon
+    # vous proposez quoi ?" (round 13) and "Et si ça ne marche pas sur moi ? … On fait quoi
+    # après ?" (round 15), the second-line and efficacy cards; round 40's first appointment,
+    # the consultation card (which says there is one with a radiologist, not how to book
+    # it). Any other one is a regression.
     known = {
         "demain matin",
         "Je suis phobique des aiguilles, est-ce que ça va faire mal pendant la piqûre ?",
@@ -651,8 +650,6 @@ def test_folded_rounds(conv: Conversation) -> None:
         " générale ou locale.",
         "Ça fait mal ou pas pendant ?",
         "Pour l'injection de botox, on m'endort complètement ?",
-        "Je suis morte de peur à l'idée de devenir incontinente après. Est-ce que c'est un risque"
-        " avec ce botox ?",
         "Vous me garantissez que je n'aurai plus mal après ? Sinon vous proposez quoi ?",
         "Et si ça ne marche pas sur moi ? Je vais rester avec cette douleur toute ma vie ? On fait"
         " quoi après ?",
@@ -2663,3 +2660,52 @@ def test_where_before_its_subject_starts_a_question(conv: Conversation) -> None:
     # "où" followed by the subject it asks about asks (round 49): two questions, two answers.
     reply = conv.respond("Ça se fait où la piqûre et qui la fait ?")
     assert reply.kind == "answer" and reply.answers == ("lieu", "qui_realise"), reply
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "detail"),
+    [
+        # Round 50's misses, said in other words. A pain told in the story gets the team's
+        # note, and the one question, read alone, still gets its answer.
+        (
+            "J'ai 55 ans et des douleurs anales depuis mon accouchement. On m'a parlé d'une"
+            " piqûre sous scanner. Elle se fait dans quelle pièce de l'hôpital ?",
+            "answer",
+            "lieu",
+        ),
+        # "dans quoi" asks where.
+        (
+            "Ma fille n'ose pas demander, alors je le fais. On pique dans quoi exactement ?",
+            "answer",
+            "site_injection",
+        ),
+        # A dreaded malaise ("peur bleue de") is a fear, not the sign.
+        (
+            "J'ai une peur bleue de faire un malaise dans le train du retour. On me surveille un"
+            " peu après ?",
+            "answer",
+            "apres_surveillance",
+        ),
+        # "ce traitement que vous me proposez": what was proposed names the subject.
+        (
+            "Pour moi le botox c'est un poison. C'est quoi ce traitement que vous me proposez ?",
+            "answer",
+            "traitement",
+        ),
+        ("wesh ce délire de botox c'est quoi", "answer", "traitement"),
+        # A call asked for to organise the visit is logistics.
+        ("Vous pourriez me rappeler lundi pour organiser ma venue ?", "request", None),
+        # "gênant" is embarrassing; "ce sera le cas ?" asks about the sentence before.
+        ("Avoir un gros pansement, ce serait gênant. Ce sera le cas ?", "answer", "pansement"),
+        # Someone else's wish to know, told, is no question of the patient's.
+        (
+            "Ma sœur veut savoir à quoi s'attendre. Combien de jours d'arrêt il faut ?",
+            "fallback",
+            "arret_travail",
+        ),
+        # A red flag asked about gets triage's list of signs, not the general safety card.
+        ("J'ai une peur panique de devenir incontinente. Ce risque existe ?", "info", None),
+    ],
+)
+def test_round_50_wordings(conv: Conversation, text: str, kind: str, detail: str | None) -> None:
+    _assert_reply(conv.respond(text), kind, detail)
