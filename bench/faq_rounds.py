@@ -104,6 +104,7 @@ TUNING_ROUNDS = (
     "faq_round48.yaml",
     "faq_round49.yaml",
     "faq_round50.yaml",
+    "faq_round51.yaml",
 )
 
 

@@ -519,7 +519,12 @@ def _without_object(toks: list[str], i: int) -> bool:
     if toks[i] not in _ASKING_WITH_OBJECT:
         return False
     rest = toks[i + 1 :]
-    if any(t in _INDIRECT_QUESTION for t in rest):
+    # "ce" asks only as "ce que", "ce qui" ("savoir que je ne suis pas seule à avoir ce
+    # syndrome" asks nothing).
+    if any(
+        t in _INDIRECT_QUESTION and (t != "ce" or rest[j + 1 : j + 2] in (["que"], ["qu"], ["qui"]))
+        for j, t in enumerate(rest)
+    ):
         return False
     if toks[i] == "demande" and rest[:1] in (["de"], ["d"]):
         return True
@@ -692,6 +697,9 @@ EMOTION_RE = re.compile(
             r"|expliquer|raconter|repeter|consulter|essayer|esperer|me battre|me justifier"
             r"|me plaindre)",
             r"apprehen\w*",
+            # "Ça me rassure de savoir que je ne suis pas la seule à avoir ce syndrome." (Relief
+            # with thanks, "merci, ça me rassure", stays thanks.)
+            r"(?:pas|plus) (?:la|le) seule? a (?:avoir|vivre|souffrir)",
             # "J'ai enfin l'impression d'être écouté", "je me sens enfin comprise".
             r"(?:impression|sentiment) d etre (?:enfin |vraiment |bien )?(?:ecoute|entendu"
             r"|compris|considere|soutenu)e?s?",

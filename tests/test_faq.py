@@ -622,9 +622,9 @@ def test_topic_words_no_longer_veto_real_questions(faq: Faq, text: str, entry_id
 
 def test_folded_rounds(conv: Conversation) -> None:
     """Floors on the frozen rounds folded into tuning (TUNING_ROUNDS), at what their fixes
-    reached, minus a small margin (rounds 5-50 together after their fixes, with the learned
-    second reader trained on rounds 5-40: in scope 97.8 % (6,244/6,386), out of scope
-    98.5 % (1,786/1,813))."""
+    reached, minus a small margin (rounds 5-51 together after their fixes, with the learned
+    second reader trained on rounds 5-40: in scope 97.8 % (6,387/6,530), out of scope
+    98.5 % (1,822/1,849))."""
     cases = [c for name in TUNING_ROUNDS for c in load_cases(DATA / name)]
     total, _ = evaluate(conv, cases)
     report = "\n".join(total.misses)
@@ -2708,4 +2708,41 @@ def test_where_before_its_subject_starts_a_question(conv: Conversation) -> None:
     ],
 )
 def test_round_50_wordings(conv: Conversation, text: str, kind: str, detail: str | None) -> None:
+    _assert_reply(conv.respond(text), kind, detail)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "detail"),
+    [
+        # Round 51's misses, said in other words. The inverted verb ("utilise-t-il") reaches
+        # the anaesthetic-product topic.
+        (
+            "L'anesthésiste, il utilise quel produit pour l'anesthésie ?",
+            "fallback",
+            "anesthesie_details",
+        ),
+        # Another department of the hospital is not where the injection takes place.
+        ("Il y a un service de dermatologie dans votre hôpital ?", "fallback", None),
+        # "un jeunot", "de la bouteille": the experience of who injects, not fasting.
+        ("C'est un jeunot qui va me piquer ?", "answer", "qui_realise"),
+        # The bot addressed and praised: thanks.
+        ("Franchement, vous êtes très clair !", "smalltalk", None),
+        # "en dehors de", "à part": other than, not a pain that goes away.
+        ("ça traite quelles douleurs en dehors des releveurs ?", "answer", "indications"),
+        ("Mon dossier peut-il être soumis à d'autres confrères ?", "answer", "second_avis"),
+        (
+            "Je ne suis pas la seule à avoir ce syndrome, ça me fait du bien.",
+            "support",
+            None,
+        ),
+        # Treatments that did not relieve, told in the past, are the story, not an alert.
+        (
+            "J'ai fait de la kiné et pris des antalgiques. Rien ne m'a soulagé. C'est le moment"
+            " du botox ?",
+            "answer",
+            "deuxieme_intention",
+        ),
+    ],
+)
+def test_round_51_wordings(conv: Conversation, text: str, kind: str, detail: str | None) -> None:
     _assert_reply(conv.respond(text), kind, detail)

@@ -339,6 +339,9 @@ CASES: list[tuple[str, str | None]] = [
     # a feared malaise is no malaise; one of today still alerts
     ("Je suis inquiète de faire un malaise dans le taxi.", None),
     ("je suis inquiète de ce saignement", "saignement"),
+    # nothing relieved, in the past, is the story; nothing relieves, now, alerts
+    ("Rien ne m'a vraiment soulagé jusqu'ici.", None),
+    ("rien ne me soulage", "douleur_intense"),
     # weary of doctors is no tiredness of the body
     ("Je suis fatiguée de courir de médecin en médecin.", None),
     # a symptom buried in a long, polite message

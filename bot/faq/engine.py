@@ -346,6 +346,10 @@ _PRAISE_GLUE = frozenset(
     {"tres", "trop", "franchement", "bien", "hyper", "cet", "cette", "votre", "ton", "vous"}
     | {"tu", "es", "etes", "vraiment", "tellement", "si", "un", "une", "vrai", "tout"}
 )
+_BOT_QUALITIES = frozenset(
+    {"efficace", "rapide", "clair", "claire", "patient", "patiente", "reactif", "reactive"}
+    | {"precis", "precise", "gentil", "gentille", "adorable", "genial", "geniale"}
+)
 _INTENSIFIERS = frozenset({"trop", "tres", "super", "hyper", "vraiment", "tellement"})
 _IDENTITY_GLUE = frozenset(
     {"ou", "a", "avec", "vrai", "vraie", "personne", "quelqu", "plutot", "qui", "reponds"}
@@ -908,13 +912,14 @@ class Faq:
         praised = words & _PRAISE or any(
             a in _INTENSIFIERS and b == "bien" for a, b in itertools.pairwise(toks)
         )
+        # "Super, vous êtes vraiment efficace !": the bot addressed, praised for what it does.
+        addressed = {"vous", "etes"} <= set(toks) or {"tu", "es"} <= set(toks)
+        qualities = _BOT_QUALITIES if addressed else frozenset()
+        praised = praised or bool(words & qualities)
+        subject = bool(words & _PRAISED) or addressed
+        rest = words - _PRAISE - _PRAISED - _PRAISE_GLUE - qualities
         # Never a question ("le service est très bien équipé ?").
-        if (
-            praised
-            and not asking
-            and words & _PRAISED
-            and not words - _PRAISE - _PRAISED - _PRAISE_GLUE
-        ):
+        if praised and not asking and subject and not rest:
             return self._intent("remerciement")
         # "Vous comprenez les messages vocaux ?": "vous" may be the team, but reading a voice
         # message or a language is asked of the bot.
