@@ -105,6 +105,7 @@ TUNING_ROUNDS = (
     "faq_round49.yaml",
     "faq_round50.yaml",
     "faq_round51.yaml",
+    "faq_round52.yaml",
 )
 
 

@@ -152,6 +152,8 @@ _PAST_TREATMENT = _rx(
     # "j'ai déjà eu deux infiltrations de corticoïdes": an article or a number.
     r"deja (?:recu|eu|fait|subi|beneficie d) (?:une |un |des |plusieurs |\w+ )?"
     r"(?:injections?|piqures?|infiltrations?|traitements?)",
+    # "j'ai déjà eu du botox pour des migraines il y a deux ans"
+    r"deja (?:recu|eu|fait|subi) (?:du |de la |des )?(?:botox|toxine)",
     # "J'ai déjà fait trois séances d'ostéopathie et vingt séances de kiné", "des mois de kiné".
     r"(?:deja|j ai|j avais) (?:fait|eu|suivi|essaye) (?:\w+ )?(?:seances?|mois|annees?|semaines?)"
     r" (?:de|d)",
