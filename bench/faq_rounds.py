@@ -106,6 +106,7 @@ TUNING_ROUNDS = (
     "faq_round50.yaml",
     "faq_round51.yaml",
     "faq_round52.yaml",
+    "faq_round53.yaml",
 )
 
 

@@ -404,8 +404,10 @@ _HOW_COMMON_WORDS = _HOW_COMMON | frozenset(_HOW_COMMON_GLUE_TEXT.split())
 
 
 # "je (ne) sais pas ce que c'est": not knowing, with nothing of its own.
+# "Je ne comprends pas trop pourquoi." after what it is about: "pourquoi" alone too.
 _DONT_KNOW_TEXT = """
     mais je j sais savais pas ne n ce est c trop vraiment bien ai compris comprends etait
+    pourquoi
 """
 _DONT_KNOW_WORDS = frozenset(_DONT_KNOW_TEXT.split())
 

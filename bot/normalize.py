@@ -115,6 +115,9 @@ SMS_FORMS: dict[str, str] = {
     "jcrois": "je crois",
     # "sa se fé où ?", "c fé où ?": "fait" spelled by its sound.
     "fe": "fait",
+    # "c 1 opé ou pas ?": the operation, cut short.
+    "ope": "operation",
+    "opes": "operations",
 }
 
 _APOSTROPHES = "'’‘`´ʼ′"

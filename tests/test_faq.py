@@ -622,9 +622,9 @@ def test_topic_words_no_longer_veto_real_questions(faq: Faq, text: str, entry_id
 
 def test_folded_rounds(conv: Conversation) -> None:
     """Floors on the frozen rounds folded into tuning (TUNING_ROUNDS), at what their fixes
-    reached, minus a small margin (rounds 5-52 together after their fixes, with the learned
-    second reader trained on rounds 5-40: in scope 97.9 % (6,531/6,674), out of scope
-    98.6 % (1,858/1,885))."""
+    reached, minus a small margin (rounds 5-53 together after their fixes, with the learned
+    second reader trained on rounds 5-40: in scope 97.8 % (6,671/6,818), out of scope
+    98.6 % (1,894/1,921))."""
     cases = [c for name in TUNING_ROUNDS for c in load_cases(DATA / name)]
     total, _ = evaluate(conv, cases)
     report = "\n".join(total.misses)
@@ -2770,4 +2770,30 @@ def test_round_51_wordings(conv: Conversation, text: str, kind: str, detail: str
     ],
 )
 def test_round_52_wordings(conv: Conversation, text: str, kind: str, detail: str | None) -> None:
+    _assert_reply(conv.respond(text), kind, detail)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "detail"),
+    [
+        # Round 53's misses, said in other words. "Je ne comprends pas pourquoi" after what it
+        # is about asks nothing of its own.
+        (
+            "Mon dossier passe en réunion, je ne comprends pas pourquoi. Qui en discute ?",
+            "answer",
+            "validation_staff",
+        ),
+        # "opé", texted, is the operation.
+        ("c 1 opé ?", "answer", "chirurgie"),
+        # Who "procédera" to the injection performs it.
+        ("Quel médecin procédera à l'injection ?", "answer", "qui_realise"),
+        # "quel type d'endroit" is a kind of place, not a spot on the body.
+        ("On me pique dans quel type d'endroit ?", "answer", "lieu"),
+        ("Est-ce que je dois préparer quelque chose avant de venir ?", "answer", "preparation"),
+        # "sûre que" is certain, not safe; "c'est sûr ?" alone still asks about safety.
+        ("Je suis sûre que c'est une opération ?", "answer", "chirurgie"),
+        ("c'est sûr ?", "answer", "securite"),
+    ],
+)
+def test_round_53_wordings(conv: Conversation, text: str, kind: str, detail: str | None) -> None:
     _assert_reply(conv.respond(text), kind, detail)
