@@ -107,6 +107,7 @@ TUNING_ROUNDS = (
     "faq_round51.yaml",
     "faq_round52.yaml",
     "faq_round53.yaml",
+    "faq_round54.yaml",
 )
 
 

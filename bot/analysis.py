@@ -702,6 +702,13 @@ EMOTION_RE = re.compile(
             # "Ça me rassure de savoir que je ne suis pas la seule à avoir ce syndrome." (Relief
             # with thanks, "merci, ça me rassure", stays thanks.)
             r"(?:pas|plus) (?:la|le) seule? a (?:avoir|vivre|souffrir)",
+            # "Ça me rassure vraiment de savoir qu'une équipe s'occupe de moi" (relief with a
+            # reason; "merci, ça me rassure" stays thanks).
+            r"(?:ca|cela) me rassure (?:\w+ )?(?:de|d) (?:savoir|voir|sentir|lire)",
+            # "Mon mari ne comprend pas ma douleur et ça me pèse un peu."
+            r"(?:mari|femme|conjoint|conjointe|compagnon|compagne|famille|entourage|proches)"
+            r" ne (?:me )?comprend pas (?:ma|mes|cette|ces) (?:douleurs?|souffrances?|maladie)",
+            r"(?:ca|cela) me pese",
             # "J'ai enfin l'impression d'être écouté", "je me sens enfin comprise".
             r"(?:impression|sentiment) d etre (?:enfin |vraiment |bien )?(?:ecoute|entendu"
             r"|compris|considere|soutenu)e?s?",

@@ -622,9 +622,9 @@ def test_topic_words_no_longer_veto_real_questions(faq: Faq, text: str, entry_id
 
 def test_folded_rounds(conv: Conversation) -> None:
     """Floors on the frozen rounds folded into tuning (TUNING_ROUNDS), at what their fixes
-    reached, minus a small margin (rounds 5-53 together after their fixes, with the learned
-    second reader trained on rounds 5-40: in scope 97.8 % (6,671/6,818), out of scope
-    98.6 % (1,894/1,921))."""
+    reached, minus a small margin (rounds 5-54 together after their fixes, with the learned
+    second reader trained on rounds 5-40: in scope 97.9 % (6,814/6,962), out of scope
+    98.6 % (1,930/1,957))."""
     cases = [c for name in TUNING_ROUNDS for c in load_cases(DATA / name)]
     total, _ = evaluate(conv, cases)
     report = "\n".join(total.misses)
@@ -2796,4 +2796,23 @@ def test_round_52_wordings(conv: Conversation, text: str, kind: str, detail: str
     ],
 )
 def test_round_53_wordings(conv: Conversation, text: str, kind: str, detail: str | None) -> None:
+    _assert_reply(conv.respond(text), kind, detail)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "detail"),
+    [
+        # Round 54's misses, said in other words. Relief with its reason is a feeling;
+        # "merci, ça me rassure" stays thanks.
+        ("Ça me rassure de savoir que l'équipe me suit.", "support", None),
+        ("Merci infiniment, ça me rassure.", "smalltalk", None),
+        # A partner who does not understand the pain: heard (with the team's note).
+        ("Ma femme ne comprend pas mes douleurs, ça me pèse.", "support", None),
+        # Asking leave to ask is a greeting that invites the question; a subject named is not.
+        ("Bonjour, je peux vous poser une question ?", "smalltalk", None),
+        ("j'ai une question sur le prix", "fallback", "prix"),
+        ("Super ce petit assistant", "smalltalk", None),
+    ],
+)
+def test_round_54_wordings(conv: Conversation, text: str, kind: str, detail: str | None) -> None:
     _assert_reply(conv.respond(text), kind, detail)

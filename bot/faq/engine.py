@@ -345,6 +345,7 @@ _PRAISED = frozenset(
 _PRAISE_GLUE = frozenset(
     {"tres", "trop", "franchement", "bien", "hyper", "cet", "cette", "votre", "ton", "vous"}
     | {"tu", "es", "etes", "vraiment", "tellement", "si", "un", "une", "vrai", "tout"}
+    | {"petit", "petite"}
 )
 _BOT_QUALITIES = frozenset(
     {"efficace", "rapide", "clair", "claire", "patient", "patiente", "reactif", "reactive"}
