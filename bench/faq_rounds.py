@@ -108,6 +108,7 @@ TUNING_ROUNDS = (
     "faq_round52.yaml",
     "faq_round53.yaml",
     "faq_round54.yaml",
+    "faq_round55.yaml",
 )
 
 

@@ -622,9 +622,9 @@ def test_topic_words_no_longer_veto_real_questions(faq: Faq, text: str, entry_id
 
 def test_folded_rounds(conv: Conversation) -> None:
     """Floors on the frozen rounds folded into tuning (TUNING_ROUNDS), at what their fixes
-    reached, minus a small margin (rounds 5-54 together after their fixes, with the learned
-    second reader trained on rounds 5-40: in scope 97.9 % (6,814/6,962), out of scope
-    98.6 % (1,930/1,957))."""
+    reached, minus a small margin (rounds 5-55 together after their fixes, with the learned
+    second reader trained on rounds 5-40: in scope 97.9 % (6,956/7,106), out of scope
+    98.6 % (1,966/1,993))."""
     cases = [c for name in TUNING_ROUNDS for c in load_cases(DATA / name)]
     total, _ = evaluate(conv, cases)
     report = "\n".join(total.misses)
@@ -2815,4 +2815,33 @@ def test_round_53_wordings(conv: Conversation, text: str, kind: str, detail: str
     ],
 )
 def test_round_54_wordings(conv: Conversation, text: str, kind: str, detail: str | None) -> None:
+    _assert_reply(conv.respond(text), kind, detail)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "detail"),
+    [
+        # Round 55's misses, said in other words. An intense fear of pain is no intense pain
+        # (no alert): the anaesthesia card.
+        (
+            "J'ai terriblement peur que ça fasse mal. Il y a une anesthésie ?",
+            "answer",
+            "anesthesie",
+        ),
+        # When the line answers is a question about the line, not a call asked for now.
+        (
+            "Est-ce que je pourrai appeler l'équipe à n'importe quelle heure ?",
+            "answer",
+            "ligne_telephonique",
+        ),
+        ("Dois-je apporter mes comptes rendus ?", "fallback", "documents"),
+        (
+            "Au bout de combien de temps la douleur commence à diminuer ?",
+            "fallback",
+            "effet_delai",
+        ),
+        ("Dans quels cas propose-t-on le botox ?", "answer", "deuxieme_intention"),
+    ],
+)
+def test_round_55_wordings(conv: Conversation, text: str, kind: str, detail: str | None) -> None:
     _assert_reply(conv.respond(text), kind, detail)

@@ -339,6 +339,13 @@ CASES: list[tuple[str, str | None]] = [
     # a feared malaise is no malaise; one of today still alerts
     ("Je suis inquiète de faire un malaise dans le taxi.", None),
     ("je suis inquiète de ce saignement", "saignement"),
+    # an intense fear of pain is no intense pain; two pieces, fear and pain, still alert
+    ("J'ai horriblement peur d'avoir mal pendant la piqûre.", None),
+    ("j'ai très peur, j'ai très mal", "douleur_intense"),
+    # when the line answers, or an exchange planned in the care, is no call asked for now
+    ("Est-ce que je peux joindre l'équipe à toute heure ?", None),
+    ("Aurai-je l'occasion d'un échange approfondi avec l'équipe ?", None),
+    ("je veux parler à l'équipe", "demande_humain"),
     # nothing relieved, in the past, is the story; nothing relieves, now, alerts
     ("Rien ne m'a vraiment soulagé jusqu'ici.", None),
     ("rien ne me soulage", "douleur_intense"),
