@@ -699,11 +699,10 @@ EMOTION_RE = re.compile(
             r"|expliquer|raconter|repeter|consulter|essayer|esperer|me battre|me justifier"
             r"|me plaindre)",
             r"apprehen\w*",
-            # "Ça me rassure de savoir que je ne suis pas la seule à avoir ce syndrome." (Relief
-            # with thanks, "merci, ça me rassure", stays thanks.)
+            # "Ça me rassure de savoir que je ne suis pas la seule à avoir ce syndrome", "ça
+            # me rassure vraiment de savoir qu'une équipe s'occupe de moi": relief with its
+            # reason ("merci, ça me rassure" stays thanks).
             r"(?:pas|plus) (?:la|le) seule? a (?:avoir|vivre|souffrir)",
-            # "Ça me rassure vraiment de savoir qu'une équipe s'occupe de moi" (relief with a
-            # reason; "merci, ça me rassure" stays thanks).
             r"(?:ca|cela) me rassure (?:\w+ )?(?:de|d) (?:savoir|voir|sentir|lire)",
             # "Mon mari ne comprend pas ma douleur et ça me pèse un peu."
             r"(?:mari|femme|conjoint|conjointe|compagnon|compagne|famille|entourage|proches)"

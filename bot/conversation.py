@@ -222,12 +222,10 @@ class Conversation:
             if two is not None and two.kind == "answer":
                 return replace(two, triage=found.concern, staff_note=True)
             asked = self.faq.match(message.for_matching, asks=True)
-            if asked.kind != "answer" and not personal and self._alone_readable(message):
+            if asked.kind != "answer" and not personal:
                 # "J'ai des douleurs pelviennes depuis une hystérectomie. […] Ça se passe dans
                 # quelle salle ?": the story around the one question blurs it; read alone.
-                alone = self.faq.match(without_request_frame(message.questions[0].text), asks=True)
-                if alone.kind == "answer" and alone.also is None:
-                    asked = alone
+                asked = self._question_alone(message) or asked
             if (
                 asked.kind == "answer"
                 and asked.entry is not None
@@ -314,11 +312,11 @@ class Conversation:
         if two is not None:
             return two
         result = self.faq.match(message.for_matching, asks=bool(message.questions))
-        if result.kind == "clarify" and self._alone_readable(message):
+        if result.kind == "clarify":
             # "sa marche bien ou pa ? jveu pa faire tt sa pr rien": the words told around the
             # one question blur it; the question read alone picks one of the offered cards.
-            alone = self.faq.match(without_request_frame(message.questions[0].text), asks=True)
-            if alone.kind == "answer" and alone.entry in result.candidates and alone.also is None:
+            alone = self._question_alone(message)
+            if alone is not None and alone.entry in result.candidates:
                 result = alone
         if emotion and not message.questions and result.learned:
             # A fear told without a question ("Peur que ce soit encore un échec."): only the
@@ -352,15 +350,20 @@ class Conversation:
             return Reply("smalltalk", self._t(result.smalltalk_reply), score=result.score)
         return self.fallback(result)
 
-    @staticmethod
-    def _alone_readable(message: MessageAnalysis) -> bool:
-        """The message asks one question among other words, and the question has a subject of
-        its own: not "Pourriez-vous m'expliquer de quoi il s'agit ?" (bare) nor "et pour
-        quelle durée ?" (elliptic), whose subject is in the words around them."""
+    def _question_alone(self, message: MessageAnalysis) -> FaqResult | None:
+        """The one card the message's one question gets when read without the words around
+        it, or None. Only for a question with a subject of its own: not "Pourriez-vous
+        m'expliquer de quoi il s'agit ?" (bare) nor "et pour quelle durée ?" (elliptic),
+        whose subject is in the words around them."""
         if len(message.questions) != 1 or len(message.clauses) < 2:
-            return False
+            return None
         question = message.questions[0].text
-        return not is_bare_ask(question) and not _is_elliptic(question)
+        if is_bare_ask(question) or _is_elliptic(question):
+            return None
+        alone = self.faq.match(without_request_frame(question), asks=True)
+        if alone.kind != "answer" or alone.entry is None or alone.also is not None:
+            return None
+        return alone
 
     def _answer_beside_history(self, message: MessageAnalysis) -> Reply | None:
         """The card a story asks for beside the history it tells, with the note that the
@@ -372,26 +375,23 @@ class Conversation:
         question names none of the history ("Je prends du Xarelto, faut-il l'arrêter avant ?"
         asks about the treatment: no card) and its card is a fact of the procedure, never
         whether the treatment suits or is safe for this patient (_FACTS_BESIDE_HISTORY)."""
-        questions = message.questions
-        if len(questions) != 1 or intents.names_history(questions[0].text):
+        if len(message.questions) != 1:
+            return None
+        question = message.questions[0].text
+        if intents.names_history(question):
             return None
         if intents.tells_current_condition(message) or intents.names_allergy(message):
             # Pregnant, breastfeeding, on anticoagulants, a neuromuscular or bleeding disorder,
             # an allergy: the injection or its products are weighed against it; the history
             # reply alone, no card.
             return None
-        question = questions[0].text
-        if is_bare_ask(question) or _is_elliptic(question):
-            return None
         if _SUITABILITY_RE.search(normalize(question)):
             # "Je suis enceinte. Est-ce que l'injection est possible ?": whether it may be done
             # for this patient, the team's answer alone.
             return None
-        result = self.faq.match(without_request_frame(question), asks=True)
-        entry = result.entry
-        if result.kind != "answer" or entry is None or result.also is not None:
-            return None
-        if entry.id not in _FACTS_BESIDE_HISTORY:
+        result = self._question_alone(message)
+        entry = result.entry if result is not None else None
+        if result is None or entry is None or entry.id not in _FACTS_BESIDE_HISTORY:
             return None
         answered = self.answer(entry, result.score, self._t(texts.HISTORY_BESIDE_ANSWER))
         return replace(

@@ -290,7 +290,7 @@ _ABOUT_APPOINTMENT = _rx(
 )
 
 
-_ALLERGY = _rx(r"allergi\w*", r"allergique\w*")
+_ALLERGY = _rx(r"allergi\w*")
 
 
 def names_allergy(analysis: MessageAnalysis) -> bool:

@@ -281,6 +281,8 @@ async def test_unanswered_question_can_be_forwarded_and_answered(
 TRIAGE_FLOWS = [
     # (message, staff post expected to contain, patient reply must contain)
     ("ça n'arrête pas de saigner", "Saignement", [HOTLINE]),
+    # The word itself (session 16: it used to get the FAQ fallback).
+    ("je crois que je fais un AVC", "AVC", [HOTLINE, "15", "112"]),
     ("I can't breathe", "Difficulté à respirer", [HOTLINE, "15", "112", "right now"]),
     ("personne ne répond au téléphone", "demande de contact", ["15"]),
     ("j'ai la diarrhée depuis hier", "Signalement non urgent", [HOTLINE]),

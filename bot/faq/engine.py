@@ -349,7 +349,7 @@ _PRAISE_GLUE = frozenset(
 )
 _BOT_QUALITIES = frozenset(
     {"efficace", "rapide", "clair", "claire", "patient", "patiente", "reactif", "reactive"}
-    | {"precis", "precise", "gentil", "gentille", "adorable", "genial", "geniale"}
+    | {"precis", "precise", "gentil", "gentille", "adorable"}
 )
 _INTENSIFIERS = frozenset({"trop", "tres", "super", "hyper", "vraiment", "tellement"})
 _IDENTITY_GLUE = frozenset(
